@@ -52,9 +52,12 @@ ActivityId Plan::ActivityFor(std::string_view sku) const {
 
 namespace {
 
+// Per-unit amounts stay below 10^10 fen (100 million yuan) so amount × quantity fits in int64.
+constexpr int64_t kMaxAmount = 10'000'000'000;
+
 bool TableOk(const RankTable& t, size_t rank_count) {
   for (size_t i = 0; i < t.entries.size(); ++i) {
-    if (t.entries[i].first >= rank_count || t.entries[i].second < 0) return false;
+    if (t.entries[i].first >= rank_count || t.entries[i].second < 0 || t.entries[i].second > kMaxAmount) return false;
     if (i > 0 && t.entries[i - 1].first >= t.entries[i].first) return false;
   }
   return true;
@@ -88,8 +91,19 @@ Status Plan::Validate() const {
   for (const Pool& p : pools) {
     if (p.min_rank >= nr) return bad("pool " + p.name + ": min_rank names no rank");
   }
+  const auto declared = [this](const std::string& sku) {
+    return std::any_of(products.begin(), products.end(), [&](const Product& p) { return p.sku == sku; });
+  };
   for (const Product& p : products) {
-    if (p.price < 0) return bad("product " + p.sku + ": price must be ≥ 0");
+    if (p.sku.empty() || p.price < 0 || p.price > kMaxAmount) return bad("product " + p.sku + ": price must be 0..10^10 fen");
+  }
+  for (const RankDef& r : ranks) {
+    for (const std::string& sku : r.buy_any) {
+      if (!declared(sku)) return bad("rank " + r.name + ": buy_any names an undeclared product " + sku);
+    }
+  }
+  for (const std::string& sku : fund.unit_skus) {
+    if (!declared(sku)) return bad("fund: unit_skus names an undeclared product " + sku);
   }
   for (const Activity& a : activities) {
     for (const Rule& rule : a.rules) {

@@ -1,0 +1,782 @@
+#include "core/engine.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+namespace guanxi::core {
+
+namespace {
+
+// Bounds that keep every product of amounts and rates inside int64: a paid line is at most 10^14 fen
+// (one trillion yuan) and a rate at most 10^4 bps, so amount × bps ≤ 10^18 < 9.2 × 10^18.
+constexpr Fen kMaxPaid = 100'000'000'000'000;
+constexpr uint32_t kMaxQty = 1'000'000;
+
+size_t IndexOf(const std::vector<RankId>& v, RankId r) {
+  return static_cast<size_t>(std::find(v.begin(), v.end(), r) - v.begin());
+}
+
+void AddDistinct(std::vector<RankId>& v, RankId r) {
+  if (std::find(v.begin(), v.end(), r) == v.end()) v.push_back(r);
+}
+
+}  // namespace
+
+void Engine::AncestorCache::Invalidate() {
+  if (++epoch == 0) {  // wrapped: forget every stamp so no stale one can match
+    std::fill(stamp.begin(), stamp.end(), 0);
+    epoch = 1;
+  }
+}
+
+Engine::Engine(Plan plan) : plan_(std::move(plan)) {
+  assert(plan_.Validate().ok());
+  ledger_.AddPools(plan_.pools.size());
+  earned_stride_ = plan_.earned.size();
+  if (auto e = plan_.FindEarned("pool")) pool_earned_ = *e;
+  rank_count_.assign(plan_.ranks.size(), 0);
+  for (const RankDef& r : plan_.ranks) {
+    if (r.directs) AddDistinct(directs_ranks_, r.directs->rank);
+    if (r.legs) AddDistinct(legs_ranks_, r.legs->rank);
+  }
+  for (const Activity& a : plan_.activities) {
+    for (const Rule& rule : a.rules) {
+      if (rule.kind == RuleKind::kDifferential) {
+        diff_min_rank_ = std::min(diff_min_rank_, rule.targets.entries.front().first);
+      }
+    }
+  }
+  for (const Product& p : plan_.products) {
+    auto id = UpsertProduct(p.sku, p.price, nullptr);
+    assert(id.ok());
+    products_[*id].def.name = p.name;
+  }
+  rank_buy_slots_.resize(plan_.ranks.size());
+  for (size_t r = 0; r < plan_.ranks.size(); ++r) {
+    for (const std::string& sku : plan_.ranks[r].buy_any) {
+      const ProductId p = FindProduct(sku).value();  // Validate() checked it is declared
+      if (products_[p].buy_index < 0) products_[p].buy_index = static_cast<int32_t>(buy_slots_++);
+      rank_buy_slots_[r].push_back(products_[p].buy_index);
+    }
+  }
+  if (plan_.fund.enabled) {
+    for (const std::string& sku : plan_.fund.unit_skus) products_[FindProduct(sku).value()].fund_unit = true;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+
+Status Engine::CheckMember(MemberId m, const char* field) const {
+  if (m >= member_count()) return MakeError("unknown_member", "no such member", field);
+  return Ok{};
+}
+
+void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* out, Effect proto) {
+  if (amount == 0) return;
+  ledger_.Move(from, to, amount);
+  if (out != nullptr) {
+    proto.kind = EffectKind::kPosting;
+    proto.reason = reason;
+    proto.from = from;
+    proto.to = to;
+    proto.amount = amount;
+    out->push_back(proto);
+  }
+}
+
+void Engine::Credit(MemberId recipient, Fen amount, const Effect& why, Effects* out) {
+  lines_.push_back(Line{amount, 0, recipient, false, why.earned});
+  earned_[recipient * earned_stride_ + why.earned] += amount;
+  Effect e = why;
+  e.member = recipient;
+  Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
+       Reason::kReward, out, e);
+}
+
+template <typename Pred>
+MemberId Engine::NearestAncestor(AncestorCache& cache, MemberId x, Pred marked) {
+  scratch_.clear();
+  MemberId answer = kNone;
+  for (MemberId cur = x;;) {
+    if (cache.stamp[cur] == cache.epoch) {
+      answer = cache.up[cur];
+      break;
+    }
+    scratch_.push_back(cur);
+    const MemberId p = referrer_[cur];
+    if (p == kNone || marked(p)) {
+      answer = p;
+      break;
+    }
+    cur = p;
+  }
+  // Every member walked past has the same answer: nothing between it and `answer` is marked.
+  for (MemberId n : scratch_) {
+    cache.up[n] = answer;
+    cache.stamp[n] = cache.epoch;
+  }
+  return answer;
+}
+
+MemberId Engine::leader(MemberId m) const {
+  for (MemberId x = m; x != kNone; x = referrer_[x]) {
+    if (placed_[x]) return leader_[x];
+  }
+  return kNone;
+}
+
+TeamSummary Engine::team(MemberId m) const {
+  return TeamSummary{team_size_[m], team_units_[m], team_amount_[m], direct_count_[m], member_directs_[m]};
+}
+
+std::optional<ProductId> Engine::FindProduct(std::string_view sku) const {
+  auto it = product_index_.find(std::string(sku));
+  if (it == product_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+OrderView Engine::order(OrderId o) const {
+  const OrderRec& r = orders_[o];
+  return OrderView{r.buyer, r.product, r.qty, r.paid, r.status};
+}
+
+size_t Engine::MemoryBytes() const {
+  const auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  return bytes(referrer_) + bytes(leader_) + bytes(mentor_) + bytes(first_child_) + bytes(last_child_) +
+         bytes(next_sibling_) + bytes(depth_) + bytes(position_) + bytes(member_directs_) +
+         bytes(direct_count_) + bytes(rank_) + bytes(submax_) + bytes(placed_) + bytes(fund_locked_) +
+         bytes(fund_watch_) + bytes(directs_ge_) + bytes(legs_ge_) + bytes(buy_units_) +
+         bytes(fund_positions_) + bytes(own_units_) + bytes(desc_units_) + bytes(tracked_) + bytes(earned_) +
+         bytes(team_size_) + bytes(team_units_) + bytes(team_amount_) + bytes(diff_cache_.up) +
+         bytes(diff_cache_.stamp) + bytes(track_cache_.up) + bytes(track_cache_.stamp) +
+         static_cast<size_t>(member_count()) * sizeof(Fen) * kBucketCount;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Network
+
+Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
+  if (referrer != kNone && referrer >= member_count()) {
+    return MakeError("unknown_member", "the referrer is not a member", "referrer");
+  }
+  const MemberId m = member_count();
+  referrer_.push_back(referrer);
+  leader_.push_back(kNone);
+  mentor_.push_back(kNone);
+  first_child_.push_back(kNone);
+  last_child_.push_back(kNone);
+  next_sibling_.push_back(kNone);
+  depth_.push_back(referrer == kNone ? 0 : depth_[referrer] + 1);
+  position_.push_back(0);
+  member_directs_.push_back(0);
+  direct_count_.push_back(0);
+  rank_.push_back(0);
+  submax_.push_back(0);
+  placed_.push_back(0);
+  fund_locked_.push_back(1);
+  fund_watch_.push_back(0);
+  directs_ge_.resize(directs_ge_.size() + directs_ranks_.size(), 0);
+  legs_ge_.resize(legs_ge_.size() + legs_ranks_.size(), 0);
+  buy_units_.resize(buy_units_.size() + buy_slots_, 0);
+  if (plan_.fund.enabled) fund_positions_.resize(fund_positions_.size() + plan_.fund.positions, kNone);
+  own_units_.push_back(0);
+  desc_units_.push_back(0);
+  tracked_.push_back(0);
+  earned_.resize(earned_.size() + earned_stride_, 0);
+  team_size_.push_back(0);
+  team_units_.push_back(0);
+  team_amount_.push_back(0);
+  for (AncestorCache* c : {&diff_cache_, &track_cache_}) {
+    c->up.push_back(kNone);
+    c->stamp.push_back(0);
+  }
+  ledger_.AddMember();
+  ++rank_count_[0];
+
+  if (referrer != kNone) {
+    if (last_child_[referrer] == kNone) {
+      first_child_[referrer] = m;
+    } else {
+      next_sibling_[last_child_[referrer]] = m;
+    }
+    last_child_[referrer] = m;
+    ++direct_count_[referrer];
+    // A newcomer is a new direct and a new leg of the first rank: count it where conditions do.
+    for (size_t i = 0; i < directs_ranks_.size(); ++i) {
+      if (directs_ranks_[i] == 0) ++directs_ge_[referrer * directs_ranks_.size() + i];
+    }
+    for (size_t i = 0; i < legs_ranks_.size(); ++i) {
+      if (legs_ranks_[i] == 0) ++legs_ge_[referrer * legs_ranks_.size() + i];
+    }
+    upgrade_queue_.push_back(referrer);
+  }
+  if (out != nullptr) {
+    Effect e;
+    e.kind = EffectKind::kJoined;
+    e.member = m;
+    e.via = referrer;
+    out->push_back(e);
+  }
+  Cascade(out);
+  return m;
+}
+
+void Engine::Place(MemberId m, Effects* out) {
+  placed_[m] = 1;
+  const MemberId r = referrer_[m];
+  MemberId lead = kNone;
+  uint32_t k = 0;
+  if (r != kNone) {
+    k = ++member_directs_[r];
+    position_[m] = k;
+    if (plan_.fund.enabled && k <= plan_.fund.positions) fund_positions_[r * plan_.fund.positions + k - 1] = m;
+    lead = (rank_[r] >= plan_.placement.partner_rank && k >= plan_.placement.team_from_position) ? r : leader(r);
+  }
+  leader_[m] = lead;
+  if (lead != kNone) ++team_size_[lead];
+  if (out != nullptr) {
+    Effect e;
+    e.kind = EffectKind::kPlaced;
+    e.member = m;
+    e.via = lead;
+    e.generation = k;
+    out->push_back(e);
+  }
+}
+
+void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
+  const RankId from = rank_[m];
+  if (from == to) return;
+  rank_[m] = to;
+  --rank_count_[from];
+  ++rank_count_[to];
+  if (out != nullptr) {
+    Effect e;
+    e.kind = EffectKind::kRankChanged;
+    e.member = m;
+    e.old_rank = from;
+    e.rank = to;
+    e.by_admin = by_admin;
+    out->push_back(e);
+  }
+  const Placement& pl = plan_.placement;
+  if (pl.enabled) {
+    if (to >= pl.member_rank && !placed_[m]) Place(m, out);
+    if (from < pl.partner_rank && to >= pl.partner_rank && leader_[m] != m) {
+      // 脱离: heads its own team; the leader it had becomes its mentor.
+      mentor_[m] = leader_[m];
+      if (leader_[m] != kNone) --team_size_[leader_[m]];
+      leader_[m] = m;
+      if (out != nullptr) {
+        Effect e;
+        e.kind = EffectKind::kDetached;
+        e.member = m;
+        e.via = mentor_[m];
+        out->push_back(e);
+      }
+    }
+  }
+  const MemberId r = referrer_[m];
+  if (r != kNone) {
+    for (size_t i = 0; i < directs_ranks_.size(); ++i) {
+      const bool before = from >= directs_ranks_[i];
+      const bool after = to >= directs_ranks_[i];
+      if (before != after) {
+        directs_ge_[r * directs_ranks_.size() + i] += after ? 1u : static_cast<uint32_t>(-1);
+        upgrade_queue_.push_back(r);
+      }
+    }
+  }
+  if (to > from) {
+    RaiseSubtreeMax(m, to);
+  } else {
+    RecomputeSubtreeMax(m);
+  }
+  if ((from >= diff_min_rank_) != (to >= diff_min_rank_)) diff_cache_.Invalidate();
+  const Fund& f = plan_.fund;
+  if (f.enabled && r != kNone && position_[m] >= 1 && position_[m] <= f.positions &&
+      (from >= f.position_min_rank) != (to >= f.position_min_rank)) {
+    FundPositionsChanged(r);
+  }
+  upgrade_queue_.push_back(m);
+}
+
+void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
+  const MemberId p = referrer_[child];
+  if (p == kNone) return;
+  for (size_t i = 0; i < legs_ranks_.size(); ++i) {
+    const bool before = old_max >= legs_ranks_[i];
+    const bool after = new_max >= legs_ranks_[i];
+    if (before != after) {
+      legs_ge_[p * legs_ranks_.size() + i] += after ? 1u : static_cast<uint32_t>(-1);
+      upgrade_queue_.push_back(p);
+    }
+  }
+}
+
+// Each member's subtree maximum only rises a handful of times (once per rank at most), so the walks
+// up the tree cost O(ranks) per member over the whole life of the shop, whatever its depth.
+void Engine::RaiseSubtreeMax(MemberId m, RankId r) {
+  for (MemberId x = m; x != kNone && submax_[x] < r; x = referrer_[x]) {
+    const RankId old = submax_[x];
+    submax_[x] = r;
+    SubtreeMaxChanged(x, old, r);
+  }
+}
+
+// Only an admin lowers a rank; then the maxima above are recomputed from the children.
+void Engine::RecomputeSubtreeMax(MemberId m) {
+  for (MemberId x = m; x != kNone; x = referrer_[x]) {
+    RankId best = rank_[x];
+    for (MemberId c = first_child_[x]; c != kNone; c = next_sibling_[c]) best = std::max(best, submax_[c]);
+    if (best == submax_[x]) break;
+    const RankId old = submax_[x];
+    submax_[x] = best;
+    SubtreeMaxChanged(x, old, best);
+  }
+}
+
+bool Engine::Qualifies(MemberId m, RankId r) const {
+  const RankDef& d = plan_.ranks[r];
+  if (!d.automatic()) return false;
+  if (!d.buy_any.empty()) {
+    bool bought = false;
+    for (int32_t slot : rank_buy_slots_[r]) {
+      bought = bought || buy_units_[m * buy_slots_ + static_cast<size_t>(slot)] > 0;
+    }
+    if (!bought) return false;
+  }
+  if (d.directs &&
+      directs_ge_[m * directs_ranks_.size() + IndexOf(directs_ranks_, d.directs->rank)] < d.directs->count) {
+    return false;
+  }
+  if (d.legs && legs_ge_[m * legs_ranks_.size() + IndexOf(legs_ranks_, d.legs->rank)] < d.legs->count) {
+    return false;
+  }
+  return true;
+}
+
+void Engine::Cascade(Effects* out) {
+  while (!upgrade_queue_.empty() || !fund_checks_.empty()) {
+    while (!upgrade_queue_.empty()) {
+      const MemberId m = upgrade_queue_.back();
+      upgrade_queue_.pop_back();
+      while (static_cast<size_t>(rank_[m]) + 1 < plan_.ranks.size() &&
+             Qualifies(m, static_cast<RankId>(rank_[m] + 1))) {
+        ChangeRank(m, static_cast<RankId>(rank_[m] + 1), false, out);
+      }
+    }
+    if (!fund_checks_.empty()) {
+      const MemberId x = fund_checks_.back();
+      fund_checks_.pop_back();
+      CheckFund(x, out);
+    }
+  }
+}
+
+Status Engine::SetRank(MemberId member, RankId rank, Effects* out) {
+  if (auto s = CheckMember(member, "member"); !s) return s;
+  if (rank >= plan_.ranks.size()) return MakeError("unknown_rank", "the plan has no such rank", "rank");
+  ChangeRank(member, rank, true, out);
+  Cascade(out);
+  return Ok{};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Assistance fund (团队帮扶基金)
+
+void Engine::FundPositionsChanged(MemberId x) {
+  if (!fund_locked_[x]) return;
+  const Fund& f = plan_.fund;
+  bool all = true;
+  for (uint32_t k = 0; k < f.positions; ++k) {
+    const MemberId q = fund_positions_[x * f.positions + k];
+    all = all && q != kNone && rank_[q] >= f.position_min_rank;
+  }
+  if (all == (fund_watch_[x] != 0)) return;
+  fund_watch_[x] = all ? 1 : 0;
+  TrackPositions(x, all);
+  if (all) fund_checks_.push_back(x);
+}
+
+// Units below a position are counted only while its referrer's fund is watched (positions qualified,
+// fund locked). Turning tracking on counts the subtree once, reusing the exact counts of tracked
+// members inside it; from then on each order adds its units to its tracked ancestors only.
+void Engine::TrackPositions(MemberId x, bool on) {
+  const uint32_t n = plan_.fund.positions;
+  for (uint32_t k = 0; k < n; ++k) {
+    const MemberId q = fund_positions_[x * n + k];
+    if (q == kNone) continue;
+    tracked_[q] = on ? 1 : 0;
+    if (!on) continue;
+    int64_t sum = 0;
+    std::vector<MemberId>& stack = dfs_stack_;
+    stack.clear();
+    for (MemberId c = first_child_[q]; c != kNone; c = next_sibling_[c]) stack.push_back(c);
+    while (!stack.empty()) {
+      const MemberId d = stack.back();
+      stack.pop_back();
+      sum += own_units_[d];
+      if (tracked_[d]) {
+        sum += desc_units_[d];
+        continue;
+      }
+      for (MemberId c = first_child_[d]; c != kNone; c = next_sibling_[c]) stack.push_back(c);
+    }
+    desc_units_[q] = sum;
+  }
+  track_cache_.Invalidate();
+}
+
+void Engine::AddFundUnits(MemberId buyer, int64_t delta) {
+  own_units_[buyer] += delta;
+  const auto tracked = [this](MemberId p) { return tracked_[p] != 0; };
+  for (MemberId t = NearestAncestor(track_cache_, buyer, tracked); t != kNone;
+       t = NearestAncestor(track_cache_, t, tracked)) {
+    desc_units_[t] += delta;
+    if (delta > 0) fund_checks_.push_back(referrer_[t]);
+  }
+}
+
+void Engine::CheckFund(MemberId x, Effects* out) {
+  if (!fund_locked_[x] || !fund_watch_[x]) return;
+  const uint32_t n = plan_.fund.positions;
+  int64_t units = 0;
+  for (uint32_t k = 0; k < n; ++k) units += desc_units_[fund_positions_[x * n + k]];
+  if (units < plan_.fund.units) return;
+  fund_locked_[x] = 0;
+  fund_watch_[x] = 0;
+  TrackPositions(x, false);
+  if (out != nullptr) {
+    Effect e;
+    e.kind = EffectKind::kFundUnlocked;
+    e.member = x;
+    e.units = static_cast<uint32_t>(std::min<int64_t>(units, UINT32_MAX));
+    out->push_back(e);
+  }
+  Effect why;
+  why.member = x;
+  Post(Account::Member(x, Bucket::kFrozen), Account::Member(x, Bucket::kAvailable), ledger_.member(x).frozen,
+       Reason::kFundUnlocked, out, why);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Orders
+
+Result<ProductId> Engine::UpsertProduct(std::string_view sku, Fen price, Effects* out) {
+  if (sku.empty()) return MakeError("invalid_sku", "a product needs a SKU", "sku");
+  if (price < 0 || price > kMaxPaid) return MakeError("invalid_price", "price must be 0..10^14 fen", "price");
+  ProductId id;
+  if (auto found = FindProduct(sku)) {
+    id = *found;
+    products_[id].def.price = price;
+  } else {
+    id = static_cast<ProductId>(products_.size());
+    ProductRec rec;
+    rec.def = Product{std::string(sku), std::string(sku), price};
+    rec.activity = plan_.ActivityFor(sku);
+    products_.push_back(std::move(rec));
+    product_index_.emplace(std::string(sku), id);
+  }
+  if (out != nullptr) {
+    Effect e;
+    e.kind = EffectKind::kProduct;
+    e.order = id;
+    e.amount = price;
+    out->push_back(e);
+  }
+  return id;
+}
+
+Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty, std::optional<Fen> unit_price,
+                                 Effects* out) {
+  if (auto s = CheckMember(buyer, "member"); !s) return s.error();
+  if (product >= products_.size()) return MakeError("unknown_product", "no such product", "sku");
+  if (qty < 1 || qty > kMaxQty) return MakeError("invalid_qty", "qty must be 1..1000000", "qty");
+  const ProductRec& prod = products_[product];
+  const Fen price = unit_price.value_or(prod.def.price);
+  if (price < 0 || price > kMaxPaid / qty) {
+    return MakeError("invalid_price", "the line's amount must be 0..10^14 fen", "price");
+  }
+  const OrderId id = static_cast<OrderId>(orders_.size());
+  OrderRec o{buyer, product, qty, price * qty, static_cast<uint32_t>(lines_.size()), 0, kNone, OrderStatus::kPaid};
+
+  Effect paid;
+  paid.buyer = buyer;
+  paid.member = buyer;
+  paid.order = id;
+  paid.units = qty;
+  Post(Account::Platform(PlatformAccount::kBuyers), Account::Platform(PlatformAccount::kRevenue), o.paid,
+       Reason::kOrderPaid, out, paid);
+  if (prod.buy_index >= 0) buy_units_[buyer * buy_slots_ + static_cast<size_t>(prod.buy_index)] += static_cast<int32_t>(qty);
+
+  // Placement comes first: if this order makes the buyer a member, it takes its position now.
+  const Placement& pl = plan_.placement;
+  if (pl.enabled && !placed_[buyer] && rank_[buyer] < pl.member_rank) {
+    bool reaches = true;
+    for (size_t r = static_cast<size_t>(rank_[buyer]) + 1; r <= pl.member_rank && reaches; ++r) {
+      reaches = Qualifies(buyer, static_cast<RankId>(r));
+    }
+    if (reaches) Place(buyer, out);
+  }
+  const MemberId team_leader = leader(buyer);
+  if (team_leader != kNone && team_leader != buyer) {
+    o.team_leader = team_leader;
+    team_units_[team_leader] += qty;
+    team_amount_[team_leader] += o.paid;
+  }
+  // Rewards see every rank as it was before this order; upgrades come last.
+  if (prod.activity != kNoActivity) ApplyRules(id, o, prod.activity, out);
+  o.line_count = static_cast<uint32_t>(lines_.size()) - o.first_line;
+  orders_.push_back(o);
+  if (prod.fund_unit) AddFundUnits(buyer, qty);
+  upgrade_queue_.push_back(buyer);
+  Cascade(out);
+  return id;
+}
+
+void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, Effects* out) {
+  const Activity& activity = plan_.activities[activity_id];
+  for (size_t ri = 0; ri < activity.rules.size(); ++ri) {
+    const Rule& rule = activity.rules[ri];
+    Effect why;
+    why.activity = activity_id;
+    why.rule = static_cast<uint16_t>(ri);
+    why.earned = rule.earned;
+    why.buyer = o.buyer;
+    why.order = id;
+    why.units = o.qty;
+    switch (rule.kind) {
+      case RuleKind::kReferral: {
+        MemberId x = o.buyer;
+        for (uint32_t g = 0; g < rule.generation && x != kNone; ++g) x = referrer_[x];
+        if (x == kNone || rank_[x] < rule.min_rank) break;
+        const std::optional<Fen> amount = rule.amount.For(rank_[x], o.qty, o.paid);
+        if (!amount || *amount <= 0) break;
+        why.relation = Relation::kAncestor;
+        why.generation = rule.generation;
+        why.rank = rank_[x];
+        Credit(x, *amount, why, out);
+        break;
+      }
+      case RuleKind::kLeader: {
+        const MemberId l = leader(o.buyer);
+        if (l == kNone || l == o.buyer || rank_[l] < rule.min_rank) break;
+        const std::optional<Fen> amount = rule.amount.For(rank_[l], o.qty, o.paid);
+        if (!amount || *amount <= 0) break;
+        why.relation = Relation::kLeader;
+        why.rank = rank_[l];
+        Credit(l, *amount, why, out);
+        break;
+      }
+      case RuleKind::kDifferential: {
+        const RankId top = rule.targets.entries.back().first;
+        const auto qualified = [this](MemberId p) { return rank_[p] >= diff_min_rank_; };
+        Fen paid_so_far = 0;
+        int highest = -1;
+        for (MemberId x = NearestAncestor(diff_cache_, o.buyer, qualified); x != kNone;
+             x = NearestAncestor(diff_cache_, x, qualified)) {
+          const RankId r = rank_[x];
+          if (r >= rule.min_rank && static_cast<int>(r) > highest) {
+            if (const std::optional<Fen> target = rule.targets.For(r)) {
+              highest = r;
+              const Fen due = *target * o.qty;
+              if (due > paid_so_far) {
+                why.relation = Relation::kAncestor;
+                why.generation = depth_[o.buyer] - depth_[x];
+                why.rank = r;
+                Credit(x, due - paid_so_far, why, out);
+                paid_so_far = due;
+              }
+            }
+          }
+          if (r >= top) break;
+        }
+        break;
+      }
+      case RuleKind::kPeer: {
+        const size_t end = lines_.size();  // match only rewards of earlier rules
+        for (size_t l = o.first_line; l < end; ++l) {
+          const Line src = lines_[l];
+          if (src.pool || ((rule.of_mask >> src.earned) & 1u) == 0) continue;
+          if (rank_[src.recipient] < rule.source_min_rank) continue;
+          const MemberId mentor = mentor_[src.recipient];
+          if (mentor == kNone || rank_[mentor] < rule.min_rank) continue;
+          const Fen amount = ApplyBps(src.amount, rule.rate_bps);
+          if (amount <= 0) continue;
+          why.relation = Relation::kMentor;
+          why.via = src.recipient;
+          why.rank = rank_[mentor];
+          Credit(mentor, amount, why, out);
+        }
+        break;
+      }
+      case RuleKind::kPool: {
+        const std::optional<Fen> amount = rule.amount.For(0, o.qty, o.paid);
+        if (!amount || *amount <= 0) break;
+        lines_.push_back(Line{*amount, 0, rule.pool, true, 0});
+        why.relation = Relation::kPool;
+        Post(Account::Platform(PlatformAccount::kRevenue), Account::Pool(rule.pool), *amount,
+             Reason::kPoolContribution, out, why);
+        break;
+      }
+    }
+  }
+}
+
+Status Engine::Settle(OrderId id, Effects* out) {
+  if (id >= orders_.size()) return MakeError("unknown_order", "no such order", "order");
+  OrderRec& o = orders_[id];
+  if (o.status == OrderStatus::kRefunded) return MakeError("order_refunded", "a refunded order does not settle", "order");
+  if (o.status == OrderStatus::kSettled) return MakeError("order_settled", "the order is already settled", "order");
+  const Fund& f = plan_.fund;
+  for (uint32_t i = o.first_line; i < o.first_line + o.line_count; ++i) {
+    Line& line = lines_[i];
+    if (line.pool) continue;
+    const MemberId m = line.recipient;
+    const bool hold = f.enabled && fund_locked_[m] && ((f.held_mask >> line.earned) & 1u) != 0;
+    line.held = hold ? ApplyBps(line.amount, f.hold_bps) : 0;
+    Effect why;
+    why.member = m;
+    why.buyer = o.buyer;
+    why.order = id;
+    why.earned = line.earned;
+    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kAvailable), line.amount - line.held,
+         Reason::kSettled, out, why);
+    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kFrozen), line.held, Reason::kHeld, out,
+         why);
+  }
+  o.status = OrderStatus::kSettled;
+  return Ok{};
+}
+
+Status Engine::Refund(OrderId id, Effects* out) {
+  if (id >= orders_.size()) return MakeError("unknown_order", "no such order", "order");
+  OrderRec& o = orders_[id];
+  if (o.status == OrderStatus::kRefunded) return MakeError("order_refunded", "the order is already refunded", "order");
+  const Account revenue = Account::Platform(PlatformAccount::kRevenue);
+  for (uint32_t i = o.first_line; i < o.first_line + o.line_count; ++i) {
+    const Line& line = lines_[i];
+    Effect why;
+    why.buyer = o.buyer;
+    why.order = id;
+    why.earned = line.earned;
+    if (line.pool) {
+      why.relation = Relation::kPool;
+      Post(Account::Pool(line.recipient), revenue, line.amount, Reason::kRefundPool, out, why);
+      continue;
+    }
+    const MemberId m = line.recipient;
+    why.member = m;
+    earned_[m * earned_stride_ + line.earned] -= line.amount;
+    if (o.status == OrderStatus::kPaid) {
+      Post(Account::Member(m, Bucket::kPending), revenue, line.amount, Reason::kRefundReward, out, why);
+    } else {
+      // Claw back from where settlement put it; available may go below zero and blocks withdrawals.
+      Post(Account::Member(m, Bucket::kAvailable), revenue, line.amount - line.held, Reason::kRefundReward, out, why);
+      const Bucket held_in = fund_locked_[m] ? Bucket::kFrozen : Bucket::kAvailable;
+      Post(Account::Member(m, held_in), revenue, line.held, Reason::kRefundReward, out, why);
+    }
+  }
+  Effect back;
+  back.buyer = o.buyer;
+  back.member = o.buyer;
+  back.order = id;
+  back.units = o.qty;
+  Post(revenue, Account::Platform(PlatformAccount::kBuyers), o.paid, Reason::kRefundPayment, out, back);
+  const ProductRec& prod = products_[o.product];
+  if (prod.buy_index >= 0) {
+    buy_units_[o.buyer * buy_slots_ + static_cast<size_t>(prod.buy_index)] -= static_cast<int32_t>(o.qty);
+  }
+  if (o.team_leader != kNone) {
+    team_units_[o.team_leader] -= o.qty;
+    team_amount_[o.team_leader] -= o.paid;
+  }
+  if (prod.fund_unit) AddFundUnits(o.buyer, -static_cast<int64_t>(o.qty));
+  o.status = OrderStatus::kRefunded;
+  Cascade(out);
+  return Ok{};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pools and withdrawals
+
+Status Engine::CloseDay(Effects* out) {
+  for (PoolId p = 0; p < plan_.pools.size(); ++p) {
+    const Fen balance = ledger_.pool(p);
+    const RankId min_rank = plan_.pools[p].min_rank;
+    uint32_t holders = 0;
+    for (size_t r = min_rank; r < rank_count_.size(); ++r) holders += rank_count_[r];
+    if (balance <= 0 || holders == 0 || balance / holders == 0) continue;  // carried forward
+    const Fen share = balance / holders;  // the remainder stays in the pool
+    Effect why;
+    why.relation = Relation::kPool;
+    why.earned = pool_earned_;
+    why.via = p;
+    why.units = holders;
+    for (MemberId m = 0; m < member_count(); ++m) {
+      if (rank_[m] < min_rank) continue;
+      why.member = m;
+      earned_[m * earned_stride_ + pool_earned_] += share;
+      Post(Account::Pool(p), Account::Member(m, Bucket::kAvailable), share, Reason::kPoolPayout, out, why);
+    }
+  }
+  ++day_;
+  if (out != nullptr) {
+    Effect e;
+    e.kind = EffectKind::kDayClosed;
+    e.generation = day_;
+    out->push_back(e);
+  }
+  return Ok{};
+}
+
+Result<WithdrawalId> Engine::Withdraw(MemberId member, Fen amount, Effects* out) {
+  if (auto s = CheckMember(member, "member"); !s) return s.error();
+  if (amount <= 0) return MakeError("invalid_amount", "a withdrawal is at least 1 fen", "amount");
+  if (amount > ledger_.member(member).available) {
+    return MakeError("insufficient_balance", "the amount is more than the available balance", "amount");
+  }
+  const WithdrawalId id = static_cast<WithdrawalId>(withdrawals_.size());
+  withdrawals_.push_back(WithdrawalRec{member, amount, WithdrawalStatus::kRequested});
+  Effect why;
+  why.member = member;
+  why.order = id;
+  Post(Account::Member(member, Bucket::kAvailable), Account::Member(member, Bucket::kWithdrawing), amount,
+       Reason::kWithdrawRequested, out, why);
+  return id;
+}
+
+Status Engine::WithdrawPaid(WithdrawalId id, Effects* out) {
+  if (id >= withdrawals_.size()) return MakeError("unknown_withdrawal", "no such withdrawal", "id");
+  WithdrawalRec& w = withdrawals_[id];
+  if (w.status != WithdrawalStatus::kRequested) {
+    return MakeError("withdrawal_closed", "the withdrawal is already paid or rejected", "id");
+  }
+  w.status = WithdrawalStatus::kPaid;
+  Effect why;
+  why.member = w.member;
+  why.order = id;
+  Post(Account::Member(w.member, Bucket::kWithdrawing), Account::Platform(PlatformAccount::kPayouts), w.amount,
+       Reason::kWithdrawPaid, out, why);
+  return Ok{};
+}
+
+Status Engine::WithdrawRejected(WithdrawalId id, Effects* out) {
+  if (id >= withdrawals_.size()) return MakeError("unknown_withdrawal", "no such withdrawal", "id");
+  WithdrawalRec& w = withdrawals_[id];
+  if (w.status != WithdrawalStatus::kRequested) {
+    return MakeError("withdrawal_closed", "the withdrawal is already paid or rejected", "id");
+  }
+  w.status = WithdrawalStatus::kRejected;
+  Effect why;
+  why.member = w.member;
+  why.order = id;
+  Post(Account::Member(w.member, Bucket::kWithdrawing), Account::Member(w.member, Bucket::kAvailable), w.amount,
+       Reason::kWithdrawRejected, out, why);
+  return Ok{};
+}
+
+}  // namespace guanxi::core

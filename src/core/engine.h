@@ -1,0 +1,207 @@
+// The engine: the single writer of the member network and the ledger. It applies commands in order and
+// reports their effects; it reads no clock, file or socket, so a replayed command stream reaches the same
+// state to the fen. Rejected commands return an Error and change nothing.
+//
+// Shape (why it is fast): members, orders and reward lines live in flat arrays indexed by dense ids.
+// Per order the engine touches the buyer, the referral ancestors the plan pays (found through cached
+// "nearest qualified ancestor" pointers, so a 100,000-deep chain costs what a shallow tree does), the
+// leader and mentors. Upgrades use counters kept incrementally: directs of each rank, legs holding each
+// rank (via the highest rank in every subtree), unrefunded package units.
+//
+// Not thread-safe: one thread owns an Engine. Effects* may be null when the caller does not want them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/effect.h"
+#include "core/ids.h"
+#include "core/ledger.h"
+#include "core/money.h"
+#include "core/plan.h"
+#include "core/result.h"
+
+namespace guanxi::core {
+
+enum class OrderStatus : uint8_t { kPaid, kSettled, kRefunded };
+enum class WithdrawalStatus : uint8_t { kRequested, kPaid, kRejected };
+
+// O(1) team summary. The team (团队) is the plan's: the members whose leader is this member. Sales are
+// counted when the buyer was in the team at the time of the order, net of refunds.
+struct TeamSummary {
+  uint32_t size = 0;
+  int64_t units = 0;
+  Fen amount = 0;
+  uint32_t directs = 0;          // direct referrals, any rank
+  uint32_t member_directs = 0;   // direct referrals placed as members (positions taken)
+};
+
+struct OrderView {
+  MemberId buyer;
+  ProductId product;
+  uint32_t qty;
+  Fen paid;
+  OrderStatus status;
+};
+
+class Engine {
+ public:
+  // REQUIRES: plan.Validate() is ok.
+  explicit Engine(Plan plan);
+
+  // ---- commands ----
+  Result<MemberId> Join(MemberId referrer, Effects* out);  // referrer kNone: top of the tree
+  Status SetRank(MemberId member, RankId rank, Effects* out);
+  Result<ProductId> UpsertProduct(std::string_view sku, Fen price, Effects* out);
+  // Creates and pays an order line. unit_price: what the buyer paid per unit (member prices are the
+  // shop's business); nullopt means the catalogue price.
+  Result<OrderId> PayOrder(MemberId buyer, ProductId product, uint32_t qty, std::optional<Fen> unit_price,
+                           Effects* out);
+  Status Refund(OrderId order, Effects* out);
+  Status Settle(OrderId order, Effects* out);
+  Status CloseDay(Effects* out);
+  Result<WithdrawalId> Withdraw(MemberId member, Fen amount, Effects* out);
+  Status WithdrawPaid(WithdrawalId id, Effects* out);
+  Status WithdrawRejected(WithdrawalId id, Effects* out);
+
+  // ---- queries ----
+  const Plan& plan() const { return plan_; }
+  const Ledger& ledger() const { return ledger_; }
+  uint32_t member_count() const { return static_cast<uint32_t>(rank_.size()); }
+  uint32_t order_count() const { return static_cast<uint32_t>(orders_.size()); }
+  uint32_t product_count() const { return static_cast<uint32_t>(products_.size()); }
+  uint32_t day() const { return day_; }
+
+  RankId rank(MemberId m) const { return rank_[m]; }
+  MemberId referrer(MemberId m) const { return referrer_[m]; }
+  // The leader: for a placed member the stored one; for a fan, its referrer's leader, recursively.
+  MemberId leader(MemberId m) const;
+  MemberId mentor(MemberId m) const { return mentor_[m]; }
+  uint32_t position(MemberId m) const { return position_[m]; }  // 0: not placed or no referrer
+  uint32_t depth(MemberId m) const { return depth_[m]; }
+  bool fund_locked(MemberId m) const { return fund_locked_[m] != 0; }
+  Balances balances(MemberId m) const { return ledger_.member(m); }
+  Fen earned(MemberId m, EarnedId e) const { return earned_[m * earned_stride_ + e]; }
+  TeamSummary team(MemberId m) const;
+  uint32_t rank_count(RankId r) const { return rank_count_[r]; }
+
+  std::optional<ProductId> FindProduct(std::string_view sku) const;
+  const Product& product(ProductId p) const { return products_[p].def; }
+  ActivityId product_activity(ProductId p) const { return products_[p].activity; }
+  OrderView order(OrderId o) const;
+  WithdrawalStatus withdrawal_status(WithdrawalId w) const { return withdrawals_[w].status; }
+
+  // Bytes held per member by the network, ledger and counters (capacity, not size), for benchmarks.
+  size_t MemoryBytes() const;
+
+ private:
+  struct ProductRec {
+    Product def;
+    ActivityId activity = kNoActivity;
+    int32_t buy_index = -1;     // counter slot when a rank condition names this SKU
+    bool fund_unit = false;     // counts toward the assistance-fund units
+  };
+  // One reward (or pool contribution) of an order, kept so settlement and refunds undo exactly it.
+  struct Line {
+    Fen amount;
+    Fen held;          // part sent to frozen at settlement
+    MemberId recipient;  // MemberId, or PoolId for pool lines
+    bool pool;
+    EarnedId earned;
+  };
+  struct OrderRec {
+    MemberId buyer;
+    ProductId product;
+    uint32_t qty;
+    Fen paid;
+    uint32_t first_line;
+    uint32_t line_count;
+    MemberId team_leader;  // whose team sales this order counted in
+    OrderStatus status;
+  };
+  struct WithdrawalRec {
+    MemberId member;
+    Fen amount;
+    WithdrawalStatus status;
+  };
+  // Nearest strict referral ancestor satisfying a predicate, cached per member and invalidated all at
+  // once (epoch) when the predicate's answer changes for anyone. Ranks change rarely next to orders.
+  struct AncestorCache {
+    std::vector<MemberId> up;
+    std::vector<uint32_t> stamp;
+    uint32_t epoch = 1;
+    void Invalidate();
+  };
+
+  Status CheckMember(MemberId m, const char* field) const;
+  void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, Effect proto = {});
+  void Credit(MemberId recipient, Fen amount, const Effect& why, Effects* out);
+  template <typename Pred>
+  MemberId NearestAncestor(AncestorCache& cache, MemberId x, Pred marked);
+
+  // Network changes.
+  void Place(MemberId m, Effects* out);
+  void ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out);
+  void RaiseSubtreeMax(MemberId m, RankId r);
+  void RecomputeSubtreeMax(MemberId m);
+  void SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max);
+  bool Qualifies(MemberId m, RankId r) const;
+  // Runs queued upgrade checks and fund checks until nothing changes: upgrades cascade up the tree.
+  void Cascade(Effects* out);
+
+  // Assistance fund.
+  void FundPositionsChanged(MemberId x);
+  void TrackPositions(MemberId x, bool on);
+  void AddFundUnits(MemberId buyer, int64_t delta);
+  void CheckFund(MemberId x, Effects* out);
+
+  void ApplyRules(OrderId id, const OrderRec& o, ActivityId activity, Effects* out);
+
+  Plan plan_;
+  Ledger ledger_;
+  uint32_t day_ = 0;
+  EarnedId pool_earned_ = 0;
+  RankId diff_min_rank_ = 0xFF;             // lowest rank any differential rule pays
+  std::vector<RankId> directs_ranks_;       // distinct ranks counted by "directs" conditions
+  std::vector<RankId> legs_ranks_;          // distinct ranks counted by "legs" conditions
+  std::vector<std::vector<int32_t>> rank_buy_slots_;  // per rank: buy counter slots of its buy_any
+  size_t buy_slots_ = 0;
+  size_t earned_stride_ = 0;
+
+  // Members (struct of arrays, indexed by MemberId).
+  std::vector<MemberId> referrer_, leader_, mentor_;
+  std::vector<MemberId> first_child_, last_child_, next_sibling_;
+  std::vector<uint32_t> depth_, position_, member_directs_, direct_count_;
+  std::vector<RankId> rank_, submax_;       // submax: highest rank in the member's referral subtree
+  std::vector<uint8_t> placed_, fund_locked_, fund_watch_;
+  std::vector<uint32_t> directs_ge_;        // [m * directs_ranks_.size() + i]
+  std::vector<uint32_t> legs_ge_;           // [m * legs_ranks_.size() + i]
+  std::vector<int32_t> buy_units_;          // [m * buy_slots_ + slot]
+  std::vector<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
+  std::vector<int64_t> own_units_, desc_units_;  // fund units bought by m / by m's tracked descendants
+  std::vector<uint8_t> tracked_;
+  std::vector<Fen> earned_;                 // [m * earned_stride_ + e]
+  std::vector<uint32_t> team_size_;
+  std::vector<int64_t> team_units_;
+  std::vector<Fen> team_amount_;
+  std::vector<uint32_t> rank_count_;
+  AncestorCache diff_cache_, track_cache_;
+
+  std::vector<ProductRec> products_;
+  std::unordered_map<std::string, ProductId> product_index_;
+  std::vector<OrderRec> orders_;
+  std::vector<Line> lines_;
+  std::vector<WithdrawalRec> withdrawals_;
+
+  // Scratch, reused so that the hot path does not allocate.
+  std::vector<MemberId> scratch_;
+  std::vector<MemberId> upgrade_queue_;
+  std::vector<MemberId> fund_checks_;
+  std::vector<MemberId> dfs_stack_;
+};
+
+}  // namespace guanxi::core
