@@ -3,6 +3,8 @@
 // its line, because a typo in a plan pays the wrong people without anyone noticing.
 #include "plan/plan_file.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -17,14 +19,15 @@
 #include <utility>
 #include <vector>
 
-#include <toml++/toml.h>
-
 namespace guanxi::plan {
 namespace {
 
 using core::RankId;
 
 constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
+// The ceiling core::Plan::Validate puts on prices and per-unit amounts (10^10 fen, 100 million
+// yuan, so amount × quantity fits in int64); checked here too so the refusal names the line.
+constexpr int64_t kMaxFen = 10'000'000'000;
 constexpr int64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
 constexpr size_t kMaxPools = size_t{std::numeric_limits<core::PoolId>::max()} + 1;
 
@@ -73,8 +76,8 @@ void CheckKeys(const toml::table& t, std::initializer_list<std::string_view> all
   std::string expected;
   for (std::string_view k : allowed) expected += (expected.empty() ? "" : ", ") + std::string(k);
   throw Refusal{unknown->source().begin.line, "unknown key '" + std::string(unknown->str()) +
-                                                  "' in " + where + " (expected one of: " +
-                                                  expected + ")"};
+                                                  "' in " + where +
+                                                  " (expected one of: " + expected + ")"};
 }
 
 std::string ReadString(const toml::node& n, const std::string& what) {
@@ -101,8 +104,7 @@ std::optional<std::string> OptionalString(const toml::table& t, std::string_view
 // guanxi (core/money.h), and saying so helps more than "expected an integer".
 enum class Unit { kFen, kBps, kCount };
 
-int64_t ReadInt(const toml::node& n, const std::string& what, Unit unit, int64_t min,
-                int64_t max) {
+int64_t ReadInt(const toml::node& n, const std::string& what, Unit unit, int64_t min, int64_t max) {
   if (n.is_floating_point()) {
     switch (unit) {
       case Unit::kFen:
@@ -115,18 +117,20 @@ int64_t ReadInt(const toml::node& n, const std::string& what, Unit unit, int64_t
   }
   if (!n.is_integer()) Refuse(n, what + " must be an integer");
   const int64_t v = n.as_integer()->get();
-  if (v < min || v > max) {
-    const std::string range = max == kMaxInt64 ? "≥ " + std::to_string(min)
-                                               : "between " + std::to_string(min) + " and " +
-                                                     std::to_string(max);
-    Refuse(n, what + " must be " + range + ", not " + std::to_string(v));
+  if (v >= min && v <= max) return v;
+  // A maximum that is only the width of the model's field is not worth showing unless exceeded.
+  if (max < kMaxUint32) {
+    Refuse(n, what + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                  ", not " + std::to_string(v));
   }
-  return v;
+  Refuse(n, what +
+                (v < min ? " must be ≥ " + std::to_string(min)
+                         : " must be at most " + std::to_string(max)) +
+                ", not " + std::to_string(v));
 }
 
 std::optional<int64_t> OptionalInt(const toml::table& t, std::string_view key,
-                                   const std::string& where, Unit unit, int64_t min,
-                                   int64_t max) {
+                                   const std::string& where, Unit unit, int64_t min, int64_t max) {
   const toml::node* n = t.get(key);
   if (n == nullptr) return std::nullopt;
   return ReadInt(*n, Field(where, key), unit, min, max);
@@ -260,8 +264,8 @@ class PlanReader {
                           NameList(plan_.ranks, [](const core::RankDef& r) { return r.name; }) +
                           ")");
       }
-      table.entries.emplace_back(*rank, ReadInt(value, what + "." + std::string(key.str()), unit,
-                                                0, max));
+      table.entries.emplace_back(*rank,
+                                 ReadInt(value, what + "." + std::string(key.str()), unit, 0, max));
     }
     std::sort(table.entries.begin(), table.entries.end());
     return table;
@@ -281,12 +285,12 @@ class PlanReader {
       Refuse(rule, where + ": amount (fen per unit) or rate_bps (of the paid amount) is required");
     }
     core::Amount amount;
-    amount.kind = per_unit != nullptr ? core::Amount::Kind::kPerUnit
-                                      : core::Amount::Kind::kRateOfPaid;
+    amount.kind =
+        per_unit != nullptr ? core::Amount::Kind::kPerUnit : core::Amount::Kind::kRateOfPaid;
     const toml::node& n = per_unit != nullptr ? *per_unit : *rate;
     const std::string what = Field(where, per_unit != nullptr ? "amount" : "rate_bps");
     const Unit unit = per_unit != nullptr ? Unit::kFen : Unit::kBps;
-    const int64_t max = per_unit != nullptr ? kMaxInt64 : core::kWholeBps;
+    const int64_t max = per_unit != nullptr ? kMaxFen : core::kWholeBps;
     if (n.is_table()) {
       if (!by_rank_allowed) Refuse(n, what + " is one number here, not a table by rank");
       amount.by_rank = ReadRankTable(n, what, unit, max);
@@ -304,19 +308,18 @@ class PlanReader {
     }
     for (size_t i = 0; i < tables.size(); ++i) {
       const toml::table& t = *tables[i];
-      const std::string where = "rank " + std::to_string(i + 1);
       CheckKeys(t, {"name", "label", "buy_any", "directs", "legs"}, "[[ranks]]");
       if (i >= core::kMaxRanks) Refuse(t, "a plan has at most 16 ranks");
       core::RankDef rank;
-      rank.name = RequireString(t, "name", where);
+      rank.name = RequireString(t, "name", "rank " + std::to_string(i + 1));
       if (!IsRankName(rank.name)) {
-        Refuse(*t.get("name"), where + ": name " + Quoted(rank.name) +
-                                   " must be lower-case letters, digits and _");
+        Refuse(*t.get("name"),
+               "rank name " + Quoted(rank.name) + " must be lower-case letters, digits and _");
       }
       if (plan_.FindRank(rank.name)) {
         Refuse(*t.get("name"), "rank " + Quoted(rank.name) + " is declared twice");
       }
-      rank.label = OptionalString(t, "label", where).value_or("");
+      rank.label = OptionalString(t, "label", "rank " + Quoted(rank.name)).value_or("");
       plan_.ranks.push_back(std::move(rank));
     }
     rank_tables_ = tables;
@@ -336,8 +339,12 @@ class PlanReader {
           }
         }
       }
-      if (const toml::node* n = t.get("buy_any")) rank.buy_any = ReadSkus(*n, Field(where, "buy_any"));
-      if (const toml::node* n = t.get("directs")) rank.directs = ReadCount(*n, Field(where, "directs"));
+      if (const toml::node* n = t.get("buy_any")) {
+        rank.buy_any = ReadSkus(*n, Field(where, "buy_any"));
+      }
+      if (const toml::node* n = t.get("directs")) {
+        rank.directs = ReadCount(*n, Field(where, "directs"));
+      }
       if (const toml::node* n = t.get("legs")) rank.legs = ReadCount(*n, Field(where, "legs"));
     }
   }
@@ -347,9 +354,9 @@ class PlanReader {
     if (t == nullptr) Refuse(n, what + " must be a table { rank = \"…\", count = N }");
     CheckKeys(*t, {"rank", "count"}, what);
     core::Count count;
-    count.rank = RankNamed(Require(*t, "rank", what), Field(what, "rank"));
+    count.rank = RankNamed(Require(*t, "rank", what), what + ".rank");
     count.count = static_cast<uint32_t>(
-        ReadInt(Require(*t, "count", what), Field(what, "count"), Unit::kCount, 1, kMaxUint32));
+        ReadInt(Require(*t, "count", what), what + ".count", Unit::kCount, 1, kMaxUint32));
     return count;
   }
 
@@ -361,12 +368,14 @@ class PlanReader {
       core::Product product;
       product.sku = RequireString(t, "sku", "product " + std::to_string(i + 1));
       for (const core::Product& p : plan_.products) {
-        if (p.sku == product.sku) Refuse(*t.get("sku"), "sku " + Quoted(p.sku) + " is declared twice");
+        if (p.sku == product.sku) {
+          Refuse(*t.get("sku"), "sku " + Quoted(p.sku) + " is declared twice");
+        }
       }
       const std::string where = "product " + Quoted(product.sku);
       product.name = OptionalString(t, "name", where).value_or("");
-      product.price = ReadInt(Require(t, "price", where), Field(where, "price"), Unit::kFen, 0,
-                              kMaxInt64);
+      product.price =
+          ReadInt(Require(t, "price", where), Field(where, "price"), Unit::kFen, 0, kMaxFen);
       plan_.products.push_back(std::move(product));
     }
   }
@@ -380,7 +389,9 @@ class PlanReader {
       core::Pool pool;
       pool.name = RequireString(t, "name", "pool " + std::to_string(i + 1));
       for (const core::Pool& p : plan_.pools) {
-        if (p.name == pool.name) Refuse(*t.get("name"), "pool " + Quoted(p.name) + " is declared twice");
+        if (p.name == pool.name) {
+          Refuse(*t.get("name"), "pool " + Quoted(p.name) + " is declared twice");
+        }
       }
       const std::string where = "pool " + Quoted(pool.name);
       pool.min_rank = RankNamed(Require(t, "min_rank", where), Field(where, "min_rank"));
@@ -401,8 +412,8 @@ class PlanReader {
       return;
     }
     if (kind != "chain-2plus1") {
-      Refuse(*t->get("kind"), "[placement]: kind must be \"chain-2plus1\" or \"none\", not " +
-                                  Quoted(kind));
+      Refuse(*t->get("kind"),
+             "[placement]: kind must be \"chain-2plus1\" or \"none\", not " + Quoted(kind));
     }
     core::Placement& placement = plan_.placement;
     const toml::node& member = Require(*t, "member_rank", where);
@@ -494,7 +505,7 @@ class PlanReader {
       rule.kind = core::RuleKind::kDifferential;
       rule.earned = AddEarned(t, where);
       const toml::node& targets = Require(t, "targets", where);
-      rule.targets = ReadRankTable(targets, Field(where, "targets"), Unit::kFen, kMaxInt64);
+      rule.targets = ReadRankTable(targets, Field(where, "targets"), Unit::kFen, kMaxFen);
       // Each ancestor is paid its target less what was paid below; a falling target would owe a
       // negative amount.
       for (size_t i = 1; i < rule.targets.entries.size(); ++i) {
@@ -533,8 +544,10 @@ class PlanReader {
       rule.pool = static_cast<core::PoolId>(found - plan_.pools.begin());
       rule.amount = ReadAmount(t, where, /*by_rank_allowed=*/false);
     } else {
-      Refuse(*t.get("kind"), rule_where + ": kind must be one of referral, leader, differential, "
-                                          "peer, pool, not " + Quoted(kind));
+      Refuse(*t.get("kind"), rule_where +
+                                 ": kind must be one of referral, leader, differential, "
+                                 "peer, pool, not " +
+                                 Quoted(kind));
     }
     if (rule.kind != core::RuleKind::kPeer && rule.kind != core::RuleKind::kPool) {
       earned_here.push_back(plan_.earned[rule.earned]);
@@ -574,8 +587,9 @@ class PlanReader {
     CheckKeys(*t, {"hold_bps", "held", "positions", "position_min_rank", "units", "unit_skus"},
               where);
     if (!plan_.placement.enabled) {
-      Refuse(*t, "[fund] unlocks by placement positions, so it needs [placement] kind = "
-                 "\"chain-2plus1\"");
+      Refuse(*t,
+             "[fund] unlocks by placement positions, so it needs [placement] kind = "
+             "\"chain-2plus1\"");
     }
     core::Fund& fund = plan_.fund;
     fund.hold_bps = static_cast<core::Bps>(ReadInt(
@@ -640,8 +654,8 @@ core::Result<core::Plan> LoadPlanFile(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return core::MakeError("plan_unreadable", path + ": cannot read: " +
-                                                  std::generic_category().message(errno));
+    return core::MakeError("plan_unreadable",
+                           path + ": cannot read: " + std::generic_category().message(errno));
   }
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) return core::MakeError("plan_unreadable", path + ": read failed");
