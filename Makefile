@@ -1,0 +1,35 @@
+# guanxi — the two commands a newcomer needs:
+#   make demo   installs what is missing, builds, and replays worked example 2 of the 699 plan
+#   make test   installs what is missing, builds with warnings as errors, runs every test (also under
+#               address and undefined-behaviour sanitizers)
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build demo test test-release test-asan bench clean
+
+deps:
+	./scripts/install-deps
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+demo: build
+	./build/release/src/cli/guanxi replay --plan plans/chain-2plus1-699.toml tests/scenarios/spec-example-2.jsonl
+
+test: test-release test-asan
+
+test-release: deps
+	cmake --preset ci >/dev/null
+	cmake --build --preset ci -j $(JOBS)
+	ctest --preset ci -j $(JOBS)
+
+test-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+bench: build
+	./build/release/bench/engine_bench
+
+clean:
+	rm -rf build
