@@ -236,6 +236,8 @@ json::object Replay::Output(bool with_effects) const {
                      {"revenue", ledger.platform(core::PlatformAccount::kRevenue)},
                      {"payouts", ledger.platform(core::PlatformAccount::kPayouts)}};
   doc["ledger_sum"] = ledger.Sum();
+  doc["counts"] = {{"members", engine_.member_count()}, {"orders", engine_.order_count()},
+                   {"withdrawals", withdrawals_.names.size()}, {"days_closed", engine_.day()}};
   if (with_effects) {
     json::array effects;
     for (const Logged& l : log_) {
