@@ -358,7 +358,7 @@ void PrintOutcome(const std::string& name, const Engine& engine) {
     std::fprintf(stderr, " %s:%u", engine.plan().ranks[r].name.c_str(), engine.rank_count(r));
   }
   uint32_t unlocked = 0;
-  for (MemberId m = 0; m < engine.member_count(); ++m) unlocked += engine.fund_locked(m) ? 0 : 1;
+  for (MemberId m = 0; m < engine.member_count(); ++m) unlocked += engine.fund_locked(m) ? 0u : 1u;
   const Fen kept = engine.ledger().platform(guanxi::core::PlatformAccount::kRevenue);
   const Fen paid = -engine.ledger().platform(guanxi::core::PlatformAccount::kBuyers);
   std::fprintf(stderr, "; funds unlocked %u; platform kept %.1f%% of %lld fen\n", unlocked,
