@@ -121,6 +121,7 @@ MemberId Engine::NearestAncestor(AncestorCache& cache, MemberId x, Pred marked) 
 }
 
 MemberId Engine::leader(MemberId m) const {
+  if (!plan_.placement.enabled) return kNone;
   for (MemberId x = m; x != kNone; x = referrer_[x]) {
     if (placed_[x]) return leader_[x];
   }

@@ -52,12 +52,9 @@ ActivityId Plan::ActivityFor(std::string_view sku) const {
 
 namespace {
 
-// Per-unit amounts stay below 10^10 fen (100 million yuan) so amount × quantity fits in int64.
-constexpr int64_t kMaxAmount = 10'000'000'000;
-
 bool TableOk(const RankTable& t, size_t rank_count) {
   for (size_t i = 0; i < t.entries.size(); ++i) {
-    if (t.entries[i].first >= rank_count || t.entries[i].second < 0 || t.entries[i].second > kMaxAmount) return false;
+    if (t.entries[i].first >= rank_count || t.entries[i].second < 0 || t.entries[i].second > kMaxPlanAmount) return false;
     if (i > 0 && t.entries[i - 1].first >= t.entries[i].first) return false;
   }
   return true;
@@ -95,7 +92,7 @@ Status Plan::Validate() const {
     return std::any_of(products.begin(), products.end(), [&](const Product& p) { return p.sku == sku; });
   };
   for (const Product& p : products) {
-    if (p.sku.empty() || p.price < 0 || p.price > kMaxAmount) return bad("product " + p.sku + ": price must be 0..10^10 fen");
+    if (p.sku.empty() || p.price < 0 || p.price > kMaxPlanAmount) return bad("product " + p.sku + ": price must be 0..10^10 fen");
   }
   for (const RankDef& r : ranks) {
     for (const std::string& sku : r.buy_any) {
@@ -129,9 +126,7 @@ Status Plan::Validate() const {
           break;
         case RuleKind::kPool:
           if (rule.pool >= pools.size()) return bad(where + "pool out of range");
-          if (rule.amount.kind != Amount::Kind::kPerUnit && rule.amount.kind != Amount::Kind::kRateOfPaid) {
-            return bad(where + "pool amount");
-          }
+          if (rule.amount.by_rank.entries.size() != 1) return bad(where + "a pool contribution is one amount");
           break;
       }
     }

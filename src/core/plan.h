@@ -22,6 +22,9 @@ using ActivityId = uint16_t;    // index into Plan::activities
 inline constexpr ActivityId kNoActivity = 0xFFFF;
 inline constexpr uint32_t kMaxRanks = 16;
 inline constexpr uint32_t kMaxEarned = 16;
+// Prices and per-unit amounts in a plan stay at or below 10^10 fen (100 million yuan), so that
+// amount × quantity (≤ 10^6) and paid × rate (≤ 10^4 bps) fit in int64.
+inline constexpr int64_t kMaxPlanAmount = 10'000'000'000;
 
 // A value that depends on a member's rank: the entry of the highest listed rank at or below it.
 // A member below every listed rank gets nothing (e.g. a fan earns no direct reward).

@@ -27,7 +27,7 @@ using core::RankId;
 constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 // The ceiling core::Plan::Validate puts on prices and per-unit amounts (10^10 fen, 100 million
 // yuan, so amount × quantity fits in int64); checked here too so the refusal names the line.
-constexpr int64_t kMaxFen = 10'000'000'000;
+constexpr int64_t kMaxFen = core::kMaxPlanAmount;
 constexpr int64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
 constexpr size_t kMaxPools = size_t{std::numeric_limits<core::PoolId>::max()} + 1;
 
