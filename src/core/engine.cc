@@ -155,6 +155,30 @@ size_t Engine::MemoryBytes() const {
          static_cast<size_t>(member_count()) * sizeof(Fen) * kBucketCount;
 }
 
+void Engine::Reserve(uint32_t members, uint32_t orders) {
+  const size_t n = members;
+  for (auto* v : {&referrer_, &leader_, &mentor_, &first_child_, &last_child_, &next_sibling_, &diff_cache_.up,
+                  &track_cache_.up}) {
+    v->reserve(n);
+  }
+  for (auto* v : {&depth_, &position_, &member_directs_, &direct_count_, &team_size_, &diff_cache_.stamp,
+                  &track_cache_.stamp}) {
+    v->reserve(n);
+  }
+  for (auto* v : {&rank_, &submax_, &placed_, &fund_locked_, &fund_watch_, &tracked_}) v->reserve(n);
+  for (auto* v : {&own_units_, &desc_units_, &team_units_, &team_amount_}) v->reserve(n);
+  directs_ge_.reserve(n * directs_ranks_.size());
+  legs_ge_.reserve(n * legs_ranks_.size());
+  buy_units_.reserve(n * buy_slots_);
+  if (plan_.fund.enabled) fund_positions_.reserve(n * plan_.fund.positions);
+  earned_.reserve(n * earned_stride_);
+  ledger_.Reserve(n);
+  orders_.reserve(orders);
+  size_t lines_per_order = 0;
+  for (const Activity& a : plan_.activities) lines_per_order = std::max(lines_per_order, a.rules.size());
+  lines_.reserve(static_cast<size_t>(orders) * lines_per_order);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Network
 

@@ -53,6 +53,10 @@ class Engine {
   // REQUIRES: plan.Validate() is ok.
   explicit Engine(Plan plan);
 
+  // Sizes the arrays for this many members and orders up front (start-up rebuild, benchmarks), so
+  // that growth neither reallocates on the hot path nor leaves doubled capacity behind.
+  void Reserve(uint32_t members, uint32_t orders);
+
   // ---- commands ----
   Result<MemberId> Join(MemberId referrer, Effects* out);  // referrer kNone: top of the tree
   Status SetRank(MemberId member, RankId rank, Effects* out);
