@@ -1,13 +1,16 @@
 // Engine benchmark: orders per second, ns per order and bytes per member of the chain 2+1 plan on a
 // generated 1,000,000-member network and on a single chain 100,000 deep (figures in
-// docs/benchmarks.md). Networks and order streams are generated deterministically, outside the timed
-// region, so every run on every standard library times the same commands.
+// docs/benchmarks.md). Networks and order streams are generated deterministically, outside the
+// timed region, so every run on every standard library times the same commands.
+#include "core/engine.h"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -16,7 +19,6 @@
 #include <utility>
 #include <vector>
 
-#include "core/engine.h"
 #include "plan/plan_file.h"
 
 namespace {
@@ -56,17 +58,20 @@ class SplitMix {
 // Referrer of each member in join order; referrer[i] < i, kNone for a root.
 using Referrers = std::vector<MemberId>;
 
-// The typical social-commerce network. kRoots founders join first; then each newcomer i picks its
-// referrer (推荐人) by one of three habits:
+// The typical social-commerce network. kRoots founders (the brand's own accounts) join first; then
+// each newcomer i picks its referrer (推荐人) by one of four habits:
+//   kFounderPercent   one of the founders, uniformly (live streams, the brand's official account):
+//                     a few hubs with thousands of directs;
 //   kAttachPercent    preferential attachment: an existing member with probability ∝ directs + 1
-//                     (a uniform pick in a list holding every member once plus once per direct), so
-//                     a few KOL hubs collect thousands of directs;
-//   kRecentPercent    recency: one of the kRecentWindow latest members (a share that is still
-//                     spreading in a chat group), which makes the long, thin lines of real shops;
-//   the rest          uniform over everyone, the long tail of members inviting one friend.
+//                     (a uniform pick in a list holding every member once plus once per direct):
+//                     the active sellers, with tens to hundreds of directs;
+//   kRecentPercent    recency: one of the kRecentWindow latest members (a share still spreading in
+//                     a chat group), which makes the long, thin lines of real shops;
+//   the rest          uniform over everyone: the long tail of members inviting one friend.
 // Most members end with 0–3 directs.
 constexpr uint32_t kRoots = 8;
-constexpr uint32_t kAttachPercent = 55;
+constexpr uint32_t kFounderPercent = 2;
+constexpr uint32_t kAttachPercent = 53;
 constexpr uint32_t kRecentPercent = 30;
 constexpr uint32_t kRecentWindow = 1000;
 
@@ -80,9 +85,11 @@ Referrers TypicalNetwork(uint32_t members) {
   for (MemberId i = roots; i < members; ++i) {
     const uint32_t roll = rng.Below(100);
     MemberId r;
-    if (roll < kAttachPercent) {
+    if (roll < kFounderPercent) {
+      r = rng.Below(roots);
+    } else if (roll < kFounderPercent + kAttachPercent) {
       r = weighted[rng.Below(weighted.size())];
-    } else if (roll < kAttachPercent + kRecentPercent) {
+    } else if (roll < kFounderPercent + kAttachPercent + kRecentPercent) {
       r = i - 1 - rng.Below(std::min(i, kRecentWindow));
     } else {
       r = rng.Below(i);
@@ -156,8 +163,8 @@ TypicalOrders MakeTypicalOrders(const Referrers& ref, uint32_t units, const Prod
   uint32_t left_re = out.repurchases;
   size_t next_first = 0;
   while (left_first + left_re > 0) {
-    const bool re = left_re > 0 && (left_first == 0 || (!bought.empty() &&
-                                                         rng.Below(left_first + left_re) < left_re));
+    const bool re = left_re > 0 && (left_first == 0 ||
+                                    (!bought.empty() && rng.Below(left_first + left_re) < left_re));
     if (re) {
       const uint32_t a = rng.Below(bought.size());
       const uint32_t b = rng.Below(bought.size());
@@ -337,16 +344,14 @@ void PrintProfile(const std::string& name, const Engine& engine, const DepthProf
       if (k >= kBounds[b] && k < kBounds[b + 1]) ++buckets[b];
     }
   }
-  std::fprintf(stderr, "   members by directs: 0:%llu 1:%llu 2:%llu 3:%llu 4-9:%llu 10-99:%llu "
-               "100-999:%llu 1000+:%llu\n",
-               static_cast<unsigned long long>(buckets[0]),
-               static_cast<unsigned long long>(buckets[1]),
-               static_cast<unsigned long long>(buckets[2]),
-               static_cast<unsigned long long>(buckets[3]),
-               static_cast<unsigned long long>(buckets[4]),
-               static_cast<unsigned long long>(buckets[5]),
-               static_cast<unsigned long long>(buckets[6]),
-               static_cast<unsigned long long>(buckets[7]));
+  std::fprintf(
+      stderr,
+      "   members by directs: 0:%llu 1:%llu 2:%llu 3:%llu 4-9:%llu 10-99:%llu "
+      "100-999:%llu 1000+:%llu\n",
+      static_cast<unsigned long long>(buckets[0]), static_cast<unsigned long long>(buckets[1]),
+      static_cast<unsigned long long>(buckets[2]), static_cast<unsigned long long>(buckets[3]),
+      static_cast<unsigned long long>(buckets[4]), static_cast<unsigned long long>(buckets[5]),
+      static_cast<unsigned long long>(buckets[6]), static_cast<unsigned long long>(buckets[7]));
 }
 
 // After the run, once per benchmark: where the orders left the network.
@@ -369,13 +374,27 @@ void PrintOutcome(const std::string& name, const Engine& engine) {
 // ---------------------------------------------------------------------------------------------------
 // Benchmarks
 
+// Google Benchmark exits 0 after SkipWithError; main() returns 1 instead, so the smoke test fails
+// when the engine refuses a command or the ledger does not sum to zero.
+bool g_failed = false;
+
+void Fail(benchmark::State& state, const char* why) {
+  g_failed = true;
+  std::fprintf(stderr, "FAILED: %s\n", why);
+  state.SkipWithError(why);
+}
+
 enum class Shape { kTypical, kDeepUniform, kDeepDeepest };
 
 struct Case {
   std::string name;
   Shape shape;
   uint32_t members;
-  uint32_t units;  // pkg699 units
+  uint32_t units;    // pkg699 units
+  bool fund = true;  // false: the plan without its assistance fund, to show what the fund costs
+  // true: Engine::Reserve(members, orders) before the joins, as a start-up rebuild would; false:
+  // the arrays grow as in a shop that keeps taking members and orders.
+  bool reserve = false;
 };
 
 // A network built outside the timed region, with its order stream.
@@ -388,30 +407,35 @@ struct Prepared {
 
 std::optional<Prepared> Prepare(const Case& c) {
   Prepared p;
-  p.engine = std::make_unique<Engine>(ChainPlan());
+  Plan plan = ChainPlan();
+  plan.fund.enabled = c.fund;
+  p.engine = std::make_unique<Engine>(std::move(plan));
   const Products products = FindProducts(*p.engine);
   const bool typical = c.shape == Shape::kTypical;
-  if (!JoinAll(*p.engine, typical ? TypicalNetwork(c.members) : DeepChain(c.members))) {
-    return std::nullopt;
-  }
+  const Referrers ref = typical ? TypicalNetwork(c.members) : DeepChain(c.members);
   if (typical) {
-    Referrers ref(c.members);
-    for (MemberId m = 0; m < c.members; ++m) ref[m] = p.engine->referrer(m);
     TypicalOrders t = MakeTypicalOrders(ref, c.units, products);
     p.note = std::to_string(t.first_purchases) + " first purchases, " +
              std::to_string(t.repurchases) + " repurchases, " + std::to_string(t.identity) +
              " identity packages";
     p.orders = std::move(t.orders);
   } else {
-    // The top of the chain is a province dealer (set by an admin), so every order pays the team
-    // point and the 极差 to the member 100,000 levels up: the engine must not walk there.
-    const auto province = p.engine->plan().FindRank("province");
-    if (!province || !p.engine->SetRank(0, *province, nullptr).ok()) return std::nullopt;
     const DeepBuyers who =
         c.shape == Shape::kDeepUniform ? DeepBuyers::kUniform : DeepBuyers::kDeepest;
     p.orders = MakeDeepOrders(c.members, c.units, who, products);
     p.note = who == DeepBuyers::kUniform ? "buyers uniform over the chain"
                                          : "buyers uniform over the deepest 1%";
+  }
+  if (c.reserve) {
+    p.engine->Reserve(c.members, static_cast<uint32_t>(p.orders.size()));
+    p.note += ", Engine::Reserve";
+  }
+  if (!JoinAll(*p.engine, ref)) return std::nullopt;
+  if (!typical) {
+    // The top of the chain is a province dealer (set by an admin), so every order pays the team
+    // point and the 极差 to the member 100,000 levels up: the engine must not walk there.
+    const auto province = p.engine->plan().FindRank("province");
+    if (!province || !p.engine->SetRank(0, *province, nullptr).ok()) return std::nullopt;
   }
   p.profile = Profile(*p.engine);
   return p;
@@ -425,7 +449,7 @@ void BM_PayOrders(benchmark::State& state, const Case& c) {
     ResetPeakRss();
     std::optional<Prepared> p = Prepare(c);
     if (!p) {
-      state.SkipWithError("the engine refused a join or set_rank while building the network");
+      Fail(state, "the engine refused a join or set_rank while building the network");
       break;
     }
     PrintProfile(c.name.substr(0, c.name.find("/PayOrder")), *p->engine, p->profile);
@@ -444,15 +468,16 @@ void BM_PayOrders(benchmark::State& state, const Case& c) {
     state.PauseTiming();
     peak_rss = std::max(peak_rss, PeakRssBytes());
     if (refused > 0) {
-      state.SkipWithError("the engine refused an order");
+      Fail(state, "the engine refused an order");
       break;
     }
     if (engine.ledger().Sum() != 0) {
-      state.SkipWithError("ledger sum is not zero after the run");
+      Fail(state, "ledger sum is not zero after the run");
       break;
     }
     orders += static_cast<double>(p->orders.size());
-    ns += static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
+    ns += static_cast<double>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
     bytes_per_member = static_cast<double>(engine.MemoryBytes()) / engine.member_count();
     profile = p->profile;
     PrintOutcome(c.name, engine);
@@ -470,16 +495,18 @@ void BM_PayOrders(benchmark::State& state, const Case& c) {
 }
 
 void BM_Join(benchmark::State& state, const Case& c) {
-  const Referrers ref = c.shape == Shape::kTypical ? TypicalNetwork(c.members) : DeepChain(c.members);
+  const Referrers ref =
+      c.shape == Shape::kTypical ? TypicalNetwork(c.members) : DeepChain(c.members);
   double joins = 0, bytes_per_member = 0;
   for (auto _ : state) {
     state.PauseTiming();
     auto engine = std::make_unique<Engine>(ChainPlan());
+    if (c.reserve) engine->Reserve(c.members, 0);
     state.ResumeTiming();
     const bool ok = JoinAll(*engine, ref);
     state.PauseTiming();
     if (!ok) {
-      state.SkipWithError("the engine refused a join");
+      Fail(state, "the engine refused a join");
       break;
     }
     joins += engine->member_count();
@@ -496,11 +523,19 @@ void Register() {
   // "Small/…" are the 10,000-member versions run by the engine_bench_smoke test.
   const Case cases[] = {
       {"Typical/PayOrder/members:1000000/units:1000000", Shape::kTypical, 1'000'000, 1'000'000},
+      {"Typical/PayOrder/members:1000000/units:1000000/plan:no_fund", Shape::kTypical, 1'000'000,
+       1'000'000, false},
+      {"Typical/PayOrder/members:1000000/units:1000000/reserve", Shape::kTypical, 1'000'000,
+       1'000'000, true, true},
       {"Deep/PayOrder/uniform/members:100000/units:1000000", Shape::kDeepUniform, 100'000,
        1'000'000},
+      {"Deep/PayOrder/uniform/members:100000/units:1000000/reserve", Shape::kDeepUniform, 100'000,
+       1'000'000, true, true},
       {"Deep/PayOrder/deepest/members:100000/units:1000000", Shape::kDeepDeepest, 100'000,
        1'000'000},
       {"Small/Typical/PayOrder/members:10000/units:10000", Shape::kTypical, 10'000, 10'000},
+      {"Small/Typical/PayOrder/members:10000/units:10000/reserve", Shape::kTypical, 10'000, 10'000,
+       true, true},
       {"Small/Deep/PayOrder/uniform/members:10000/units:10000", Shape::kDeepUniform, 10'000,
        10'000},
       {"Small/Deep/PayOrder/deepest/members:10000/units:10000", Shape::kDeepDeepest, 10'000,
@@ -514,6 +549,7 @@ void Register() {
   }
   const Case joins[] = {
       {"Typical/Join/members:1000000", Shape::kTypical, 1'000'000, 0},
+      {"Typical/Join/members:1000000/reserve", Shape::kTypical, 1'000'000, 0, true, true},
       {"Deep/Join/members:100000", Shape::kDeepUniform, 100'000, 0},
       {"Small/Typical/Join/members:10000", Shape::kTypical, 10'000, 0},
   };
@@ -533,5 +569,5 @@ int main(int argc, char** argv) {
   Register();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  return 0;
+  return g_failed ? 1 : 0;
 }
