@@ -23,13 +23,6 @@ void AddDistinct(std::vector<RankId>& v, RankId r) {
 
 }  // namespace
 
-void Engine::AncestorCache::Invalidate() {
-  if (++epoch == 0) {  // wrapped: forget every stamp so no stale one can match
-    std::fill(stamp.begin(), stamp.end(), 0);
-    epoch = 1;
-  }
-}
-
 Engine::Engine(Plan plan) : plan_(std::move(plan)) {
   assert(plan_.Validate().ok());
   ledger_.AddPools(plan_.pools.size());
@@ -73,10 +66,11 @@ Status Engine::CheckMember(MemberId m, const char* field) const {
   return Ok{};
 }
 
-void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* out, Effect proto) {
+void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* out, const Effect& why) {
   if (amount == 0) return;
   ledger_.Move(from, to, amount);
   if (out != nullptr) {
+    Effect proto = why;
     proto.kind = EffectKind::kPosting;
     proto.reason = reason;
     proto.from = from;
@@ -89,35 +83,41 @@ void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* 
 void Engine::Credit(MemberId recipient, Fen amount, const Effect& why, Effects* out) {
   lines_.push_back(Line{amount, 0, recipient, false, why.earned});
   earned_[recipient * earned_stride_ + why.earned] += amount;
-  Effect e = why;
-  e.member = recipient;
-  Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
-       Reason::kReward, out, e);
+  if (out != nullptr) {
+    Effect e = why;
+    e.member = recipient;
+    Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
+         Reason::kReward, out, e);
+  } else {
+    Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
+         Reason::kReward, nullptr);
+  }
 }
 
 template <typename Pred>
-MemberId Engine::NearestAncestor(AncestorCache& cache, MemberId x, Pred marked) {
-  scratch_.clear();
-  MemberId answer = kNone;
-  for (MemberId cur = x;;) {
-    if (cache.stamp[cur] == cache.epoch) {
-      answer = cache.up[cur];
-      break;
-    }
-    scratch_.push_back(cur);
-    const MemberId p = referrer_[cur];
-    if (p == kNone || marked(p)) {
-      answer = p;
-      break;
-    }
-    cur = p;
-  }
-  // Every member walked past has the same answer: nothing between it and `answer` is marked.
-  for (MemberId n : scratch_) {
-    cache.up[n] = answer;
-    cache.stamp[n] = cache.epoch;
+MemberId Engine::NearestMarked(std::vector<MemberId>& up, MemberId x, Pred marked) {
+  MemberId answer = up[x];
+  while (answer != kNone && !marked(answer)) answer = up[answer];
+  // Everything walked past was unmarked, so each of those members has the same answer.
+  for (MemberId cur = x; up[cur] != answer;) {
+    const MemberId next = up[cur];
+    up[cur] = answer;
+    cur = next;
   }
   return answer;
+}
+
+template <typename Pred, typename Fn>
+void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn) {
+  dfs_stack_.clear();
+  for (MemberId c = first_child_[q]; c != kNone; c = next_sibling_[c]) dfs_stack_.push_back(c);
+  while (!dfs_stack_.empty()) {
+    const MemberId d = dfs_stack_.back();
+    dfs_stack_.pop_back();
+    fn(d);
+    if (marked(d)) continue;
+    for (MemberId c = first_child_[d]; c != kNone; c = next_sibling_[c]) dfs_stack_.push_back(c);
+  }
 }
 
 MemberId Engine::leader(MemberId m) const {
@@ -150,19 +150,16 @@ size_t Engine::MemoryBytes() const {
          bytes(direct_count_) + bytes(rank_) + bytes(submax_) + bytes(placed_) + bytes(fund_locked_) +
          bytes(fund_watch_) + bytes(directs_ge_) + bytes(legs_ge_) + bytes(buy_units_) +
          bytes(fund_positions_) + bytes(own_units_) + bytes(desc_units_) + bytes(tracked_) + bytes(earned_) +
-         bytes(team_size_) + bytes(team_units_) + bytes(team_amount_) + bytes(diff_cache_.up) +
-         bytes(diff_cache_.stamp) + bytes(track_cache_.up) + bytes(track_cache_.stamp) +
+         bytes(team_size_) + bytes(team_units_) + bytes(team_amount_) + bytes(diff_up_) + bytes(track_up_) +
          static_cast<size_t>(member_count()) * sizeof(Fen) * kBucketCount;
 }
 
 void Engine::Reserve(uint32_t members, uint32_t orders) {
   const size_t n = members;
-  for (auto* v : {&referrer_, &leader_, &mentor_, &first_child_, &last_child_, &next_sibling_, &diff_cache_.up,
-                  &track_cache_.up}) {
+  for (auto* v : {&referrer_, &leader_, &mentor_, &first_child_, &last_child_, &next_sibling_, &diff_up_, &track_up_}) {
     v->reserve(n);
   }
-  for (auto* v : {&depth_, &position_, &member_directs_, &direct_count_, &team_size_, &diff_cache_.stamp,
-                  &track_cache_.stamp}) {
+  for (auto* v : {&depth_, &position_, &member_directs_, &direct_count_, &team_size_}) {
     v->reserve(n);
   }
   for (auto* v : {&rank_, &submax_, &placed_, &fund_locked_, &fund_watch_, &tracked_}) v->reserve(n);
@@ -213,10 +210,11 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
   team_size_.push_back(0);
   team_units_.push_back(0);
   team_amount_.push_back(0);
-  for (AncestorCache* c : {&diff_cache_, &track_cache_}) {
-    c->up.push_back(kNone);
-    c->stamp.push_back(0);
-  }
+  const auto nearest = [&](std::vector<MemberId>& up, bool referrer_marked) {
+    up.push_back(referrer == kNone ? kNone : referrer_marked ? referrer : up[referrer]);
+  };
+  nearest(diff_up_, referrer != kNone && rank_[referrer] >= diff_min_rank_);
+  nearest(track_up_, referrer != kNone && tracked_[referrer] != 0);
   ledger_.AddMember();
   ++rank_count_[0];
 
@@ -319,7 +317,10 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
   } else {
     RecomputeSubtreeMax(m);
   }
-  if ((from >= diff_min_rank_) != (to >= diff_min_rank_)) diff_cache_.Invalidate();
+  if (from < diff_min_rank_ && to >= diff_min_rank_) {
+    ForEachUnshadowed(m, [this](MemberId d) { return rank_[d] >= diff_min_rank_; },
+                      [this, m](MemberId d) { diff_up_[d] = m; });
+  }
   const Fund& f = plan_.fund;
   if (f.enabled && r != kNone && position_[m] >= 1 && position_[m] <= f.positions &&
       (from >= f.position_min_rank) != (to >= f.position_min_rank)) {
@@ -437,29 +438,19 @@ void Engine::TrackPositions(MemberId x, bool on) {
     tracked_[q] = on ? 1 : 0;
     if (!on) continue;
     int64_t sum = 0;
-    std::vector<MemberId>& stack = dfs_stack_;
-    stack.clear();
-    for (MemberId c = first_child_[q]; c != kNone; c = next_sibling_[c]) stack.push_back(c);
-    while (!stack.empty()) {
-      const MemberId d = stack.back();
-      stack.pop_back();
-      sum += own_units_[d];
-      if (tracked_[d]) {
-        sum += desc_units_[d];
-        continue;
-      }
-      for (MemberId c = first_child_[d]; c != kNone; c = next_sibling_[c]) stack.push_back(c);
-    }
+    ForEachUnshadowed(q, [this](MemberId d) { return tracked_[d] != 0; },
+                      [this, q, &sum](MemberId d) {
+                        sum += own_units_[d] + (tracked_[d] ? desc_units_[d] : 0);
+                        track_up_[d] = q;
+                      });
     desc_units_[q] = sum;
   }
-  track_cache_.Invalidate();
 }
 
 void Engine::AddFundUnits(MemberId buyer, int64_t delta) {
   own_units_[buyer] += delta;
   const auto tracked = [this](MemberId p) { return tracked_[p] != 0; };
-  for (MemberId t = NearestAncestor(track_cache_, buyer, tracked); t != kNone;
-       t = NearestAncestor(track_cache_, t, tracked)) {
+  for (MemberId t = NearestMarked(track_up_, buyer, tracked); t != kNone; t = NearestMarked(track_up_, t, tracked)) {
     desc_units_[t] += delta;
     if (delta > 0) fund_checks_.push_back(referrer_[t]);
   }
@@ -557,7 +548,7 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   o.line_count = static_cast<uint32_t>(lines_.size()) - o.first_line;
   orders_.push_back(o);
   if (prod.fund_unit) AddFundUnits(buyer, qty);
-  upgrade_queue_.push_back(buyer);
+  if (prod.buy_index >= 0) upgrade_queue_.push_back(buyer);  // its purchase counts changed
   Cascade(out);
   return id;
 }
@@ -601,8 +592,8 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
         const auto qualified = [this](MemberId p) { return rank_[p] >= diff_min_rank_; };
         Fen paid_so_far = 0;
         int highest = -1;
-        for (MemberId x = NearestAncestor(diff_cache_, o.buyer, qualified); x != kNone;
-             x = NearestAncestor(diff_cache_, x, qualified)) {
+        for (MemberId x = NearestMarked(diff_up_, o.buyer, qualified); x != kNone;
+             x = NearestMarked(diff_up_, x, qualified)) {
           const RankId r = rank_[x];
           if (r >= rule.min_rank && static_cast<int>(r) > highest) {
             if (const std::optional<Fen> target = rule.targets.For(r)) {

@@ -132,20 +132,20 @@ class Engine {
     Fen amount;
     WithdrawalStatus status;
   };
-  // Nearest strict referral ancestor satisfying a predicate, cached per member and invalidated all at
-  // once (epoch) when the predicate's answer changes for anyone. Ranks change rarely next to orders.
-  struct AncestorCache {
-    std::vector<MemberId> up;
-    std::vector<uint32_t> stamp;
-    uint32_t epoch = 1;
-    void Invalidate();
-  };
-
   Status CheckMember(MemberId m, const char* field) const;
-  void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, Effect proto = {});
+  void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, const Effect& why = Effect{});
   void Credit(MemberId recipient, Fen amount, const Effect& why, Effects* out);
+
+  // Nearest marked strict referral ancestor, through a pointer per member (`up`). Invariant: up[x] is a
+  // strict ancestor of x (or kNone) and nothing strictly between them is marked. Marking a member
+  // re-points the part of its subtree not already below a marked member (MarkSubtree); unmarking costs
+  // nothing, because lookups step over unmarked targets and compress the path they walked.
   template <typename Pred>
-  MemberId NearestAncestor(AncestorCache& cache, MemberId x, Pred marked);
+  MemberId NearestMarked(std::vector<MemberId>& up, MemberId x, Pred marked);
+  // Calls fn(d) for each descendant d of q that has no marked member between itself and q; does not
+  // descend below a marked d.
+  template <typename Pred, typename Fn>
+  void ForEachUnshadowed(MemberId q, Pred marked, Fn fn);
 
   // Network changes.
   void Place(MemberId m, Effects* out);
@@ -193,7 +193,8 @@ class Engine {
   std::vector<int64_t> team_units_;
   std::vector<Fen> team_amount_;
   std::vector<uint32_t> rank_count_;
-  AncestorCache diff_cache_, track_cache_;
+  std::vector<MemberId> diff_up_;   // nearest ancestor of rank ≥ diff_min_rank_ (NearestMarked)
+  std::vector<MemberId> track_up_;  // nearest ancestor whose fund units are tracked (NearestMarked)
 
   std::vector<ProductRec> products_;
   std::unordered_map<std::string, ProductId> product_index_;
@@ -202,7 +203,6 @@ class Engine {
   std::vector<WithdrawalRec> withdrawals_;
 
   // Scratch, reused so that the hot path does not allocate.
-  std::vector<MemberId> scratch_;
   std::vector<MemberId> upgrade_queue_;
   std::vector<MemberId> fund_checks_;
   std::vector<MemberId> dfs_stack_;

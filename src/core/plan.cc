@@ -4,26 +4,10 @@
 
 namespace guanxi::core {
 
-std::optional<int64_t> RankTable::For(RankId rank) const {
-  std::optional<int64_t> found;
-  for (const auto& [r, value] : entries) {
-    if (r > rank) break;
-    found = value;
-  }
-  return found;
-}
-
 int64_t RankTable::Max() const {
   int64_t best = 0;
   for (const auto& entry : entries) best = std::max(best, entry.second);
   return best;
-}
-
-std::optional<Fen> Amount::For(RankId rank, uint32_t qty, Fen paid) const {
-  const std::optional<int64_t> v = by_rank.For(rank);
-  if (!v) return std::nullopt;
-  if (kind == Kind::kPerUnit) return *v * static_cast<Fen>(qty);
-  return ApplyBps(paid, static_cast<Bps>(*v));
 }
 
 std::optional<RankId> Plan::FindRank(std::string_view rank_name) const {

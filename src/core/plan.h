@@ -32,7 +32,14 @@ struct RankTable {
   std::vector<std::pair<RankId, int64_t>> entries;  // ascending by rank, ranks distinct
 
   static RankTable Flat(int64_t value) { return RankTable{{{RankId{0}, value}}}; }
-  std::optional<int64_t> For(RankId rank) const;
+  std::optional<int64_t> For(RankId rank) const {  // inline: evaluated for every rule of every order
+    std::optional<int64_t> found;
+    for (const auto& [r, value] : entries) {
+      if (r > rank) break;
+      found = value;
+    }
+    return found;
+  }
   int64_t Max() const;
 };
 
@@ -44,7 +51,12 @@ struct Amount {
   RankTable by_rank;  // keyed by the recipient's rank before the order
 
   // nullopt: the recipient's rank earns nothing from this rule.
-  std::optional<Fen> For(RankId rank, uint32_t qty, Fen paid) const;
+  std::optional<Fen> For(RankId rank, uint32_t qty, Fen paid) const {
+    const std::optional<int64_t> v = by_rank.For(rank);
+    if (!v) return std::nullopt;
+    if (kind == Kind::kPerUnit) return *v * static_cast<Fen>(qty);
+    return ApplyBps(paid, static_cast<Bps>(*v));
+  }
 };
 
 enum class RuleKind : uint8_t {
