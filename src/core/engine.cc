@@ -53,6 +53,7 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
       rank_buy_slots_[r].push_back(products_[p].buy_index);
     }
   }
+  counter_stride_ = directs_ranks_.size() + legs_ranks_.size() + buy_slots_;
   if (plan_.fund.enabled) {
     for (const std::string& sku : plan_.fund.unit_skus) products_[FindProduct(sku).value()].fund_unit = true;
   }
@@ -94,14 +95,14 @@ void Engine::Credit(MemberId recipient, Fen amount, const Effect& why, Effects* 
   }
 }
 
-template <typename Pred>
-MemberId Engine::NearestMarked(std::vector<MemberId>& up, MemberId x, Pred marked) {
-  MemberId answer = up[x];
-  while (answer != kNone && !marked(answer)) answer = up[answer];
+template <MemberId Engine::MemberRec::*kUp, typename Pred>
+MemberId Engine::NearestMarked(MemberId x, Pred marked) {
+  MemberId answer = m_[x].*kUp;
+  while (answer != kNone && !marked(answer)) answer = m_[answer].*kUp;
   // Everything walked past was unmarked, so each of those members has the same answer.
-  for (MemberId cur = x; up[cur] != answer;) {
-    const MemberId next = up[cur];
-    up[cur] = answer;
+  for (MemberId cur = x; m_[cur].*kUp != answer;) {
+    const MemberId next = m_[cur].*kUp;
+    m_[cur].*kUp = answer;
     cur = next;
   }
   return answer;
@@ -110,26 +111,26 @@ MemberId Engine::NearestMarked(std::vector<MemberId>& up, MemberId x, Pred marke
 template <typename Pred, typename Fn>
 void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn) {
   dfs_stack_.clear();
-  for (MemberId c = first_child_[q]; c != kNone; c = next_sibling_[c]) dfs_stack_.push_back(c);
+  for (MemberId c = m_[q].first_child; c != kNone; c = m_[c].next_sibling) dfs_stack_.push_back(c);
   while (!dfs_stack_.empty()) {
     const MemberId d = dfs_stack_.back();
     dfs_stack_.pop_back();
     fn(d);
     if (marked(d)) continue;
-    for (MemberId c = first_child_[d]; c != kNone; c = next_sibling_[c]) dfs_stack_.push_back(c);
+    for (MemberId c = m_[d].first_child; c != kNone; c = m_[c].next_sibling) dfs_stack_.push_back(c);
   }
 }
 
 MemberId Engine::leader(MemberId m) const {
   if (!plan_.placement.enabled) return kNone;
-  for (MemberId x = m; x != kNone; x = referrer_[x]) {
-    if (placed_[x]) return leader_[x];
+  for (MemberId x = m; x != kNone; x = m_[x].referrer) {
+    if (m_[x].placed) return m_[x].leader;
   }
   return kNone;
 }
 
 TeamSummary Engine::team(MemberId m) const {
-  return TeamSummary{team_size_[m], team_units_[m], team_amount_[m], direct_count_[m], member_directs_[m]};
+  return TeamSummary{m_[m].team_size, team_units_[m], team_amount_[m], m_[m].direct_count, m_[m].member_directs};
 }
 
 std::optional<ProductId> Engine::FindProduct(std::string_view sku) const {
@@ -145,28 +146,16 @@ OrderView Engine::order(OrderId o) const {
 
 size_t Engine::MemoryBytes() const {
   const auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  return bytes(referrer_) + bytes(leader_) + bytes(mentor_) + bytes(first_child_) + bytes(last_child_) +
-         bytes(next_sibling_) + bytes(depth_) + bytes(position_) + bytes(member_directs_) +
-         bytes(direct_count_) + bytes(rank_) + bytes(submax_) + bytes(placed_) + bytes(fund_locked_) +
-         bytes(fund_watch_) + bytes(directs_ge_) + bytes(legs_ge_) + bytes(buy_units_) +
-         bytes(fund_positions_) + bytes(own_units_) + bytes(desc_units_) + bytes(tracked_) + bytes(earned_) +
-         bytes(team_size_) + bytes(team_units_) + bytes(team_amount_) + bytes(diff_up_) + bytes(track_up_) +
-         static_cast<size_t>(member_count()) * sizeof(Fen) * kBucketCount;
+  return bytes(m_) + bytes(counters_) + bytes(fund_positions_) +
+         bytes(own_units_) + bytes(desc_units_) + bytes(earned_) + bytes(team_units_) + bytes(team_amount_) +
+         ledger_.MemberBytes();
 }
 
 void Engine::Reserve(uint32_t members, uint32_t orders) {
   const size_t n = members;
-  for (auto* v : {&referrer_, &leader_, &mentor_, &first_child_, &last_child_, &next_sibling_, &diff_up_, &track_up_}) {
-    v->reserve(n);
-  }
-  for (auto* v : {&depth_, &position_, &member_directs_, &direct_count_, &team_size_}) {
-    v->reserve(n);
-  }
-  for (auto* v : {&rank_, &submax_, &placed_, &fund_locked_, &fund_watch_, &tracked_}) v->reserve(n);
+  m_.reserve(n);
   for (auto* v : {&own_units_, &desc_units_, &team_units_, &team_amount_}) v->reserve(n);
-  directs_ge_.reserve(n * directs_ranks_.size());
-  legs_ge_.reserve(n * legs_ranks_.size());
-  buy_units_.reserve(n * buy_slots_);
+  counters_.reserve(n * counter_stride_);
   if (plan_.fund.enabled) fund_positions_.reserve(n * plan_.fund.positions);
   earned_.reserve(n * earned_stride_);
   ledger_.Reserve(n);
@@ -184,54 +173,39 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
     return MakeError("unknown_member", "the referrer is not a member", "referrer");
   }
   const MemberId m = member_count();
-  referrer_.push_back(referrer);
-  leader_.push_back(kNone);
-  mentor_.push_back(kNone);
-  first_child_.push_back(kNone);
-  last_child_.push_back(kNone);
-  next_sibling_.push_back(kNone);
-  depth_.push_back(referrer == kNone ? 0 : depth_[referrer] + 1);
-  position_.push_back(0);
-  member_directs_.push_back(0);
-  direct_count_.push_back(0);
-  rank_.push_back(0);
-  submax_.push_back(0);
-  placed_.push_back(0);
-  fund_locked_.push_back(1);
-  fund_watch_.push_back(0);
-  directs_ge_.resize(directs_ge_.size() + directs_ranks_.size(), 0);
-  legs_ge_.resize(legs_ge_.size() + legs_ranks_.size(), 0);
-  buy_units_.resize(buy_units_.size() + buy_slots_, 0);
+  MemberRec rec;
+  rec.referrer = referrer;
+  if (referrer != kNone) {
+    const MemberRec& r = m_[referrer];
+    rec.depth = r.depth + 1;
+    rec.diff_up = r.rank >= diff_min_rank_ ? referrer : r.diff_up;
+    rec.track_up = r.tracked ? referrer : r.track_up;
+  }
+  m_.push_back(rec);
+  counters_.resize(counters_.size() + counter_stride_, 0);
   if (plan_.fund.enabled) fund_positions_.resize(fund_positions_.size() + plan_.fund.positions, kNone);
   own_units_.push_back(0);
   desc_units_.push_back(0);
-  tracked_.push_back(0);
   earned_.resize(earned_.size() + earned_stride_, 0);
-  team_size_.push_back(0);
   team_units_.push_back(0);
   team_amount_.push_back(0);
-  const auto nearest = [&](std::vector<MemberId>& up, bool referrer_marked) {
-    up.push_back(referrer == kNone ? kNone : referrer_marked ? referrer : up[referrer]);
-  };
-  nearest(diff_up_, referrer != kNone && rank_[referrer] >= diff_min_rank_);
-  nearest(track_up_, referrer != kNone && tracked_[referrer] != 0);
   ledger_.AddMember();
   ++rank_count_[0];
 
   if (referrer != kNone) {
-    if (last_child_[referrer] == kNone) {
-      first_child_[referrer] = m;
+    if (m_[referrer].last_child == kNone) {
+      m_[referrer].first_child = m;
     } else {
-      next_sibling_[last_child_[referrer]] = m;
+      m_[m_[referrer].last_child].next_sibling = m;
     }
-    last_child_[referrer] = m;
-    ++direct_count_[referrer];
+    m_[referrer].last_child = m;
+    ++m_[referrer].direct_count;
     // A newcomer is a new direct and a new leg of the first rank: count it where conditions do.
     for (size_t i = 0; i < directs_ranks_.size(); ++i) {
-      if (directs_ranks_[i] == 0) ++directs_ge_[referrer * directs_ranks_.size() + i];
+      if (directs_ranks_[i] == 0) ++DirectsGe(referrer, i);
     }
     for (size_t i = 0; i < legs_ranks_.size(); ++i) {
-      if (legs_ranks_[i] == 0) ++legs_ge_[referrer * legs_ranks_.size() + i];
+      if (legs_ranks_[i] == 0) ++LegsGe(referrer, i);
     }
     upgrade_queue_.push_back(referrer);
   }
@@ -247,18 +221,18 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
 }
 
 void Engine::Place(MemberId m, Effects* out) {
-  placed_[m] = 1;
-  const MemberId r = referrer_[m];
+  m_[m].placed = 1;
+  const MemberId r = m_[m].referrer;
   MemberId lead = kNone;
   uint32_t k = 0;
   if (r != kNone) {
-    k = ++member_directs_[r];
-    position_[m] = k;
+    k = ++m_[r].member_directs;
+    m_[m].position = k;
     if (plan_.fund.enabled && k <= plan_.fund.positions) fund_positions_[r * plan_.fund.positions + k - 1] = m;
-    lead = (rank_[r] >= plan_.placement.partner_rank && k >= plan_.placement.team_from_position) ? r : leader(r);
+    lead = (m_[r].rank >= plan_.placement.partner_rank && k >= plan_.placement.team_from_position) ? r : leader(r);
   }
-  leader_[m] = lead;
-  if (lead != kNone) ++team_size_[lead];
+  m_[m].leader = lead;
+  if (lead != kNone) ++m_[lead].team_size;
   if (out != nullptr) {
     Effect e;
     e.kind = EffectKind::kPlaced;
@@ -270,9 +244,9 @@ void Engine::Place(MemberId m, Effects* out) {
 }
 
 void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
-  const RankId from = rank_[m];
+  const RankId from = m_[m].rank;
   if (from == to) return;
-  rank_[m] = to;
+  m_[m].rank = to;
   --rank_count_[from];
   ++rank_count_[to];
   if (out != nullptr) {
@@ -286,28 +260,28 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
   }
   const Placement& pl = plan_.placement;
   if (pl.enabled) {
-    if (to >= pl.member_rank && !placed_[m]) Place(m, out);
-    if (from < pl.partner_rank && to >= pl.partner_rank && leader_[m] != m) {
+    if (to >= pl.member_rank && !m_[m].placed) Place(m, out);
+    if (from < pl.partner_rank && to >= pl.partner_rank && m_[m].leader != m) {
       // 脱离: heads its own team; the leader it had becomes its mentor.
-      mentor_[m] = leader_[m];
-      if (leader_[m] != kNone) --team_size_[leader_[m]];
-      leader_[m] = m;
+      m_[m].mentor = m_[m].leader;
+      if (m_[m].leader != kNone) --m_[m_[m].leader].team_size;
+      m_[m].leader = m;
       if (out != nullptr) {
         Effect e;
         e.kind = EffectKind::kDetached;
         e.member = m;
-        e.via = mentor_[m];
+        e.via = m_[m].mentor;
         out->push_back(e);
       }
     }
   }
-  const MemberId r = referrer_[m];
+  const MemberId r = m_[m].referrer;
   if (r != kNone) {
     for (size_t i = 0; i < directs_ranks_.size(); ++i) {
       const bool before = from >= directs_ranks_[i];
       const bool after = to >= directs_ranks_[i];
       if (before != after) {
-        directs_ge_[r * directs_ranks_.size() + i] += after ? 1u : static_cast<uint32_t>(-1);
+        DirectsGe(r, i) += after ? 1u : static_cast<uint32_t>(-1);
         upgrade_queue_.push_back(r);
       }
     }
@@ -318,11 +292,11 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
     RecomputeSubtreeMax(m);
   }
   if (from < diff_min_rank_ && to >= diff_min_rank_) {
-    ForEachUnshadowed(m, [this](MemberId d) { return rank_[d] >= diff_min_rank_; },
-                      [this, m](MemberId d) { diff_up_[d] = m; });
+    ForEachUnshadowed(m, [this](MemberId d) { return m_[d].rank >= diff_min_rank_; },
+                      [this, m](MemberId d) { m_[d].diff_up = m; });
   }
   const Fund& f = plan_.fund;
-  if (f.enabled && r != kNone && position_[m] >= 1 && position_[m] <= f.positions &&
+  if (f.enabled && r != kNone && m_[m].position >= 1 && m_[m].position <= f.positions &&
       (from >= f.position_min_rank) != (to >= f.position_min_rank)) {
     FundPositionsChanged(r);
   }
@@ -330,13 +304,13 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
 }
 
 void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
-  const MemberId p = referrer_[child];
+  const MemberId p = m_[child].referrer;
   if (p == kNone) return;
   for (size_t i = 0; i < legs_ranks_.size(); ++i) {
     const bool before = old_max >= legs_ranks_[i];
     const bool after = new_max >= legs_ranks_[i];
     if (before != after) {
-      legs_ge_[p * legs_ranks_.size() + i] += after ? 1u : static_cast<uint32_t>(-1);
+      LegsGe(p, i) += after ? 1u : static_cast<uint32_t>(-1);
       upgrade_queue_.push_back(p);
     }
   }
@@ -345,21 +319,21 @@ void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
 // Each member's subtree maximum only rises a handful of times (once per rank at most), so the walks
 // up the tree cost O(ranks) per member over the whole life of the shop, whatever its depth.
 void Engine::RaiseSubtreeMax(MemberId m, RankId r) {
-  for (MemberId x = m; x != kNone && submax_[x] < r; x = referrer_[x]) {
-    const RankId old = submax_[x];
-    submax_[x] = r;
+  for (MemberId x = m; x != kNone && m_[x].submax < r; x = m_[x].referrer) {
+    const RankId old = m_[x].submax;
+    m_[x].submax = r;
     SubtreeMaxChanged(x, old, r);
   }
 }
 
 // Only an admin lowers a rank; then the maxima above are recomputed from the children.
 void Engine::RecomputeSubtreeMax(MemberId m) {
-  for (MemberId x = m; x != kNone; x = referrer_[x]) {
-    RankId best = rank_[x];
-    for (MemberId c = first_child_[x]; c != kNone; c = next_sibling_[c]) best = std::max(best, submax_[c]);
-    if (best == submax_[x]) break;
-    const RankId old = submax_[x];
-    submax_[x] = best;
+  for (MemberId x = m; x != kNone; x = m_[x].referrer) {
+    RankId best = m_[x].rank;
+    for (MemberId c = m_[x].first_child; c != kNone; c = m_[c].next_sibling) best = std::max(best, m_[c].submax);
+    if (best == m_[x].submax) break;
+    const RankId old = m_[x].submax;
+    m_[x].submax = best;
     SubtreeMaxChanged(x, old, best);
   }
 }
@@ -370,15 +344,15 @@ bool Engine::Qualifies(MemberId m, RankId r) const {
   if (!d.buy_any.empty()) {
     bool bought = false;
     for (int32_t slot : rank_buy_slots_[r]) {
-      bought = bought || buy_units_[m * buy_slots_ + static_cast<size_t>(slot)] > 0;
+      bought = bought || BuyUnits(m, slot) > 0;
     }
     if (!bought) return false;
   }
   if (d.directs &&
-      directs_ge_[m * directs_ranks_.size() + IndexOf(directs_ranks_, d.directs->rank)] < d.directs->count) {
+      DirectsGe(m, IndexOf(directs_ranks_, d.directs->rank)) < d.directs->count) {
     return false;
   }
-  if (d.legs && legs_ge_[m * legs_ranks_.size() + IndexOf(legs_ranks_, d.legs->rank)] < d.legs->count) {
+  if (d.legs && LegsGe(m, IndexOf(legs_ranks_, d.legs->rank)) < d.legs->count) {
     return false;
   }
   return true;
@@ -389,9 +363,9 @@ void Engine::Cascade(Effects* out) {
     while (!upgrade_queue_.empty()) {
       const MemberId m = upgrade_queue_.back();
       upgrade_queue_.pop_back();
-      while (static_cast<size_t>(rank_[m]) + 1 < plan_.ranks.size() &&
-             Qualifies(m, static_cast<RankId>(rank_[m] + 1))) {
-        ChangeRank(m, static_cast<RankId>(rank_[m] + 1), false, out);
+      while (static_cast<size_t>(m_[m].rank) + 1 < plan_.ranks.size() &&
+             Qualifies(m, static_cast<RankId>(m_[m].rank + 1))) {
+        ChangeRank(m, static_cast<RankId>(m_[m].rank + 1), false, out);
       }
     }
     if (!fund_checks_.empty()) {
@@ -414,15 +388,15 @@ Status Engine::SetRank(MemberId member, RankId rank, Effects* out) {
 // Assistance fund (团队帮扶基金)
 
 void Engine::FundPositionsChanged(MemberId x) {
-  if (!fund_locked_[x]) return;
+  if (!m_[x].fund_locked) return;
   const Fund& f = plan_.fund;
   bool all = true;
   for (uint32_t k = 0; k < f.positions; ++k) {
     const MemberId q = fund_positions_[x * f.positions + k];
-    all = all && q != kNone && rank_[q] >= f.position_min_rank;
+    all = all && q != kNone && m_[q].rank >= f.position_min_rank;
   }
-  if (all == (fund_watch_[x] != 0)) return;
-  fund_watch_[x] = all ? 1 : 0;
+  if (all == (m_[x].fund_watch != 0)) return;
+  m_[x].fund_watch = all ? 1 : 0;
   TrackPositions(x, all);
   if (all) fund_checks_.push_back(x);
 }
@@ -435,13 +409,13 @@ void Engine::TrackPositions(MemberId x, bool on) {
   for (uint32_t k = 0; k < n; ++k) {
     const MemberId q = fund_positions_[x * n + k];
     if (q == kNone) continue;
-    tracked_[q] = on ? 1 : 0;
+    m_[q].tracked = on ? 1 : 0;
     if (!on) continue;
     int64_t sum = 0;
-    ForEachUnshadowed(q, [this](MemberId d) { return tracked_[d] != 0; },
+    ForEachUnshadowed(q, [this](MemberId d) { return m_[d].tracked != 0; },
                       [this, q, &sum](MemberId d) {
-                        sum += own_units_[d] + (tracked_[d] ? desc_units_[d] : 0);
-                        track_up_[d] = q;
+                        sum += own_units_[d] + (m_[d].tracked ? desc_units_[d] : 0);
+                        m_[d].track_up = q;
                       });
     desc_units_[q] = sum;
   }
@@ -449,21 +423,22 @@ void Engine::TrackPositions(MemberId x, bool on) {
 
 void Engine::AddFundUnits(MemberId buyer, int64_t delta) {
   own_units_[buyer] += delta;
-  const auto tracked = [this](MemberId p) { return tracked_[p] != 0; };
-  for (MemberId t = NearestMarked(track_up_, buyer, tracked); t != kNone; t = NearestMarked(track_up_, t, tracked)) {
+  const auto tracked = [this](MemberId p) { return m_[p].tracked != 0; };
+  for (MemberId t = NearestMarked<&MemberRec::track_up>(buyer, tracked); t != kNone;
+       t = NearestMarked<&MemberRec::track_up>(t, tracked)) {
     desc_units_[t] += delta;
-    if (delta > 0) fund_checks_.push_back(referrer_[t]);
+    if (delta > 0) fund_checks_.push_back(m_[t].referrer);
   }
 }
 
 void Engine::CheckFund(MemberId x, Effects* out) {
-  if (!fund_locked_[x] || !fund_watch_[x]) return;
+  if (!m_[x].fund_locked || !m_[x].fund_watch) return;
   const uint32_t n = plan_.fund.positions;
   int64_t units = 0;
   for (uint32_t k = 0; k < n; ++k) units += desc_units_[fund_positions_[x * n + k]];
   if (units < plan_.fund.units) return;
-  fund_locked_[x] = 0;
-  fund_watch_[x] = 0;
+  m_[x].fund_locked = 0;
+  m_[x].fund_watch = 0;
   TrackPositions(x, false);
   if (out != nullptr) {
     Effect e;
@@ -526,13 +501,13 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   paid.units = qty;
   Post(Account::Platform(PlatformAccount::kBuyers), Account::Platform(PlatformAccount::kRevenue), o.paid,
        Reason::kOrderPaid, out, paid);
-  if (prod.buy_index >= 0) buy_units_[buyer * buy_slots_ + static_cast<size_t>(prod.buy_index)] += static_cast<int32_t>(qty);
+  if (prod.buy_index >= 0) BuyUnits(buyer, prod.buy_index) += qty;
 
   // Placement comes first: if this order makes the buyer a member, it takes its position now.
   const Placement& pl = plan_.placement;
-  if (pl.enabled && !placed_[buyer] && rank_[buyer] < pl.member_rank) {
+  if (pl.enabled && !m_[buyer].placed && m_[buyer].rank < pl.member_rank) {
     bool reaches = true;
-    for (size_t r = static_cast<size_t>(rank_[buyer]) + 1; r <= pl.member_rank && reaches; ++r) {
+    for (size_t r = static_cast<size_t>(m_[buyer].rank) + 1; r <= pl.member_rank && reaches; ++r) {
       reaches = Qualifies(buyer, static_cast<RankId>(r));
     }
     if (reaches) Place(buyer, out);
@@ -567,41 +542,41 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
     switch (rule.kind) {
       case RuleKind::kReferral: {
         MemberId x = o.buyer;
-        for (uint32_t g = 0; g < rule.generation && x != kNone; ++g) x = referrer_[x];
-        if (x == kNone || rank_[x] < rule.min_rank) break;
-        const std::optional<Fen> amount = rule.amount.For(rank_[x], o.qty, o.paid);
+        for (uint32_t g = 0; g < rule.generation && x != kNone; ++g) x = m_[x].referrer;
+        if (x == kNone || m_[x].rank < rule.min_rank) break;
+        const std::optional<Fen> amount = rule.amount.For(m_[x].rank, o.qty, o.paid);
         if (!amount || *amount <= 0) break;
         why.relation = Relation::kAncestor;
         why.generation = rule.generation;
-        why.rank = rank_[x];
+        why.rank = m_[x].rank;
         Credit(x, *amount, why, out);
         break;
       }
       case RuleKind::kLeader: {
         const MemberId l = leader(o.buyer);
-        if (l == kNone || l == o.buyer || rank_[l] < rule.min_rank) break;
-        const std::optional<Fen> amount = rule.amount.For(rank_[l], o.qty, o.paid);
+        if (l == kNone || l == o.buyer || m_[l].rank < rule.min_rank) break;
+        const std::optional<Fen> amount = rule.amount.For(m_[l].rank, o.qty, o.paid);
         if (!amount || *amount <= 0) break;
         why.relation = Relation::kLeader;
-        why.rank = rank_[l];
+        why.rank = m_[l].rank;
         Credit(l, *amount, why, out);
         break;
       }
       case RuleKind::kDifferential: {
         const RankId top = rule.targets.entries.back().first;
-        const auto qualified = [this](MemberId p) { return rank_[p] >= diff_min_rank_; };
+        const auto qualified = [this](MemberId p) { return m_[p].rank >= diff_min_rank_; };
         Fen paid_so_far = 0;
         int highest = -1;
-        for (MemberId x = NearestMarked(diff_up_, o.buyer, qualified); x != kNone;
-             x = NearestMarked(diff_up_, x, qualified)) {
-          const RankId r = rank_[x];
+        for (MemberId x = NearestMarked<&MemberRec::diff_up>(o.buyer, qualified); x != kNone;
+             x = NearestMarked<&MemberRec::diff_up>(x, qualified)) {
+          const RankId r = m_[x].rank;
           if (r >= rule.min_rank && static_cast<int>(r) > highest) {
             if (const std::optional<Fen> target = rule.targets.For(r)) {
               highest = r;
               const Fen due = *target * o.qty;
               if (due > paid_so_far) {
                 why.relation = Relation::kAncestor;
-                why.generation = depth_[o.buyer] - depth_[x];
+                why.generation = m_[o.buyer].depth - m_[x].depth;
                 why.rank = r;
                 Credit(x, due - paid_so_far, why, out);
                 paid_so_far = due;
@@ -617,14 +592,14 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
         for (size_t l = o.first_line; l < end; ++l) {
           const Line src = lines_[l];
           if (src.pool || ((rule.of_mask >> src.earned) & 1u) == 0) continue;
-          if (rank_[src.recipient] < rule.source_min_rank) continue;
-          const MemberId mentor = mentor_[src.recipient];
-          if (mentor == kNone || rank_[mentor] < rule.min_rank) continue;
+          if (m_[src.recipient].rank < rule.source_min_rank) continue;
+          const MemberId mentor = m_[src.recipient].mentor;
+          if (mentor == kNone || m_[mentor].rank < rule.min_rank) continue;
           const Fen amount = ApplyBps(src.amount, rule.rate_bps);
           if (amount <= 0) continue;
           why.relation = Relation::kMentor;
           why.via = src.recipient;
-          why.rank = rank_[mentor];
+          why.rank = m_[mentor].rank;
           Credit(mentor, amount, why, out);
         }
         break;
@@ -652,7 +627,7 @@ Status Engine::Settle(OrderId id, Effects* out) {
     Line& line = lines_[i];
     if (line.pool) continue;
     const MemberId m = line.recipient;
-    const bool hold = f.enabled && fund_locked_[m] && ((f.held_mask >> line.earned) & 1u) != 0;
+    const bool hold = f.enabled && m_[m].fund_locked && ((f.held_mask >> line.earned) & 1u) != 0;
     line.held = hold ? ApplyBps(line.amount, f.hold_bps) : 0;
     Effect why;
     why.member = m;
@@ -692,7 +667,7 @@ Status Engine::Refund(OrderId id, Effects* out) {
     } else {
       // Claw back from where settlement put it; available may go below zero and blocks withdrawals.
       Post(Account::Member(m, Bucket::kAvailable), revenue, line.amount - line.held, Reason::kRefundReward, out, why);
-      const Bucket held_in = fund_locked_[m] ? Bucket::kFrozen : Bucket::kAvailable;
+      const Bucket held_in = m_[m].fund_locked ? Bucket::kFrozen : Bucket::kAvailable;
       Post(Account::Member(m, held_in), revenue, line.held, Reason::kRefundReward, out, why);
     }
   }
@@ -704,7 +679,7 @@ Status Engine::Refund(OrderId id, Effects* out) {
   Post(revenue, Account::Platform(PlatformAccount::kBuyers), o.paid, Reason::kRefundPayment, out, back);
   const ProductRec& prod = products_[o.product];
   if (prod.buy_index >= 0) {
-    buy_units_[o.buyer * buy_slots_ + static_cast<size_t>(prod.buy_index)] -= static_cast<int32_t>(o.qty);
+    BuyUnits(o.buyer, prod.buy_index) -= o.qty;
   }
   if (o.team_leader != kNone) {
     team_units_[o.team_leader] -= o.qty;
@@ -733,7 +708,7 @@ Status Engine::CloseDay(Effects* out) {
     why.via = p;
     why.units = holders;
     for (MemberId m = 0; m < member_count(); ++m) {
-      if (rank_[m] < min_rank) continue;
+      if (m_[m].rank < min_rank) continue;
       why.member = m;
       earned_[m * earned_stride_ + pool_earned_] += share;
       Post(Account::Pool(p), Account::Member(m, Bucket::kAvailable), share, Reason::kPoolPayout, out, why);

@@ -75,19 +75,19 @@ class Engine {
   // ---- queries ----
   const Plan& plan() const { return plan_; }
   const Ledger& ledger() const { return ledger_; }
-  uint32_t member_count() const { return static_cast<uint32_t>(rank_.size()); }
+  uint32_t member_count() const { return static_cast<uint32_t>(m_.size()); }
   uint32_t order_count() const { return static_cast<uint32_t>(orders_.size()); }
   uint32_t product_count() const { return static_cast<uint32_t>(products_.size()); }
   uint32_t day() const { return day_; }
 
-  RankId rank(MemberId m) const { return rank_[m]; }
-  MemberId referrer(MemberId m) const { return referrer_[m]; }
+  RankId rank(MemberId m) const { return m_[m].rank; }
+  MemberId referrer(MemberId m) const { return m_[m].referrer; }
   // The leader: for a placed member the stored one; for a fan, its referrer's leader, recursively.
   MemberId leader(MemberId m) const;
-  MemberId mentor(MemberId m) const { return mentor_[m]; }
-  uint32_t position(MemberId m) const { return position_[m]; }  // 0: not placed or no referrer
-  uint32_t depth(MemberId m) const { return depth_[m]; }
-  bool fund_locked(MemberId m) const { return fund_locked_[m] != 0; }
+  MemberId mentor(MemberId m) const { return m_[m].mentor; }
+  uint32_t position(MemberId m) const { return m_[m].position; }  // 0: not placed or no referrer
+  uint32_t depth(MemberId m) const { return m_[m].depth; }
+  bool fund_locked(MemberId m) const { return m_[m].fund_locked != 0; }
   Balances balances(MemberId m) const { return ledger_.member(m); }
   Fen earned(MemberId m, EarnedId e) const { return earned_[m * earned_stride_ + e]; }
   TeamSummary team(MemberId m) const;
@@ -103,6 +103,32 @@ class Engine {
   size_t MemoryBytes() const;
 
  private:
+  // What the engine reads about a member on nearly every order, in one cache line: an ancestor walk
+  // touches one line per ancestor, not one per array. Variable-width facts (counters per condition,
+  // earnings per category, balances) live in their own arrays.
+  struct alignas(64) MemberRec {
+    MemberId referrer = kNone;
+    MemberId leader = kNone;
+    MemberId mentor = kNone;
+    MemberId diff_up = kNone;   // nearest ancestor of rank ≥ diff_min_rank_ (NearestMarked)
+    MemberId track_up = kNone;  // nearest ancestor whose fund units are tracked (NearestMarked)
+    MemberId first_child = kNone;
+    MemberId last_child = kNone;
+    MemberId next_sibling = kNone;
+    uint32_t depth = 0;
+    uint32_t position = 0;        // among the referrer's directs, in the order they became members
+    uint32_t member_directs = 0;  // directs placed so far (the next position − 1)
+    uint32_t direct_count = 0;
+    uint32_t team_size = 0;
+    RankId rank = 0;
+    RankId submax = 0;  // highest rank in the member's referral subtree, itself included
+    uint8_t placed = 0;
+    uint8_t fund_locked = 1;
+    uint8_t fund_watch = 0;  // fund locked and positions qualified: units below them are counted
+    uint8_t tracked = 0;     // a fund position whose referrer is watched
+  };
+  static_assert(sizeof(MemberRec) == 64);
+
   struct ProductRec {
     Product def;
     ActivityId activity = kNoActivity;
@@ -140,8 +166,8 @@ class Engine {
   // strict ancestor of x (or kNone) and nothing strictly between them is marked. Marking a member
   // re-points the part of its subtree not already below a marked member (MarkSubtree); unmarking costs
   // nothing, because lookups step over unmarked targets and compress the path they walked.
-  template <typename Pred>
-  MemberId NearestMarked(std::vector<MemberId>& up, MemberId x, Pred marked);
+  template <MemberId MemberRec::*kUp, typename Pred>
+  MemberId NearestMarked(MemberId x, Pred marked);
   // Calls fn(d) for each descendant d of q that has no marked member between itself and q; does not
   // descend below a marked d.
   template <typename Pred, typename Fn>
@@ -177,24 +203,25 @@ class Engine {
   size_t earned_stride_ = 0;
 
   // Members (struct of arrays, indexed by MemberId).
-  std::vector<MemberId> referrer_, leader_, mentor_;
-  std::vector<MemberId> first_child_, last_child_, next_sibling_;
-  std::vector<uint32_t> depth_, position_, member_directs_, direct_count_;
-  std::vector<RankId> rank_, submax_;       // submax: highest rank in the member's referral subtree
-  std::vector<uint8_t> placed_, fund_locked_, fund_watch_;
-  std::vector<uint32_t> directs_ge_;        // [m * directs_ranks_.size() + i]
-  std::vector<uint32_t> legs_ge_;           // [m * legs_ranks_.size() + i]
-  std::vector<int32_t> buy_units_;          // [m * buy_slots_ + slot]
+  std::vector<MemberRec> m_;
+  // The counters upgrade conditions read, side by side per member (one cache line for the chain plan):
+  // directs of rank ≥ directs_ranks_[i], legs holding rank ≥ legs_ranks_[i], unrefunded units per buy slot.
+  std::vector<uint32_t> counters_;
+  size_t counter_stride_ = 0;
+  uint32_t& DirectsGe(MemberId m, size_t i) { return counters_[m * counter_stride_ + i]; }
+  uint32_t& LegsGe(MemberId m, size_t i) { return counters_[m * counter_stride_ + directs_ranks_.size() + i]; }
+  uint32_t& BuyUnits(MemberId m, int32_t slot) {
+    return counters_[m * counter_stride_ + directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot)];
+  }
+  uint32_t DirectsGe(MemberId m, size_t i) const { return const_cast<Engine*>(this)->DirectsGe(m, i); }
+  uint32_t LegsGe(MemberId m, size_t i) const { return const_cast<Engine*>(this)->LegsGe(m, i); }
+  uint32_t BuyUnits(MemberId m, int32_t slot) const { return const_cast<Engine*>(this)->BuyUnits(m, slot); }
   std::vector<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
   std::vector<int64_t> own_units_, desc_units_;  // fund units bought by m / by m's tracked descendants
-  std::vector<uint8_t> tracked_;
   std::vector<Fen> earned_;                 // [m * earned_stride_ + e]
-  std::vector<uint32_t> team_size_;
   std::vector<int64_t> team_units_;
   std::vector<Fen> team_amount_;
   std::vector<uint32_t> rank_count_;
-  std::vector<MemberId> diff_up_;   // nearest ancestor of rank ≥ diff_min_rank_ (NearestMarked)
-  std::vector<MemberId> track_up_;  // nearest ancestor whose fund units are tracked (NearestMarked)
 
   std::vector<ProductRec> products_;
   std::unordered_map<std::string, ProductId> product_index_;
