@@ -81,6 +81,16 @@ void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* 
   }
 }
 
+void Engine::Prefetch(MemberId m) const {
+  if (m == kNone) return;
+  __builtin_prefetch(&m_[m]);
+  __builtin_prefetch(&counters_[m * counter_stride_]);
+  __builtin_prefetch(&earned_[m * earned_stride_]);
+  __builtin_prefetch(&team_units_[m]);
+  __builtin_prefetch(&team_amount_[m]);
+  ledger_.Prefetch(m);
+}
+
 void Engine::Credit(MemberId recipient, Fen amount, const Effect& why, Effects* out) {
   lines_.push_back(Line{amount, 0, recipient, false, why.earned});
   earned_[recipient * earned_stride_ + why.earned] += amount;
@@ -230,6 +240,7 @@ void Engine::Place(MemberId m, Effects* out) {
     m_[m].position = k;
     if (plan_.fund.enabled && k <= plan_.fund.positions) fund_positions_[r * plan_.fund.positions + k - 1] = m;
     lead = (m_[r].rank >= plan_.placement.partner_rank && k >= plan_.placement.team_from_position) ? r : leader(r);
+    Prefetch(lead);
   }
   m_[m].leader = lead;
   if (lead != kNone) ++m_[lead].team_size;
@@ -493,6 +504,10 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   }
   const OrderId id = static_cast<OrderId>(orders_.size());
   OrderRec o{buyer, product, qty, price * qty, static_cast<uint32_t>(lines_.size()), 0, kNone, OrderStatus::kPaid};
+  // The referrer and the leader are paid by most plans: start loading their lines now, so that the
+  // cache misses overlap instead of following one another.
+  Prefetch(m_[buyer].referrer);
+  if (m_[buyer].placed) Prefetch(m_[buyer].leader);
 
   Effect paid;
   paid.buyer = buyer;

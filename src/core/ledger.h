@@ -45,6 +45,7 @@ class Ledger {
   void AddMember() { members_.emplace_back(); }
   void Reserve(size_t members) { members_.reserve(members); }
   size_t MemberBytes() const { return members_.capacity() * sizeof(members_[0]); }
+  void Prefetch(MemberId m) const { __builtin_prefetch(&members_[m]); }
   void AddPools(size_t count) { pools_.assign(count, 0); }
 
   // Moves `amount` (may be 0, never negative) from `from` to `to`.
