@@ -212,10 +212,10 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
     ++m_[referrer].direct_count;
     // A newcomer is a new direct and a new leg of the first rank: count it where conditions do.
     for (size_t i = 0; i < directs_ranks_.size(); ++i) {
-      if (directs_ranks_[i] == 0) ++DirectsGe(referrer, i);
+      if (directs_ranks_[i] == 0) ++counters_[DirectsSlot(referrer, i)];
     }
     for (size_t i = 0; i < legs_ranks_.size(); ++i) {
-      if (legs_ranks_[i] == 0) ++LegsGe(referrer, i);
+      if (legs_ranks_[i] == 0) ++counters_[LegsSlot(referrer, i)];
     }
     upgrade_queue_.push_back(referrer);
   }
@@ -292,7 +292,7 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
       const bool before = from >= directs_ranks_[i];
       const bool after = to >= directs_ranks_[i];
       if (before != after) {
-        DirectsGe(r, i) += after ? 1u : static_cast<uint32_t>(-1);
+        counters_[DirectsSlot(r, i)] += after ? 1u : static_cast<uint32_t>(-1);
         upgrade_queue_.push_back(r);
       }
     }
@@ -321,7 +321,7 @@ void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
     const bool before = old_max >= legs_ranks_[i];
     const bool after = new_max >= legs_ranks_[i];
     if (before != after) {
-      LegsGe(p, i) += after ? 1u : static_cast<uint32_t>(-1);
+      counters_[LegsSlot(p, i)] += after ? 1u : static_cast<uint32_t>(-1);
       upgrade_queue_.push_back(p);
     }
   }
@@ -355,15 +355,15 @@ bool Engine::Qualifies(MemberId m, RankId r) const {
   if (!d.buy_any.empty()) {
     bool bought = false;
     for (int32_t slot : rank_buy_slots_[r]) {
-      bought = bought || BuyUnits(m, slot) > 0;
+      bought = bought || counters_[BuySlot(m, slot)] > 0;
     }
     if (!bought) return false;
   }
   if (d.directs &&
-      DirectsGe(m, IndexOf(directs_ranks_, d.directs->rank)) < d.directs->count) {
+      counters_[DirectsSlot(m, IndexOf(directs_ranks_, d.directs->rank))] < d.directs->count) {
     return false;
   }
-  if (d.legs && LegsGe(m, IndexOf(legs_ranks_, d.legs->rank)) < d.legs->count) {
+  if (d.legs && counters_[LegsSlot(m, IndexOf(legs_ranks_, d.legs->rank))] < d.legs->count) {
     return false;
   }
   return true;
@@ -516,7 +516,7 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   paid.units = qty;
   Post(Account::Platform(PlatformAccount::kBuyers), Account::Platform(PlatformAccount::kRevenue), o.paid,
        Reason::kOrderPaid, out, paid);
-  if (prod.buy_index >= 0) BuyUnits(buyer, prod.buy_index) += qty;
+  if (prod.buy_index >= 0) counters_[BuySlot(buyer, prod.buy_index)] += qty;
 
   // Placement comes first: if this order makes the buyer a member, it takes its position now.
   const Placement& pl = plan_.placement;
@@ -694,7 +694,7 @@ Status Engine::Refund(OrderId id, Effects* out) {
   Post(revenue, Account::Platform(PlatformAccount::kBuyers), o.paid, Reason::kRefundPayment, out, back);
   const ProductRec& prod = products_[o.product];
   if (prod.buy_index >= 0) {
-    BuyUnits(o.buyer, prod.buy_index) -= o.qty;
+    counters_[BuySlot(o.buyer, prod.buy_index)] -= o.qty;
   }
   if (o.team_leader != kNone) {
     team_units_[o.team_leader] -= o.qty;
@@ -755,33 +755,23 @@ Result<WithdrawalId> Engine::Withdraw(MemberId member, Fen amount, Effects* out)
   return id;
 }
 
-Status Engine::WithdrawPaid(WithdrawalId id, Effects* out) {
-  if (id >= withdrawals_.size()) return MakeError("unknown_withdrawal", "no such withdrawal", "id");
-  WithdrawalRec& w = withdrawals_[id];
-  if (w.status != WithdrawalStatus::kRequested) {
-    return MakeError("withdrawal_closed", "the withdrawal is already paid or rejected", "id");
-  }
-  w.status = WithdrawalStatus::kPaid;
-  Effect why;
-  why.member = w.member;
-  why.order = id;
-  Post(Account::Member(w.member, Bucket::kWithdrawing), Account::Platform(PlatformAccount::kPayouts), w.amount,
-       Reason::kWithdrawPaid, out, why);
-  return Ok{};
-}
+Status Engine::WithdrawPaid(WithdrawalId id, Effects* out) { return CloseWithdrawal(id, true, out); }
 
-Status Engine::WithdrawRejected(WithdrawalId id, Effects* out) {
+Status Engine::WithdrawRejected(WithdrawalId id, Effects* out) { return CloseWithdrawal(id, false, out); }
+
+Status Engine::CloseWithdrawal(WithdrawalId id, bool paid, Effects* out) {
   if (id >= withdrawals_.size()) return MakeError("unknown_withdrawal", "no such withdrawal", "id");
   WithdrawalRec& w = withdrawals_[id];
   if (w.status != WithdrawalStatus::kRequested) {
     return MakeError("withdrawal_closed", "the withdrawal is already paid or rejected", "id");
   }
-  w.status = WithdrawalStatus::kRejected;
+  w.status = paid ? WithdrawalStatus::kPaid : WithdrawalStatus::kRejected;
   Effect why;
   why.member = w.member;
   why.order = id;
-  Post(Account::Member(w.member, Bucket::kWithdrawing), Account::Member(w.member, Bucket::kAvailable), w.amount,
-       Reason::kWithdrawRejected, out, why);
+  const Account to = paid ? Account::Platform(PlatformAccount::kPayouts) : Account::Member(w.member, Bucket::kAvailable);
+  Post(Account::Member(w.member, Bucket::kWithdrawing), to, w.amount,
+       paid ? Reason::kWithdrawPaid : Reason::kWithdrawRejected, out, why);
   return Ok{};
 }
 

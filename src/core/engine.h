@@ -190,6 +190,8 @@ class Engine {
   void AddFundUnits(MemberId buyer, int64_t delta);
   void CheckFund(MemberId x, Effects* out);
 
+  // Paid: withdrawing → the platform's payouts; rejected: back to available.
+  Status CloseWithdrawal(WithdrawalId id, bool paid, Effects* out);
   void ApplyRules(OrderId id, const OrderRec& o, ActivityId activity, Effects* out);
 
   Plan plan_;
@@ -209,14 +211,11 @@ class Engine {
   // directs of rank ≥ directs_ranks_[i], legs holding rank ≥ legs_ranks_[i], unrefunded units per buy slot.
   std::vector<uint32_t> counters_;
   size_t counter_stride_ = 0;
-  uint32_t& DirectsGe(MemberId m, size_t i) { return counters_[m * counter_stride_ + i]; }
-  uint32_t& LegsGe(MemberId m, size_t i) { return counters_[m * counter_stride_ + directs_ranks_.size() + i]; }
-  uint32_t& BuyUnits(MemberId m, int32_t slot) {
-    return counters_[m * counter_stride_ + directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot)];
+  size_t DirectsSlot(MemberId m, size_t i) const { return m * counter_stride_ + i; }
+  size_t LegsSlot(MemberId m, size_t i) const { return m * counter_stride_ + directs_ranks_.size() + i; }
+  size_t BuySlot(MemberId m, int32_t slot) const {
+    return m * counter_stride_ + directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot);
   }
-  uint32_t DirectsGe(MemberId m, size_t i) const { return const_cast<Engine*>(this)->DirectsGe(m, i); }
-  uint32_t LegsGe(MemberId m, size_t i) const { return const_cast<Engine*>(this)->LegsGe(m, i); }
-  uint32_t BuyUnits(MemberId m, int32_t slot) const { return const_cast<Engine*>(this)->BuyUnits(m, slot); }
   std::vector<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
   std::vector<int64_t> own_units_, desc_units_;  // fund units bought by m / by m's tracked descendants
   std::vector<Fen> earned_;                 // [m * earned_stride_ + e]
