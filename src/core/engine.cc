@@ -83,11 +83,12 @@ void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* 
 
 void Engine::Prefetch(MemberId m) const {
   if (m == kNone) return;
-  __builtin_prefetch(&m_[m]);
-  __builtin_prefetch(&counters_[m * counter_stride_]);
-  __builtin_prefetch(&earned_[m * earned_stride_]);
-  __builtin_prefetch(&team_units_[m]);
-  __builtin_prefetch(&team_amount_[m]);
+  // data() + offset, not operator[]: a plan without conditions has empty counters (stride 0).
+  __builtin_prefetch(m_.data() + m);
+  __builtin_prefetch(counters_.data() + m * counter_stride_);
+  __builtin_prefetch(earned_.data() + m * earned_stride_);
+  __builtin_prefetch(team_units_.data() + m);
+  __builtin_prefetch(team_amount_.data() + m);
   ledger_.Prefetch(m);
 }
 
@@ -390,7 +391,11 @@ void Engine::Cascade(Effects* out) {
 Status Engine::SetRank(MemberId member, RankId rank, Effects* out) {
   if (auto s = CheckMember(member, "member"); !s) return s;
   if (rank >= plan_.ranks.size()) return MakeError("unknown_rank", "the plan has no such rank", "rank");
+  const bool lowered = rank < m_[member].rank;
   ChangeRank(member, rank, true, out);
+  // An admin's demotion is a decision, not an oversight: the member is not upgraded straight back in
+  // the same command, though a later event that changes its counts re-checks it.
+  if (lowered) std::erase(upgrade_queue_, member);
   Cascade(out);
   return Ok{};
 }
