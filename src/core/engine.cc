@@ -92,18 +92,12 @@ void Engine::Prefetch(MemberId m) const {
   ledger_.Prefetch(m);
 }
 
-void Engine::Credit(MemberId recipient, Fen amount, const Effect& why, Effects* out) {
+void Engine::Credit(Fen amount, const Effect& why, Effects* out) {
+  const MemberId recipient = why.member;
   lines_.push_back(Line{amount, 0, recipient, false, why.earned});
   earned_[recipient * earned_stride_ + why.earned] += amount;
-  if (out != nullptr) {
-    Effect e = why;
-    e.member = recipient;
-    Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
-         Reason::kReward, out, e);
-  } else {
-    Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
-         Reason::kReward, nullptr);
-  }
+  Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
+       Reason::kReward, out, why);
 }
 
 template <MemberId Engine::MemberRec::*kUp, typename Pred>
@@ -211,14 +205,20 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
     }
     m_[referrer].last_child = m;
     ++m_[referrer].direct_count;
-    // A newcomer is a new direct and a new leg of the first rank: count it where conditions do.
+    // A newcomer is a new direct and a new leg of the first rank: count it where conditions do, and
+    // re-check the referrer only then.
+    bool counted = false;
     for (size_t i = 0; i < directs_ranks_.size(); ++i) {
-      if (directs_ranks_[i] == 0) ++counters_[DirectsSlot(referrer, i)];
+      if (directs_ranks_[i] != 0) continue;
+      ++counters_[DirectsSlot(referrer, i)];
+      counted = true;
     }
     for (size_t i = 0; i < legs_ranks_.size(); ++i) {
-      if (legs_ranks_[i] == 0) ++counters_[LegsSlot(referrer, i)];
+      if (legs_ranks_[i] != 0) continue;
+      ++counters_[LegsSlot(referrer, i)];
+      counted = true;
     }
-    upgrade_queue_.push_back(referrer);
+    if (counted) upgrade_queue_.push_back(referrer);
   }
   if (out != nullptr) {
     Effect e;
@@ -569,7 +569,8 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
         why.relation = Relation::kAncestor;
         why.generation = rule.generation;
         why.rank = m_[x].rank;
-        Credit(x, *amount, why, out);
+        why.member = x;
+        Credit(*amount, why, out);
         break;
       }
       case RuleKind::kLeader: {
@@ -579,7 +580,8 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
         if (!amount || *amount <= 0) break;
         why.relation = Relation::kLeader;
         why.rank = m_[l].rank;
-        Credit(l, *amount, why, out);
+        why.member = l;
+        Credit(*amount, why, out);
         break;
       }
       case RuleKind::kDifferential: {
@@ -598,7 +600,8 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
                 why.relation = Relation::kAncestor;
                 why.generation = m_[o.buyer].depth - m_[x].depth;
                 why.rank = r;
-                Credit(x, due - paid_so_far, why, out);
+                why.member = x;
+        Credit(due - paid_so_far, why, out);
                 paid_so_far = due;
               }
             }
@@ -620,7 +623,8 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
           why.relation = Relation::kMentor;
           why.via = src.recipient;
           why.rank = m_[mentor].rank;
-          Credit(mentor, amount, why, out);
+          why.member = mentor;
+        Credit(amount, why, out);
         }
         break;
       }

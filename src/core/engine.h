@@ -160,7 +160,8 @@ class Engine {
   };
   Status CheckMember(MemberId m, const char* field) const;
   void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, const Effect& why = Effect{});
-  void Credit(MemberId recipient, Fen amount, const Effect& why, Effects* out);
+  // Pays why.member `amount` into pending and records the line for settlement and refunds.
+  void Credit(Fen amount, const Effect& why, Effects* out);
   void Prefetch(MemberId m) const;  // a hint to the CPU; changes nothing
 
   // Nearest marked strict referral ancestor, through a pointer per member (`up`). Invariant: up[x] is a
