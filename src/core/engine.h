@@ -86,7 +86,11 @@ class Engine {
   MemberId leader(MemberId m) const;
   MemberId mentor(MemberId m) const { return m_[m].mentor; }
   uint32_t position(MemberId m) const { return m_[m].position; }  // 0: not placed or no referrer
+  bool placed(MemberId m) const { return m_[m].placed != 0; }     // has taken its place in a team
   uint32_t depth(MemberId m) const { return m_[m].depth; }
+  // Direct referrals in the order they joined: first_child, then next_sibling until kNone.
+  MemberId first_child(MemberId m) const { return m_[m].first_child; }
+  MemberId next_sibling(MemberId m) const { return m_[m].next_sibling; }
   bool fund_locked(MemberId m) const { return m_[m].fund_locked != 0; }
   Balances balances(MemberId m) const { return ledger_.member(m); }
   Fen earned(MemberId m, EarnedId e) const { return earned_[m * earned_stride_ + e]; }

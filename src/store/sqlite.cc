@@ -18,7 +18,17 @@ Db::Db(const std::string& path, bool create, bool read_only) {
   sqlite3_busy_timeout(db_, 5000);
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  cache_.clear();  // statements first
+  sqlite3_close_v2(db_);
+}
+
+Stmt& Db::Cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) it = cache_.emplace(std::string(sql), std::make_unique<Stmt>(*this, sql)).first;
+  it->second->Reset();
+  return *it->second;
+}
 
 void Db::Fail(int rc, std::string_view what) const {
   throw SqliteError(rc, std::string(what) + ": " + sqlite3_errmsg(db_));

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <memory>
 
 namespace guanxi::store {
 
@@ -34,6 +36,9 @@ class Db {
 
   void Exec(std::string_view sql);  // one or more statements, no results
   Stmt Prepare(std::string_view sql);
+  // A statement prepared once per connection and reused, reset with its bindings cleared. Do not hold
+  // two uses of the same SQL text at once.
+  Stmt& Cached(std::string_view sql);
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
   sqlite3* raw() const { return db_; }
@@ -42,6 +47,7 @@ class Db {
 
  private:
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> cache_;
 };
 
 class Stmt {

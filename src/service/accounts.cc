@@ -1,0 +1,203 @@
+// Accounts: member registration with an invite code, login tokens, staff accounts.
+#include <string>
+
+#include "service/api.h"
+#include "service/crypto.h"
+#include "service/util.h"
+
+namespace guanxi::service {
+
+namespace json = boost::json;
+
+boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core::MemberId m, bool full_phone) {
+  json::object o;
+  o["id"] = int64_t{m};
+  store::Stmt& s = db.Cached(
+      "SELECT a.phone, a.name, m.joined_at, m.channel FROM members m LEFT JOIN accounts a ON a.id = m.account "
+      "WHERE m.id = ?");
+  s.Bind(1, int64_t{m});
+  if (s.Step()) {
+    const std::string phone = s.Text(0);
+    o["phone"] = full_phone ? phone : MaskPhone(phone);
+    o["name"] = s.Text(1);
+    o["joined_at"] = s.Int(2);
+    o["channel"] = s.Text(3);
+  }
+  s.Reset();
+  o["rank"] = engine.plan().ranks[engine.rank(m)].name;
+  return o;
+}
+
+json::object BalancesJson(const core::Balances& b) {
+  return {{"pending", b.pending}, {"available", b.available}, {"frozen", b.frozen}, {"withdrawing", b.withdrawing}};
+}
+
+core::Status CheckCredentials(const std::string& phone, const std::string& password) {
+  bool ok = phone.size() == 11 && phone[0] == '1';
+  for (char ch : phone) ok = ok && ch >= '0' && ch <= '9';
+  if (!ok) return Invalid("phone", "a phone number is 11 digits starting with 1");
+  if (password.size() < 8 || password.size() > 128) return Invalid("password", "a password has 8 to 128 characters");
+  return core::Ok{};
+}
+
+namespace {
+
+std::string NewInviteCode(store::Db& db) {
+  for (;;) {
+    std::string code = InviteCode();
+    store::Stmt& s = db.Cached("SELECT 1 FROM members WHERE invite_code = ?");
+    s.Bind(1, code);
+    const bool taken = s.Step();
+    s.Reset();
+    if (!taken) return code;
+  }
+}
+
+bool PhoneTaken(store::Db& db, const std::string& phone) {
+  store::Stmt& s = db.Cached("SELECT 1 FROM accounts WHERE phone = ?");
+  s.Bind(1, phone);
+  const bool taken = s.Step();
+  s.Reset();
+  return taken;
+}
+
+std::string Channel(const std::string& ch) {
+  // Free text from a link: keep it short and printable.
+  std::string out;
+  for (char c : ch) {
+    if (out.size() >= 32) break;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Reply Register(Tx& tx, const RegisterReq& r) {
+  if (PhoneTaken(tx.db, r.phone)) {
+    return core::MakeError("phone_taken", "an account with this phone number exists", "phone");
+  }
+  int64_t referrer = -1;
+  if (!r.invite_code.empty()) {
+    store::Stmt& s = tx.db.Cached("SELECT id FROM members WHERE invite_code = ?");
+    s.Bind(1, r.invite_code);
+    if (s.Step()) referrer = s.Int(0);
+    s.Reset();
+    if (referrer < 0) return core::MakeError("unknown_invite_code", "no member has this invite code", "invite_code");
+  }
+  store::Stmt& acc = tx.db.Cached(
+      "INSERT INTO accounts (phone, password_hash, role, created_at) VALUES (?, ?, 'member', ?)");
+  acc.Bind(1, r.phone).Bind(2, r.password_hash).Bind(3, tx.now);
+  acc.Run();
+  const int64_t account = tx.db.LastInsertId();
+
+  auto joined = tx.Engine(Command{Op::kJoin, referrer});
+  if (!joined) return joined.error();
+  const int64_t member = *joined;
+  store::Stmt& mem = tx.db.Cached(
+      "INSERT INTO members (id, account, invite_code, referrer, channel, joined_at) VALUES (?,?,?,?,?,?)");
+  mem.Bind(1, member).Bind(2, account).Bind(3, NewInviteCode(tx.db));
+  if (referrer >= 0) mem.Bind(4, referrer);
+  mem.Bind(5, Channel(r.channel)).Bind(6, tx.now);
+  mem.Run();
+  tx.db.Cached("UPDATE accounts SET member = ? WHERE id = ?").Bind(1, member).Bind(2, account).Run();
+
+  Reply token = IssueToken(tx, account);
+  if (!token) return token;
+  json::object out = token.value().as_object();
+  out["member"] = MemberBrief(tx.db, tx.engine, static_cast<core::MemberId>(member), true);
+  return json::value(std::move(out));
+}
+
+std::optional<std::pair<int64_t, std::string>> FindLogin(ReadCtx& c, const std::string& phone) {
+  store::Stmt& s = c.db.Cached("SELECT id, password_hash FROM accounts WHERE phone = ? AND disabled = 0");
+  s.Bind(1, phone);
+  std::optional<std::pair<int64_t, std::string>> out;
+  if (s.Step()) out.emplace(s.Int(0), s.Text(1));
+  s.Reset();
+  return out;
+}
+
+Reply IssueToken(Tx& tx, int64_t account) {
+  const std::string token = RandomToken();
+  const int64_t expires = tx.now + tx.shop.config().token_ttl_ms;
+  tx.db.Cached("INSERT INTO tokens (hash, account, created_at, expires_at) VALUES (?,?,?,?)")
+      .Bind(1, TokenHash(token))
+      .Bind(2, account)
+      .Bind(3, tx.now)
+      .Bind(4, expires)
+      .Run();
+  // Old, expired tokens of this account go at the same time.
+  tx.db.Cached("DELETE FROM tokens WHERE account = ? AND expires_at <= ?").Bind(1, account).Bind(2, tx.now).Run();
+  store::Stmt& s = tx.db.Cached("SELECT role FROM accounts WHERE id = ?");
+  s.Bind(1, account);
+  std::string role = s.Step() ? s.Text(0) : "";
+  s.Reset();
+  return json::value{{"token", token}, {"expires_at", expires}, {"role", role}};
+}
+
+Reply Logout(Tx& tx, const std::string& token) {
+  tx.db.Cached("DELETE FROM tokens WHERE hash = ?").Bind(1, TokenHash(token)).Run();
+  return json::value{{"ok", true}};
+}
+
+Reply Me(ReadCtx& c, const Caller& caller) {
+  if (caller.account < 0) return Unauthorized();
+  json::object o{{"account", caller.account}, {"role", caller.role}};
+  if (caller.member >= 0) {
+    const auto m = static_cast<core::MemberId>(caller.member);
+    json::object brief = MemberBrief(c.db, c.engine, m, true);
+    store::Stmt& s = c.db.Cached("SELECT invite_code, referrer FROM members WHERE id = ?");
+    s.Bind(1, caller.member);
+    if (s.Step()) {
+      brief["invite_code"] = s.Text(0);
+      if (!s.IsNull(1)) brief["referrer"] = MemberBrief(c.db, c.engine, static_cast<core::MemberId>(s.Int(1)), false);
+    }
+    s.Reset();
+    brief["rank_label"] = c.engine.plan().ranks[c.engine.rank(m)].label;
+    o["member"] = std::move(brief);
+  }
+  return json::value(std::move(o));
+}
+
+Reply CreateStaff(Tx& tx, const Caller& caller, const std::string& phone, const std::string& password_hash,
+                  const std::string& role, const std::string& name) {
+  if (caller.role != "owner") return Forbidden();
+  if (role != "owner" && role != "finance" && role != "operator" && role != "sales") {
+    return Invalid("role", "a staff role is owner, finance, operator or sales");
+  }
+  if (PhoneTaken(tx.db, phone)) return core::MakeError("phone_taken", "an account with this login exists", "phone");
+  tx.db.Cached("INSERT INTO accounts (phone, password_hash, role, name, created_at) VALUES (?,?,?,?,?)")
+      .Bind(1, phone)
+      .Bind(2, password_hash)
+      .Bind(3, role)
+      .Bind(4, name)
+      .Bind(5, tx.now)
+      .Run();
+  const int64_t id = tx.db.LastInsertId();
+  tx.Audit(caller, "create_staff", "account:" + std::to_string(id), {{"role", role}, {"phone", phone}});
+  return json::value{{"account", id}, {"role", role}, {"phone", phone}};
+}
+
+Reply EnsureOwner(Tx& tx, const std::string& phone, const std::string& password_hash, bool* created) {
+  store::Stmt& s = tx.db.Cached("SELECT phone FROM accounts WHERE role = 'owner' ORDER BY id LIMIT 1");
+  if (s.Step()) {
+    std::string existing = s.Text(0);
+    s.Reset();
+    *created = false;
+    return json::value{{"phone", existing}};
+  }
+  s.Reset();
+  tx.db.Cached("INSERT INTO accounts (phone, password_hash, role, name, created_at) VALUES (?,?,'owner','owner',?)")
+      .Bind(1, phone)
+      .Bind(2, password_hash)
+      .Bind(3, tx.now)
+      .Run();
+  *created = true;
+  tx.Audit(Caller{}, "create_owner", "account:" + std::to_string(tx.db.LastInsertId()), {{"phone", phone}});
+  return json::value{{"phone", phone}};
+}
+
+}  // namespace guanxi::service

@@ -1,0 +1,188 @@
+// Staff operations on members, the plan, pools and the ledger, and the audit log they all write to.
+#include <string>
+
+#include "service/api.h"
+#include "service/util.h"
+
+namespace guanxi::service {
+
+namespace json = boost::json;
+
+unsigned HttpStatus(const core::Error& e) {
+  const std::string& c = e.code;
+  if (c == "unauthorized") return 401;
+  if (c == "forbidden") return 403;
+  if (c == "not_found" || c == "unknown_order" || c == "unknown_withdrawal" || c == "unknown_intent") return 404;
+  if (c == "too_many_attempts") return 429;
+  if (c == "internal") return 500;
+  if (c == "phone_taken" || c == "out_of_stock" || c == "invalid_state" || c == "insufficient_balance" ||
+      c == "withdrawal_closed" || c == "order_expired" || c == "order_refunded" || c == "order_settled" ||
+      c == "day_already_closed" || c == "referrer_fixed") {
+    return 409;
+  }
+  return 400;
+}
+
+namespace {
+core::Error Denied(const Caller& caller) { return caller.account < 0 ? Unauthorized() : Forbidden(); }
+}  // namespace
+
+Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int64_t after, int limit) {
+  if (!HasRole(caller, {"operator", "finance", "sales"})) return Denied(caller);
+  limit = ClampLimit(limit);
+  // By id ("#12" or "12"), invite code, or phone prefix.
+  store::Stmt& s = c.db.Cached(
+      "SELECT m.id FROM members m LEFT JOIN accounts a ON a.id = m.account "
+      "WHERE m.id > ?1 AND (?2 = '' OR CAST(m.id AS TEXT) = ltrim(?2, '#') OR m.invite_code = upper(?2) "
+      "OR a.phone LIKE ?2 || '%') ORDER BY m.id LIMIT ?3");
+  s.Bind(1, after).Bind(2, q).Bind(3, int64_t{limit} + 1);
+  std::vector<int64_t> ids;
+  while (s.Step()) ids.push_back(s.Int(0));
+  s.Reset();
+  json::array items;
+  for (size_t i = 0; i < ids.size() && static_cast<int>(i) < limit; ++i) {
+    items.push_back(MemberBrief(c.db, c.engine, static_cast<core::MemberId>(ids[i]), true));
+  }
+  json::object out{{"items", std::move(items)}};
+  if (static_cast<int>(ids.size()) > limit) out["next"] = ids[static_cast<size_t>(limit) - 1];
+  return json::value(std::move(out));
+}
+
+Reply MemberDetail(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member) {
+  if (!HasRole(caller, {"operator", "finance", "sales"})) return Denied(caller);
+  if (member < 0 || member >= static_cast<int64_t>(c.engine.member_count())) return NotFound("member", "member");
+  const auto m = static_cast<core::MemberId>(member);
+  json::object o = MemberBrief(c.db, c.engine, m, true);
+  auto link = [&](core::MemberId x) -> json::value {
+    if (x == core::kNone) return nullptr;
+    return MemberBrief(c.db, c.engine, x, true);
+  };
+  o["referrer"] = link(c.engine.referrer(m));
+  o["leader"] = link(c.engine.leader(m));
+  o["mentor"] = link(c.engine.mentor(m));
+  o["position"] = c.engine.position(m);
+  o["depth"] = c.engine.depth(m);
+  store::Stmt& s = c.db.Cached("SELECT invite_code, first_paid_at FROM members WHERE id = ?");
+  s.Bind(1, member);
+  if (s.Step()) {
+    o["invite_code"] = s.Text(0);
+    o["has_bought"] = !s.IsNull(1);
+  }
+  s.Reset();
+  Reply wallet = Wallet(c, caller, member);
+  if (wallet) o["wallet"] = wallet.value();
+  Reply team = TeamSummary(c, shop, caller, member);
+  if (team) o["team"] = team.value();
+  return json::value(std::move(o));
+}
+
+Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& rank) {
+  if (!HasRole(caller, {"operator"})) return Denied(caller);
+  if (member < 0 || member >= static_cast<int64_t>(tx.engine.member_count())) return NotFound("member", "member");
+  const auto m = static_cast<core::MemberId>(member);
+  const std::string before = tx.engine.plan().ranks[tx.engine.rank(m)].name;
+  auto r = tx.Engine(Command{Op::kSetRank, member, 0, 0, rank});
+  if (!r) return r.error();
+  tx.Audit(caller, "set_rank", "member:" + std::to_string(member), {{"from", before}, {"to", rank}});
+  return json::value(MemberBrief(tx.db, tx.engine, m, true));
+}
+
+Reply CloseDayNow(Tx& tx, const Caller& caller) {
+  if (!HasRole(caller, {"finance"})) return Denied(caller);
+  const int64_t today = ShopDay(tx.now, tx.shop.config().utc_offset_minutes);
+  store::Stmt& s = tx.db.Cached("SELECT 1 FROM day_closes WHERE day = ?");
+  s.Bind(1, today);
+  const bool closed = s.Step();
+  s.Reset();
+  if (closed) return core::MakeError("day_already_closed", "today's pools are already shared out");
+  // Days that ended without a close are closed first, in order.
+  Reply pass = SchedulerPass(tx, tx.shop.config().utc_offset_minutes);
+  if (!pass) return pass;
+  auto r = tx.Engine(Command{Op::kCloseDay});
+  if (!r) return r.error();
+  tx.db.Cached("INSERT INTO day_closes (day, closed_at, seq) VALUES (?, ?, (SELECT max(seq) FROM engine_log))")
+      .Bind(1, today)
+      .Bind(2, tx.now)
+      .Run();
+  tx.Audit(caller, "close_day", "day:" + std::to_string(today), {});
+  return json::value{{"day", today}, {"closed", true}};
+}
+
+Reply LedgerReport(ReadCtx& c, const Caller& caller) {
+  if (!HasRole(caller, {"finance"})) return Denied(caller);
+  const core::Ledger& l = c.engine.ledger();
+  core::Balances members;
+  for (core::MemberId m = 0; m < c.engine.member_count(); ++m) {
+    const core::Balances b = l.member(m);
+    members.pending += b.pending;
+    members.available += b.available;
+    members.frozen += b.frozen;
+    members.withdrawing += b.withdrawing;
+  }
+  json::object pools;
+  for (size_t p = 0; p < l.pool_count(); ++p) pools[c.engine.plan().pools[p].name] = l.pool(static_cast<uint32_t>(p));
+  const core::Plan& plan = c.engine.plan();
+  json::object ranks;
+  for (size_t r = 0; r < plan.ranks.size(); ++r) ranks[plan.ranks[r].name] = c.engine.rank_count(static_cast<core::RankId>(r));
+  return json::value{{"platform",
+                      {{"buyers", l.platform(core::PlatformAccount::kBuyers)},
+                       {"revenue", l.platform(core::PlatformAccount::kRevenue)},
+                       {"payouts", l.platform(core::PlatformAccount::kPayouts)}}},
+                     {"members", BalancesJson(members)},
+                     {"pools", std::move(pools)},
+                     {"ledger_sum", l.Sum()},
+                     {"member_count", c.engine.member_count()},
+                     {"orders", c.engine.order_count()},
+                     {"ranks", std::move(ranks)},
+                     {"day", c.engine.day()}};
+}
+
+Reply PlanView(ReadCtx& c, const Caller& caller) {
+  if (caller.account < 0) return Unauthorized();
+  const core::Plan& plan = c.engine.plan();
+  json::array ranks;
+  for (const core::RankDef& r : plan.ranks) ranks.push_back({{"name", r.name}, {"label", r.label}});
+  json::array activities;
+  for (const core::Activity& a : plan.activities) {
+    json::array skus;
+    for (const auto& s : a.skus) skus.push_back(json::string(s));
+    activities.push_back({{"name", a.name}, {"skus", std::move(skus)}, {"all_products", a.all_products}});
+  }
+  json::object out{{"name", plan.name}, {"ranks", std::move(ranks)}, {"activities", std::move(activities)}};
+  if (caller.staff()) {
+    store::Stmt& s = c.db.Cached("SELECT version, source, uploaded_at FROM plans ORDER BY version DESC LIMIT 1");
+    if (s.Step()) {
+      out["version"] = s.Int(0);
+      out["source"] = s.Text(1);
+      out["uploaded_at"] = s.Int(2);
+    }
+    s.Reset();
+  }
+  return json::value(std::move(out));
+}
+
+Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit) {
+  if (!HasRole(caller, {})) return Denied(caller);  // owner only
+  limit = ClampLimit(limit);
+  store::Stmt& s = c.db.Cached(
+      "SELECT id, at, actor, action, target, detail FROM audit_log WHERE (?1 <= 0 OR id < ?1) ORDER BY id DESC LIMIT ?2");
+  s.Bind(1, before).Bind(2, int64_t{limit} + 1);
+  json::array items;
+  bool more = false;
+  while (s.Step()) {
+    if (static_cast<int>(items.size()) == limit) {
+      more = true;
+      break;
+    }
+    json::object row{{"id", s.Int(0)}, {"at", s.Int(1)}, {"action", s.Text(3)}, {"target", s.Text(4)},
+                     {"detail", json::parse(s.Text(5))}};
+    row["actor"] = s.IsNull(2) ? json::value(nullptr) : json::value(s.Int(2));
+    items.push_back(std::move(row));
+  }
+  s.Reset();
+  json::object out{{"items", std::move(items)}};
+  if (more) out["next"] = out["items"].as_array().back().as_object().at("id");
+  return json::value(std::move(out));
+}
+
+}  // namespace guanxi::service

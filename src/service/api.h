@@ -1,0 +1,125 @@
+// The shop's operations, as functions of a write transaction (Tx) or a read (ReadCtx). The HTTP layer
+// parses a request into one of the structs below, runs the function through Shop::Write or Shop::Read
+// and maps the Reply (a JSON view, or an Error with a code and field) to a response. Every function
+// checks what the caller may do; a refusal changes nothing.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/money.h"
+#include "service/shop.h"
+
+namespace guanxi::service {
+
+// HTTP status for an error code (400 by default): not_found → 404, forbidden → 403, …
+unsigned HttpStatus(const core::Error& e);
+
+// ---- accounts (accounts.cc) ----
+struct RegisterReq {
+  std::string phone;
+  std::string password_hash;  // argon2id, computed off the writer thread
+  std::string invite_code;    // empty: no referrer
+  std::string channel;        // where the member came from: taobao, douyin, wechat, store …
+};
+// Checks a phone number and password before any hashing: 11-digit mainland mobile, 8..128 characters.
+core::Status CheckCredentials(const std::string& phone, const std::string& password);
+// Creates the account, joins the engine under the inviter, and logs in: {"token","member":{…}}.
+Reply Register(Tx& tx, const RegisterReq& r);
+// Looks up the stored hash of a login (not found → nullopt). Read side of login.
+std::optional<std::pair<int64_t, std::string>> FindLogin(ReadCtx& c, const std::string& phone);
+// Issues a token for an account whose password was verified: {"token","expires_at","role"}.
+Reply IssueToken(Tx& tx, int64_t account);
+Reply Logout(Tx& tx, const std::string& token);
+Reply Me(ReadCtx& c, const Caller& caller);
+// Staff accounts (owner only): role ∈ owner, finance, operator, sales.
+Reply CreateStaff(Tx& tx, const Caller& caller, const std::string& phone, const std::string& password_hash,
+                  const std::string& role, const std::string& name);
+// The first owner, made at first start when there is none: {"phone"} (password chosen by the caller).
+Reply EnsureOwner(Tx& tx, const std::string& phone, const std::string& password_hash, bool* created);
+
+// ---- catalogue (catalog.cc) ----
+struct ProductReq {
+  std::string sku;
+  std::string name;
+  core::Fen price = 0;
+  boost::json::object member_prices;  // rank name → price in fen (会员价)
+  int64_t stock = 0;
+  std::string status = "on";
+  boost::json::array images;          // URLs
+  std::string description;
+};
+// Creates or updates by SKU (operator, owner). The engine learns the SKU and its list price.
+Reply UpsertProduct(Tx& tx, const Caller& caller, const ProductReq& r);
+// Products on sale, 20 per page by default, after the id `after`; staff may ask for every status.
+Reply ListProducts(ReadCtx& c, const Caller& caller, int64_t after, int limit, bool all);
+Reply GetProduct(ReadCtx& c, const Caller& caller, const std::string& sku);
+
+// ---- orders and payments (orders.cc) ----
+struct OrderItemReq {
+  std::string sku;
+  int64_t qty = 0;
+};
+struct CreateOrderReq {
+  std::vector<OrderItemReq> items;
+  std::string idempotency_key;  // optional: a retry with the same key returns the same order
+};
+// Prices on the server (member price by the buyer's rank), reserves stock atomically.
+Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r);
+Reply CancelOrder(Tx& tx, const Caller& caller, int64_t order);
+Reply GetOrder(ReadCtx& c, const Caller& caller, int64_t order);
+Reply ListOrders(ReadCtx& c, const Caller& caller, int64_t after, int limit, const std::string& status,
+                 int64_t member);
+// Creates (or returns the open) payment intent of an unpaid order: {"intent","amount","provider"}.
+Reply CreatePayment(Tx& tx, const Caller& caller, int64_t order, const std::string& provider);
+// The signed notification the sandbox provider sends when intent is completed: body and signature.
+struct Notification {
+  std::string body;
+  std::string signature;
+};
+core::Result<Notification> SandboxComplete(ReadCtx& c, const std::string& secret, const std::string& intent);
+// A provider's notification, already verified by signature: applies the payment once per provider txn.
+Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::string& intent,
+                               const std::string& txn, core::Fen amount);
+Reply ShipOrder(Tx& tx, const Caller& caller, int64_t order, const std::string& tracking);
+Reply ConfirmReceipt(Tx& tx, const Caller& caller, int64_t order);
+Reply RequestRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& reason);
+// Staff: approve (runs the engine's refund on every line) or reject a request; approve also works on
+// any paid order without a request (an admin refund, before or after settlement).
+Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order);
+Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& note);
+
+// ---- wallet and withdrawals (wallet.cc) ----
+Reply Wallet(ReadCtx& c, const Caller& caller, int64_t member);
+// Effects that moved the member's money, newest first, with "why" sentences.
+Reply Earnings(ReadCtx& c, const Caller& caller, int64_t member, int64_t before, int limit);
+Reply RequestWithdrawal(Tx& tx, const Caller& caller, core::Fen amount);
+Reply ListWithdrawals(ReadCtx& c, const Caller& caller, int64_t member, const std::string& status, int64_t after,
+                      int limit);
+Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, const std::string& reference);
+
+// ---- team (team.cc) ----
+// O(1): team size, members by rank, team sales, directs.
+Reply TeamSummary(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
+// Direct referrals in join order, after member id `after` (0 or less: from the first).
+Reply TeamDirects(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit);
+// Everyone below the member in the referral tree, depth first, after `after`.
+Reply TeamMembers(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit);
+Reply Invite(ReadCtx& c, const Caller& caller, const std::string& base_url);
+
+// ---- admin (admin.cc) ----
+Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int64_t after, int limit);
+Reply MemberDetail(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
+Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& rank);
+Reply CloseDayNow(Tx& tx, const Caller& caller);
+Reply LedgerReport(ReadCtx& c, const Caller& caller);
+Reply PlanView(ReadCtx& c, const Caller& caller);
+Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit);
+
+// ---- scheduler (scheduler.cc) ----
+Reply SchedulerPass(Tx& tx, int utc_offset_minutes);
+
+}  // namespace guanxi::service

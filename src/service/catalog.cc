@@ -1,0 +1,118 @@
+// The catalogue: products with SKUs, list and member prices (会员价), stock, status, images.
+#include <string>
+
+#include "service/api.h"
+#include "service/util.h"
+
+namespace guanxi::service {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object ProductJson(const store::Stmt& s, const core::Engine& engine) {
+  // columns: id, sku, name, price, member_prices, stock, status, images, description
+  const std::string sku = s.Text(1);
+  json::object o{{"id", s.Int(0)},          {"sku", sku},
+                 {"name", s.Text(2)},       {"price", s.Int(3)},
+                 {"member_prices", json::parse(s.Text(4))},
+                 {"stock", s.Int(5)},       {"status", s.Text(6)},
+                 {"images", json::parse(s.Text(7))},
+                 {"description", s.Text(8)}};
+  if (auto p = engine.FindProduct(sku)) {
+    const core::ActivityId a = engine.product_activity(*p);
+    if (a != core::kNoActivity) o["activity"] = engine.plan().activities[a].name;
+  }
+  return o;
+}
+
+constexpr const char* kColumns = "id, sku, name, price, member_prices, stock, status, images, description";
+
+}  // namespace
+
+Reply UpsertProduct(Tx& tx, const Caller& caller, const ProductReq& r) {
+  if (!HasRole(caller, {"operator"})) return caller.account < 0 ? core::Error(Unauthorized()) : Forbidden();
+  if (r.sku.empty() || r.sku.size() > 64) return Invalid("sku", "a SKU has 1 to 64 characters");
+  for (char ch : r.sku) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+          ch == '_' || ch == '.')) {
+      return Invalid("sku", "a SKU uses letters, digits, '-', '_' and '.'");
+    }
+  }
+  if (r.name.empty() || r.name.size() > 200) return Invalid("name", "a name has 1 to 200 bytes");
+  if (r.price < 0 || r.price > core::kMaxPlanAmount) return Invalid("price", "price must be 0..10^10 fen");
+  if (r.stock < 0 || r.stock > 1'000'000'000) return Invalid("stock", "stock must be 0..10^9");
+  if (r.status != "on" && r.status != "off") return Invalid("status", "status is \"on\" or \"off\"");
+  for (const auto& [rank, price] : r.member_prices) {
+    if (!tx.engine.plan().FindRank(rank)) {
+      return Invalid("member_prices", "the plan has no rank " + std::string(rank));
+    }
+    if (!price.is_int64() || price.as_int64() < 0 || price.as_int64() > r.price) {
+      return Invalid("member_prices", "a member price is an integer number of fen, at most the list price");
+    }
+  }
+  for (const auto& img : r.images) {
+    if (!img.is_string() || img.as_string().size() > 1000) return Invalid("images", "images are URLs (strings)");
+  }
+  auto engine_product = tx.Engine(Command{Op::kProduct, -1, 0, r.price, r.sku});
+  if (!engine_product) return engine_product.error();
+  tx.db.Cached(
+        "INSERT INTO products (sku, name, price, member_prices, stock, status, images, description, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price = excluded.price, "
+        "member_prices = excluded.member_prices, stock = excluded.stock, status = excluded.status, "
+        "images = excluded.images, description = excluded.description, updated_at = excluded.updated_at")
+      .Bind(1, r.sku)
+      .Bind(2, r.name)
+      .Bind(3, r.price)
+      .Bind(4, json::serialize(r.member_prices))
+      .Bind(5, r.stock)
+      .Bind(6, r.status)
+      .Bind(7, json::serialize(r.images))
+      .Bind(8, r.description)
+      .Bind(9, tx.now)
+      .Run();
+  tx.Audit(caller, "upsert_product", "sku:" + r.sku, {{"price", r.price}, {"stock", r.stock}, {"status", r.status}});
+  store::Stmt& s = tx.db.Cached(std::string("SELECT ") + kColumns + " FROM products WHERE sku = ?");
+  s.Bind(1, r.sku);
+  s.Step();
+  json::object o = ProductJson(s, tx.engine);
+  s.Reset();
+  return json::value(std::move(o));
+}
+
+Reply ListProducts(ReadCtx& c, const Caller& caller, int64_t after, int limit, bool all) {
+  const bool staff_view = all && HasRole(caller, {"operator", "finance", "sales"});
+  limit = ClampLimit(limit);
+  store::Stmt& s = c.db.Cached(
+      staff_view ? std::string("SELECT ") + kColumns + " FROM products WHERE id > ? ORDER BY id LIMIT ?"
+                 : std::string("SELECT ") + kColumns + " FROM products WHERE status = 'on' AND id > ? ORDER BY id LIMIT ?");
+  s.Bind(1, after).Bind(2, int64_t{limit} + 1);
+  json::array items;
+  bool more = false;
+  while (s.Step()) {
+    if (static_cast<int>(items.size()) == limit) {
+      more = true;
+      break;
+    }
+    items.push_back(ProductJson(s, c.engine));
+  }
+  s.Reset();
+  json::object out{{"items", std::move(items)}};
+  if (more) out["next"] = out["items"].as_array().back().as_object().at("id");
+  return json::value(std::move(out));
+}
+
+Reply GetProduct(ReadCtx& c, const Caller& caller, const std::string& sku) {
+  store::Stmt& s = c.db.Cached(std::string("SELECT ") + kColumns + " FROM products WHERE sku = ?");
+  s.Bind(1, sku);
+  if (!s.Step()) {
+    s.Reset();
+    return NotFound("product", "sku");
+  }
+  json::object o = ProductJson(s, c.engine);
+  s.Reset();
+  if (o["status"].as_string() != "on" && !caller.staff()) return NotFound("product", "sku");
+  return json::value(std::move(o));
+}
+
+}  // namespace guanxi::service

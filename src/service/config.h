@@ -1,0 +1,37 @@
+// The shop's settings: where its database is, its time zone, how long things last, withdrawal rules and
+// secrets. Defaults suit a demo; `guanxi serve` reads overrides from a TOML file and flags
+// (docs/service.md lists every key).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/money.h"
+
+namespace guanxi::service {
+
+struct ShopConfig {
+  std::string db_path = "guanxi.db";
+  int utc_offset_minutes = 480;  // Asia/Shanghai
+
+  int64_t order_ttl_ms = 15 * 60'000;            // unpaid orders expire and release their stock
+  int64_t auto_confirm_ms = 7 * 86'400'000LL;    // shipped orders are confirmed received after this
+  int64_t return_window_ms = 7 * 86'400'000LL;   // received orders settle after this
+  int64_t token_ttl_ms = 7 * 86'400'000LL;
+
+  core::Fen withdraw_min = 1'000;    // 10.00 yuan
+  core::Fen withdraw_fee_fixed = 0;  // fee kept by the platform, in fen
+  core::Bps withdraw_fee_bps = 0;    // plus this share of the amount
+
+  std::string payment_secret;       // HMAC-SHA256 key of the sandbox payment provider
+  bool sandbox_payments = true;     // the sandbox provider is offered to buyers
+
+  int login_max_failures = 5;              // per phone and per address …
+  int64_t login_window_ms = 15 * 60'000;   // … within this window
+
+  bool fast_password_hashing = false;  // argon2id at libsodium's minimum cost (tests, demo seeding)
+  size_t max_batch = 1024;             // jobs per group commit
+  int workers = 2;                     // threads for password hashing
+};
+
+}  // namespace guanxi::service

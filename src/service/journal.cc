@@ -1,0 +1,126 @@
+#include "service/journal.h"
+
+#include <stdexcept>
+
+namespace guanxi::service {
+
+using core::Effects;
+using core::MemberId;
+using core::Result;
+
+namespace {
+
+uint32_t Id(int64_t v) { return v < 0 ? core::kNone : static_cast<uint32_t>(v); }
+
+template <typename T>
+Result<uint32_t> Created(const Result<T>& r) {
+  if (!r) return r.error();
+  return static_cast<uint32_t>(*r);
+}
+
+Result<uint32_t> Done(const core::Status& s) {
+  if (!s) return s.error();
+  return uint32_t{0};
+}
+
+}  // namespace
+
+Result<uint32_t> ApplyCommand(core::Engine& engine, const Command& c, Effects* out) {
+  switch (c.op) {
+    case Op::kJoin:
+      return Created(engine.Join(Id(c.a), out));
+    case Op::kSetRank: {
+      const auto rank = engine.plan().FindRank(c.text);
+      if (!rank) return core::MakeError("unknown_rank", "the plan has no rank " + c.text, "rank");
+      if (Id(c.a) >= engine.member_count()) return core::MakeError("unknown_member", "no such member", "member");
+      return Done(engine.SetRank(Id(c.a), *rank, out));
+    }
+    case Op::kProduct:
+      return Created(engine.UpsertProduct(c.text, c.amount, out));
+    case Op::kOrder: {
+      const auto product = engine.FindProduct(c.text);
+      if (!product) return core::MakeError("unknown_product", "the engine has no product " + c.text, "sku");
+      if (c.n <= 0 || c.n > 1'000'000) return core::MakeError("invalid_qty", "qty must be 1..1000000", "qty");
+      return Created(engine.PayOrder(Id(c.a), *product, static_cast<uint32_t>(c.n), c.amount, out));
+    }
+    case Op::kRefund:
+      return Done(engine.Refund(Id(c.a), out));
+    case Op::kSettle:
+      return Done(engine.Settle(Id(c.a), out));
+    case Op::kCloseDay:
+      return Done(engine.CloseDay(out));
+    case Op::kWithdraw:
+      return Created(engine.Withdraw(Id(c.a), c.amount, out));
+    case Op::kWithdrawPaid:
+      return Done(engine.WithdrawPaid(Id(c.a), out));
+    case Op::kWithdrawRejected:
+      return Done(engine.WithdrawRejected(Id(c.a), out));
+  }
+  return core::MakeError("unknown_command", "unknown journal op");
+}
+
+int64_t AppendCommand(store::Db& db, const Command& c, const Effects& effects, int64_t at) {
+  store::Stmt& log = db.Cached("INSERT INTO engine_log (at, kind, a, n, amount, text) VALUES (?,?,?,?,?,?)");
+  log.Bind(1, at).Bind(2, int64_t{static_cast<uint8_t>(c.op)});
+  if (c.a >= 0) log.Bind(3, c.a);
+  log.Bind(4, c.n).Bind(5, c.amount);
+  if (!c.text.empty()) log.Bind(6, c.text);
+  log.Run();
+  const int64_t seq = db.LastInsertId();
+
+  store::Stmt& ins = db.Cached(
+      "INSERT INTO effects (seq, at, member, kind, reason, relation, rank, old_rank, earned, by_admin, activity, "
+      "rule, from_kind, from_sub, from_id, to_kind, to_sub, to_id, amount, buyer, via, ref, generation, units) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto opt = [&](int i, uint32_t v) {
+    if (v != core::kNone) ins.Bind(i, int64_t{v});
+  };
+  for (const core::Effect& e : effects) {
+    ins.Bind(1, seq).Bind(2, at);
+    opt(3, e.member);
+    ins.Bind(4, int64_t{static_cast<uint8_t>(e.kind)})
+        .Bind(5, int64_t{static_cast<uint8_t>(e.reason)})
+        .Bind(6, int64_t{static_cast<uint8_t>(e.relation)})
+        .Bind(7, int64_t{e.rank})
+        .Bind(8, int64_t{e.old_rank})
+        .Bind(9, int64_t{e.earned})
+        .Bind(10, int64_t{e.by_admin})
+        .Bind(11, int64_t{e.activity})
+        .Bind(12, int64_t{e.rule})
+        .Bind(13, int64_t{static_cast<uint8_t>(e.from.kind)})
+        .Bind(14, int64_t{e.from.sub})
+        .Bind(15, int64_t{e.from.id})
+        .Bind(16, int64_t{static_cast<uint8_t>(e.to.kind)})
+        .Bind(17, int64_t{e.to.sub})
+        .Bind(18, int64_t{e.to.id})
+        .Bind(19, e.amount);
+    opt(20, e.buyer);
+    opt(21, e.via);
+    opt(22, e.order);
+    ins.Bind(23, int64_t{e.generation}).Bind(24, int64_t{e.units});
+    ins.Run();
+  }
+  return seq;
+}
+
+int64_t ReplayJournal(store::Db& db, core::Engine& engine) {
+  store::Stmt s = db.Prepare("SELECT seq, kind, a, n, amount, text FROM engine_log ORDER BY seq");
+  Command c(Op::kCloseDay);
+  int64_t count = 0;
+  while (s.Step()) {
+    c.op = static_cast<Op>(s.Int(1));
+    c.a = s.IsNull(2) ? -1 : s.Int(2);
+    c.n = s.Int(3);
+    c.amount = s.Int(4);
+    c.text = s.Text(5);
+    const auto r = ApplyCommand(engine, c, nullptr);
+    if (!r) {
+      throw std::runtime_error("journal entry " + std::to_string(s.Int(0)) + " refused on replay: " +
+                               r.error().code + ": " + r.error().message);
+    }
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace guanxi::service

@@ -1,0 +1,439 @@
+#include "service/shop.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <stdexcept>
+
+#include "plan/plan_file.h"
+#include "service/api.h"
+#include "service/crypto.h"
+#include "service/metrics.h"
+#include "store/schema.h"
+
+namespace guanxi::service {
+
+using core::Effect;
+using core::EffectKind;
+using core::MemberId;
+
+// ---------------------------------------------------------------------------------------------------
+// Tx
+
+core::Result<uint32_t> Tx::Engine(const Command& c) {
+  effects.clear();
+  auto r = ApplyCommand(engine, c, &effects);
+  if (!r) {
+    if (engine_changes > 0) poisoned = true;
+    return r;
+  }
+  ++engine_changes;
+  AppendCommand(db, c, effects, now);
+  shop.NoteEffects(effects);
+  return r;
+}
+
+void Tx::Audit(const Caller& actor, std::string_view action, std::string_view target,
+               const boost::json::object& detail) {
+  store::Stmt& s = db.Cached("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?,?,?,?,?)");
+  s.Bind(1, now);
+  if (actor.account >= 0) s.Bind(2, actor.account);
+  s.Bind(3, action).Bind(4, target).Bind(5, boost::json::serialize(detail));
+  s.Run();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Start-up
+
+Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source, const std::string& plan_name)
+    : config_(std::move(config)), clock_(clock) {
+  CryptoInit();
+  writer_db_ = store::OpenWriter(config_.db_path);
+  store::Db& db = *writer_db_;
+
+  std::string source = plan_source;
+  {
+    store::Stmt s = db.Prepare("SELECT version, source FROM plans ORDER BY version DESC LIMIT 1");
+    if (s.Step()) {
+      if (!plan_source.empty() && s.Text(1) != plan_source) {
+        throw std::runtime_error("the database already runs plan version " + std::to_string(s.Int(0)) +
+                                 ", which differs from " + plan_name +
+                                 "; upload a new plan version through the admin API instead");
+      }
+      source = s.Text(1);
+    }
+  }
+  auto plan = plan::ParsePlan(source, plan_name);
+  if (!plan) throw std::runtime_error(plan.error().message);
+  if (source == plan_source) {
+    store::Stmt count = db.Prepare("SELECT count(*) FROM plans");
+    count.Step();
+    if (count.Int(0) == 0) {
+      store::Stmt ins = db.Prepare("INSERT INTO plans (version, name, source, uploaded_at) VALUES (1, ?, ?, ?)");
+      ins.Bind(1, plan->name).Bind(2, source).Bind(3, clock_.NowMs());
+      ins.Run();
+    }
+  }
+
+  engine_ = std::make_unique<core::Engine>(std::move(*plan));
+  {
+    store::Stmt n = db.Prepare(
+        "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM order_items WHERE engine_order IS NOT NULL)");
+    n.Step();
+    engine_->Reserve(static_cast<uint32_t>(n.Int(0)), static_cast<uint32_t>(n.Int(1)));
+  }
+  rebuilt_commands_ = ReplayJournal(db, *engine_);
+  if (engine_->ledger().Sum() != 0) throw std::runtime_error("the rebuilt ledger does not sum to zero");
+  RebuildTeams();
+}
+
+Shop::~Shop() { Stop(); }
+
+void Shop::Start() {
+  std::lock_guard lock(queue_mu_);
+  if (writer_.joinable()) return;
+  stopping_ = false;
+  workers_stopping_ = false;
+  writer_ = std::thread([this] { WriterLoop(); });
+  for (int i = 0; i < std::max(1, config_.workers); ++i) {
+    workers_.emplace_back([this] {
+      for (;;) {
+        std::function<void()> fn;
+        {
+          std::unique_lock l(workers_mu_);
+          workers_cv_.wait(l, [this] { return workers_stopping_ || !work_.empty(); });
+          if (work_.empty()) return;
+          fn = std::move(work_.front());
+          work_.pop_front();
+        }
+        fn();
+      }
+    });
+  }
+}
+
+void Shop::Stop() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(workers_mu_);
+    workers_stopping_ = true;
+  }
+  workers_cv_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Writes: group commit
+
+void Shop::Write(std::function<Reply(Tx&)> job, Done done) {
+  {
+    std::lock_guard lock(queue_mu_);
+    queue_.push_back(Job{std::move(job), std::move(done)});
+  }
+  queue_cv_.notify_one();
+}
+
+void Shop::WriterLoop() {
+  std::vector<Job> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < config_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void Shop::RunBatch(std::vector<Job>& batch) {
+  std::vector<Reply> replies;
+  replies.reserve(batch.size());
+  store::Db& db = *writer_db_;
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t seq;
+  try {
+    std::unique_lock lock(engine_mu_);
+    db.Exec("BEGIN IMMEDIATE");
+    for (Job& job : batch) {
+      Tx tx(*this, db, *engine_, clock_.NowMs());
+      db.Cached("SAVEPOINT job").Run();
+      Reply r = core::MakeError("internal", "the job did not run");
+      try {
+        r = job.fn(tx);
+      } catch (const store::SqliteError&) {
+        throw;
+      } catch (const std::exception& e) {
+        if (tx.engine_changes > 0) Fatal(std::string("a job failed after changing the engine: ") + e.what());
+        r = core::MakeError("internal", e.what());
+      }
+      if (tx.poisoned) Fatal("a job's engine command was refused after it had changed the engine");
+      if (!r && tx.engine_changes > 0) Fatal("a job refused after changing the engine: " + r.error().code);
+      if (!r) db.Cached("ROLLBACK TO job").Run();
+      db.Cached("RELEASE job").Run();
+      replies.push_back(std::move(r));
+    }
+    {
+      std::lock_guard l(durable_mu_);
+      seq = ++applied_seq_;
+    }
+  } catch (const std::exception& e) {
+    Fatal(std::string("store error while applying a batch: ") + e.what());
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  try {
+    db.Exec("COMMIT");
+  } catch (const std::exception& e) {
+    Fatal(std::string("store error at commit: ") + e.what());
+  }
+  const auto t2 = std::chrono::steady_clock::now();
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard l(durable_mu_);
+    durable_seq_ = seq;
+    auto it = durable_waiters_.begin();
+    while (it != durable_waiters_.end()) {
+      if (it->first <= seq) {
+        ready.push_back(std::move(it->second));
+        it = durable_waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (metrics_ != nullptr) {
+    metrics_->Add("guanxi_commands_total", {}, static_cast<double>(batch.size()));
+    metrics_->Observe("guanxi_commit_batch_size", {}, static_cast<double>(batch.size()));
+    metrics_->Observe("guanxi_apply_seconds", {}, std::chrono::duration<double>(t1 - t0).count());
+    metrics_->Observe("guanxi_commit_fsync_seconds", {}, std::chrono::duration<double>(t2 - t1).count());
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) batch[i].done(std::move(replies[i]));
+  }
+  for (auto& cb : ready) cb();
+}
+
+void Shop::Fatal(const std::string& what) {
+  if (fatal_) {
+    fatal_(what);
+  } else {
+    std::fprintf(stderr, "guanxi: fatal: %s; stopping (the next start rebuilds from the store)\n", what.c_str());
+  }
+  std::abort();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reads
+
+store::Db& Shop::AcquireReader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!readers_.empty()) {
+      store::Db* db = readers_.back().release();
+      readers_.pop_back();
+      return *db;
+    }
+  }
+  return *store::OpenReader(config_.db_path).release();
+}
+
+void Shop::ReleaseReader(store::Db& db) {
+  std::lock_guard lock(readers_mu_);
+  readers_.emplace_back(&db);
+}
+
+Reply Shop::Read(const std::function<Reply(ReadCtx&)>& fn, uint64_t* seq) {
+  store::Db& db = AcquireReader();
+  struct Release {
+    Shop* shop;
+    store::Db* db;
+    ~Release() { shop->ReleaseReader(*db); }
+  } release{this, &db};
+  std::shared_lock lock(engine_mu_);
+  {
+    std::lock_guard l(durable_mu_);
+    *seq = applied_seq_;
+  }
+  ReadCtx ctx{db, *engine_, clock_.NowMs()};
+  db.Exec("BEGIN");  // one snapshot for the whole read
+  struct End {
+    store::Db* db;
+    ~End() {
+      try {
+        db->Exec("COMMIT");
+      } catch (...) {
+      }
+    }
+  } end{&db};
+  return fn(ctx);
+}
+
+void Shop::WhenDurable(uint64_t seq, std::function<void()> cb) {
+  {
+    std::lock_guard l(durable_mu_);
+    if (durable_seq_ < seq) {
+      durable_waiters_.emplace_back(seq, std::move(cb));
+      return;
+    }
+  }
+  cb();
+}
+
+void Shop::Blocking(std::function<void()> fn) {
+  {
+    std::lock_guard lock(workers_mu_);
+    work_.push_back(std::move(fn));
+  }
+  workers_cv_.notify_one();
+}
+
+Reply Shop::WriteSync(std::function<Reply(Tx&)> job) {
+  std::promise<Reply> p;
+  auto f = p.get_future();
+  Write(std::move(job), [&p](Reply r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+Reply Shop::ReadSync(const std::function<Reply(ReadCtx&)>& fn) {
+  uint64_t seq = 0;
+  Reply r = Read(fn, &seq);
+  std::promise<void> p;
+  auto f = p.get_future();
+  WhenDurable(seq, [&p] { p.set_value(); });
+  f.get();
+  return r;
+}
+
+Reply Shop::RunScheduler() {
+  const int offset = config_.utc_offset_minutes;
+  return WriteSync([offset](Tx& tx) { return SchedulerPass(tx, offset); });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Team by rank, from effects
+
+void Shop::RebuildTeams() {
+  team_by_rank_.clear();
+  const core::Engine& e = *engine_;
+  for (MemberId m = 0; m < e.member_count(); ++m) {
+    if (!e.placed(m)) continue;
+    const MemberId l = e.leader(m);
+    if (l == core::kNone || l == m) continue;
+    auto& v = team_by_rank_[l];
+    v.resize(e.plan().ranks.size(), 0);
+    ++v[e.rank(m)];
+  }
+}
+
+// A team (团队) is the placed members whose leader is the team's head. For each member a command
+// placed, detached or re-ranked: take it out of the team it was in, at the rank it had, and put it
+// into the team it is in now, at its rank now.
+void Shop::NoteEffects(const core::Effects& effects) {
+  const core::Engine& e = *engine_;
+  const size_t ranks = e.plan().ranks.size();
+  auto bump = [&](MemberId leader, MemberId m, core::RankId r, int delta) {
+    if (leader == core::kNone || leader == m) return;
+    auto& v = team_by_rank_[leader];
+    v.resize(ranks, 0);
+    v[r] = static_cast<uint32_t>(static_cast<int64_t>(v[r]) + delta);
+  };
+  for (size_t i = 0; i < effects.size(); ++i) {
+    const Effect& x = effects[i];
+    if (x.kind != EffectKind::kPlaced && x.kind != EffectKind::kDetached && x.kind != EffectKind::kRankChanged) {
+      continue;
+    }
+    const MemberId m = x.member;
+    bool seen = false;  // handle each member once, at its first such effect
+    for (size_t j = 0; j < i && !seen; ++j) {
+      const EffectKind k = effects[j].kind;
+      seen = effects[j].member == m &&
+             (k == EffectKind::kPlaced || k == EffectKind::kDetached || k == EffectKind::kRankChanged);
+    }
+    if (seen) continue;
+    std::optional<core::RankId> rank_before;
+    bool placed_now = false;
+    MemberId detached_from = core::kNone;
+    bool detached = false;
+    for (size_t j = i; j < effects.size(); ++j) {
+      const Effect& y = effects[j];
+      if (y.member != m) continue;
+      if (y.kind == EffectKind::kRankChanged && !rank_before) rank_before = y.old_rank;
+      if (y.kind == EffectKind::kPlaced) placed_now = true;
+      if (y.kind == EffectKind::kDetached) {
+        detached = true;
+        detached_from = y.via;
+      }
+    }
+    const MemberId leader_now = e.placed(m) ? e.leader(m) : core::kNone;
+    const MemberId leader_before = placed_now ? core::kNone : detached ? detached_from : leader_now;
+    bump(leader_before, m, rank_before.value_or(e.rank(m)), -1);
+    bump(leader_now, m, e.rank(m), +1);
+  }
+}
+
+std::vector<uint32_t> Shop::TeamByRank(MemberId leader) const {
+  auto it = team_by_rank_.find(leader);
+  if (it == team_by_rank_.end()) return std::vector<uint32_t>(engine_->plan().ranks.size(), 0);
+  return it->second;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Authentication
+
+Caller Shop::Authenticate(const std::string& token) {
+  Caller c;
+  if (token.empty()) return c;
+  const std::string hash = TokenHash(token);
+  store::Db& db = AcquireReader();
+  try {
+    store::Stmt& s = db.Cached(
+        "SELECT a.id, a.role, a.member FROM tokens t JOIN accounts a ON a.id = t.account "
+        "WHERE t.hash = ? AND t.expires_at > ? AND a.disabled = 0");
+    s.Bind(1, hash).Bind(2, clock_.NowMs());
+    if (s.Step()) {
+      c.account = s.Int(0);
+      c.role = s.Text(1);
+      c.member = s.IsNull(2) ? -1 : s.Int(2);
+    }
+    s.Reset();
+  } catch (...) {
+    ReleaseReader(db);
+    throw;
+  }
+  ReleaseReader(db);
+  return c;
+}
+
+bool Shop::LoginAllowed(const std::string& phone, const std::string& remote) {
+  std::lock_guard lock(login_mu_);
+  const int64_t since = clock_.NowMs() - config_.login_window_ms;
+  for (const std::string& key : {"p:" + phone, "r:" + remote}) {
+    auto it = login_failures_.find(key);
+    if (it == login_failures_.end()) continue;
+    auto& v = it->second;
+    std::erase_if(v, [since](int64_t t) { return t < since; });
+    const int limit = key[0] == 'p' ? config_.login_max_failures : config_.login_max_failures * 4;
+    if (static_cast<int>(v.size()) >= limit) return false;
+  }
+  return true;
+}
+
+void Shop::LoginFailed(const std::string& phone, const std::string& remote) {
+  std::lock_guard lock(login_mu_);
+  const int64_t now = clock_.NowMs();
+  login_failures_["p:" + phone].push_back(now);
+  login_failures_["r:" + remote].push_back(now);
+}
+
+}  // namespace guanxi::service

@@ -1,0 +1,181 @@
+// The running shop: one engine (the single writer of network and ledger), the SQLite store it is
+// journaled to, and the shop's own records (accounts, catalogue, orders, payments, withdrawals).
+//
+// Threading. Writes are jobs queued to one writer thread. It takes every queued job, runs them in order
+// inside one transaction (a savepoint each: a job that refuses rolls back and changes nothing), commits
+// with fsync, and only then calls the jobs' completions (group commit). Reads run on the caller's thread
+// under a shared lock of the engine and a reader connection; a read may see a batch that is applied but
+// not yet durable, so its reply must wait for WhenDurable(seq) before it is sent: nobody is ever shown
+// state that could be lost. A store error while writing is fatal (fail-stop): the process stops and
+// rebuilds from the store at the next start.
+#pragma once
+
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/engine.h"
+#include "core/result.h"
+#include "service/clock.h"
+#include "service/config.h"
+#include "service/journal.h"
+#include "store/sqlite.h"
+
+namespace guanxi::service {
+
+class Metrics;
+
+using Reply = core::Result<boost::json::value>;
+
+// Who is calling, resolved from a bearer token. Anonymous callers have account -1.
+struct Caller {
+  int64_t account = -1;
+  std::string role;    // "member", "owner", "finance", "operator", "sales"; empty when anonymous
+  int64_t member = -1; // the caller's member id, when a member
+  bool staff() const { return !role.empty() && role != "member"; }
+};
+
+class Shop;
+
+// What a write job sees: the writer connection inside the batch transaction, the engine, the time.
+class Tx {
+ public:
+  Tx(Shop& s, store::Db& d, core::Engine& e, int64_t t) : shop(s), db(d), engine(e), now(t) {}
+
+  // Applies an engine command, journals it with its effects. A refusal changes nothing and is returned;
+  // but once this job has changed the engine, a refusal means the job was not validated first, and the
+  // batch is aborted (fatal).
+  core::Result<uint32_t> Engine(const Command& c);
+  void Audit(const Caller& actor, std::string_view action, std::string_view target, const boost::json::object& detail);
+
+  Shop& shop;
+  store::Db& db;
+  core::Engine& engine;
+  const int64_t now;
+  int engine_changes = 0;
+  bool poisoned = false;
+  core::Effects effects;  // scratch for Engine()
+};
+
+// What a read sees: a reader connection and the engine under a shared lock.
+struct ReadCtx {
+  store::Db& db;
+  const core::Engine& engine;
+  int64_t now;
+};
+
+class Shop {
+ public:
+  // Opens (creating and migrating) the database, stores `plan_source` as plan version 1 on first start
+  // (later starts use the stored plan; a different source given at start is refused: upload versions
+  // through the admin API), and rebuilds the engine from the journal. Throws on errors (bad plan, store).
+  Shop(ShopConfig config, const Clock& clock, const std::string& plan_source, const std::string& plan_name);
+  ~Shop();
+  Shop(const Shop&) = delete;
+  Shop& operator=(const Shop&) = delete;
+
+  // Starts the writer thread and the worker pool; Stop() drains the queue (every queued job runs and is
+  // committed) and joins them. The scheduler is driven from outside (RunScheduler).
+  void Start();
+  void Stop();
+
+  void SetMetrics(Metrics* m) { metrics_ = m; }
+  // Called instead of aborting when a store error stops the shop (tests install one).
+  void SetFatalHandler(std::function<void(const std::string&)> f) { fatal_ = std::move(f); }
+
+  // ---- the machinery ----
+  using Done = std::function<void(Reply)>;
+  // Queues a write job. `done` is called on the writer thread after the batch is durable.
+  void Write(std::function<Reply(Tx&)> job, Done done);
+  // Runs a read now. *seq receives the batch the read may have seen; reply after WhenDurable(*seq).
+  Reply Read(const std::function<Reply(ReadCtx&)>& fn, uint64_t* seq);
+  // Calls cb (now, or on the writer thread) once batch `seq` is durable.
+  void WhenDurable(uint64_t seq, std::function<void()> cb);
+  // Runs CPU-heavy work (password hashing) off the I/O and writer threads.
+  void Blocking(std::function<void()> fn);
+
+  // Synchronous forms for tests, the CLI and the demo seeding: wait for the result.
+  Reply WriteSync(std::function<Reply(Tx&)> job);
+  Reply ReadSync(const std::function<Reply(ReadCtx&)>& fn);
+
+  const ShopConfig& config() const { return config_; }
+  const Clock& clock() const { return clock_; }
+  int64_t rebuilt_commands() const { return rebuilt_commands_; }
+
+  // ---- the scheduler (one pass; call it periodically) ----
+  // Expires unpaid orders, auto-confirms shipped orders, settles orders past their return window and
+  // closes every shop day that has ended. Returns counts {"expired","confirmed","settled","days_closed"}.
+  Reply RunScheduler();
+
+  // ---- authentication ----
+  // Resolves a bearer token (expired or unknown → anonymous).
+  Caller Authenticate(const std::string& token);
+  // Login rate limiting, by phone and by client address: false when the caller must wait.
+  bool LoginAllowed(const std::string& phone, const std::string& remote);
+  void LoginFailed(const std::string& phone, const std::string& remote);
+
+  // Team by rank of each leader, kept from effects (O(1) team summaries).
+  std::vector<uint32_t> TeamByRank(core::MemberId leader) const;  // REQUIRES: engine read lock held
+
+ private:
+  friend class Tx;
+  struct Job {
+    std::function<Reply(Tx&)> fn;
+    Done done;
+  };
+  void WriterLoop();
+  void RunBatch(std::vector<Job>& batch);
+  [[noreturn]] void Fatal(const std::string& what);
+  store::Db& AcquireReader();
+  void ReleaseReader(store::Db& db);
+  void NoteEffects(const core::Effects& effects);
+  void RebuildTeams();
+
+  ShopConfig config_;
+  const Clock& clock_;
+  Metrics* metrics_ = nullptr;
+  std::function<void(const std::string&)> fatal_;
+
+  std::unique_ptr<store::Db> writer_db_;
+  std::unique_ptr<core::Engine> engine_;
+  mutable std::shared_mutex engine_mu_;
+  int64_t rebuilt_commands_ = 0;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  std::mutex durable_mu_;
+  uint64_t applied_seq_ = 0;  // batches applied to the engine (under engine_mu_)
+  uint64_t durable_seq_ = 0;  // batches committed
+  std::vector<std::pair<uint64_t, std::function<void()>>> durable_waiters_;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<store::Db>> readers_;
+
+  std::mutex workers_mu_;
+  std::condition_variable workers_cv_;
+  std::deque<std::function<void()>> work_;
+  std::vector<std::thread> workers_;
+  bool workers_stopping_ = false;
+
+  std::mutex login_mu_;
+  std::unordered_map<std::string, std::vector<int64_t>> login_failures_;
+
+  // leader → members of its team by rank (only leaders with a team have an entry).
+  std::unordered_map<core::MemberId, std::vector<uint32_t>> team_by_rank_;
+};
+
+}  // namespace guanxi::service

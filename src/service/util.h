@@ -1,0 +1,61 @@
+// Helpers shared by the service's operations: refusals with the right code, role checks, paging and
+// the small JSON views of members that many replies include. Internal to src/service.
+#pragma once
+
+#include <boost/json.hpp>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "core/engine.h"
+#include "core/result.h"
+#include "service/shop.h"
+#include "store/sqlite.h"
+
+namespace guanxi::service {
+
+inline core::Error Unauthorized() { return core::MakeError("unauthorized", "log in first"); }
+inline core::Error Forbidden() { return core::MakeError("forbidden", "this account may not do that"); }
+inline core::Error NotFound(std::string_view what, std::string_view field) {
+  return core::MakeError("not_found", "no such " + std::string(what), std::string(field));
+}
+inline core::Error Invalid(std::string_view field, std::string_view message) {
+  return core::MakeError("invalid_" + std::string(field), std::string(message), std::string(field));
+}
+
+// True when the caller is staff with one of `roles` (the owner may do everything staff may).
+inline bool HasRole(const Caller& c, std::initializer_list<std::string_view> roles) {
+  if (c.role == "owner") return true;
+  for (std::string_view r : roles) {
+    if (c.role == r) return true;
+  }
+  return false;
+}
+
+// The member a request is about: a member asks about itself (member < 0 or its own id); staff may ask
+// about anyone. Returns the member id or an error.
+inline core::Result<int64_t> SubjectMember(const Caller& c, int64_t member, const core::Engine& engine) {
+  if (c.account < 0) return Unauthorized();
+  if (!c.staff()) {
+    if (c.member < 0) return Forbidden();
+    if (member >= 0 && member != c.member) return Forbidden();
+    return c.member;
+  }
+  if (member < 0 || member >= static_cast<int64_t>(engine.member_count())) return NotFound("member", "member");
+  return member;
+}
+
+inline int ClampLimit(int limit) { return limit <= 0 ? 20 : limit > 100 ? 100 : limit; }
+
+// "138****5678"
+inline std::string MaskPhone(const std::string& phone) {
+  if (phone.size() < 7) return phone;
+  return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + "****" + phone.substr(phone.size() - 4);
+}
+
+// {"id","phone" (masked unless `full`),"rank","joined_at"}: a member as others see it.
+boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core::MemberId m, bool full_phone);
+
+boost::json::object BalancesJson(const core::Balances& b);
+
+}  // namespace guanxi::service

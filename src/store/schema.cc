@@ -1,0 +1,224 @@
+#include "store/schema.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace guanxi::store {
+namespace {
+
+// Each entry migrates from version i to i + 1. Never edit a released entry: add a new one.
+constexpr const char* kMigrations[] = {
+    // 1: the first schema.
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+-- The engine's command journal, in order. Columns by kind (docs/service.md): a/b are ids, n a count,
+-- amount fen, text a SKU, rank name or plan version.
+CREATE TABLE engine_log (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  a INTEGER, b INTEGER, n INTEGER, amount INTEGER, text TEXT
+) STRICT;
+
+-- Every effect of every journal command.
+CREATE TABLE effects (
+  id INTEGER PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  member INTEGER,
+  kind INTEGER NOT NULL, reason INTEGER NOT NULL, relation INTEGER NOT NULL,
+  rank INTEGER NOT NULL, old_rank INTEGER NOT NULL, earned INTEGER NOT NULL, by_admin INTEGER NOT NULL,
+  activity INTEGER NOT NULL, rule INTEGER NOT NULL,
+  from_kind INTEGER NOT NULL, from_sub INTEGER NOT NULL, from_id INTEGER NOT NULL,
+  to_kind INTEGER NOT NULL, to_sub INTEGER NOT NULL, to_id INTEGER NOT NULL,
+  amount INTEGER NOT NULL,
+  buyer INTEGER, via INTEGER, ref INTEGER, generation INTEGER NOT NULL, units INTEGER NOT NULL
+) STRICT;
+CREATE INDEX effects_member ON effects(member, id) WHERE member IS NOT NULL;
+
+CREATE TABLE plans (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  source TEXT NOT NULL,
+  uploaded_at INTEGER NOT NULL,
+  uploaded_by INTEGER
+) STRICT;
+
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY,
+  phone TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('member','owner','finance','operator','sales')),
+  member INTEGER UNIQUE,
+  name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE tokens (
+  hash TEXT PRIMARY KEY,
+  account INTEGER NOT NULL REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX tokens_account ON tokens(account);
+
+-- Members' profiles; id is the engine's dense member id.
+CREATE TABLE members (
+  id INTEGER PRIMARY KEY,
+  account INTEGER UNIQUE REFERENCES accounts(id),
+  invite_code TEXT NOT NULL UNIQUE,
+  referrer INTEGER REFERENCES members(id),
+  channel TEXT NOT NULL DEFAULT '',
+  joined_at INTEGER NOT NULL,
+  first_paid_at INTEGER
+) STRICT;
+CREATE INDEX members_referrer ON members(referrer);
+
+CREATE TABLE products (
+  id INTEGER PRIMARY KEY,
+  sku TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  price INTEGER NOT NULL CHECK (price >= 0),
+  member_prices TEXT NOT NULL DEFAULT '{}',
+  stock INTEGER NOT NULL CHECK (stock >= 0),
+  status TEXT NOT NULL CHECK (status IN ('on','off')),
+  images TEXT NOT NULL DEFAULT '[]',
+  description TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX products_status ON products(status, id);
+
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  member INTEGER NOT NULL REFERENCES members(id),
+  status TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  paid_at INTEGER, shipped_at INTEGER, received_at INTEGER, settle_at INTEGER, settled_at INTEGER,
+  refund_requested_at INTEGER, refunded_at INTEGER, closed_at INTEGER,
+  refund_reason TEXT,
+  status_before_refund TEXT,
+  tracking TEXT,
+  idempotency_key TEXT,
+  UNIQUE (member, idempotency_key)
+) STRICT;
+CREATE INDEX orders_member ON orders(member, id);
+CREATE INDEX orders_status ON orders(status, id);
+CREATE INDEX orders_expiry ON orders(expires_at) WHERE status = 'created';
+CREATE INDEX orders_settle ON orders(settle_at) WHERE settle_at IS NOT NULL AND settled_at IS NULL;
+
+CREATE TABLE order_items (
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  line INTEGER NOT NULL,
+  product INTEGER NOT NULL REFERENCES products(id),
+  sku TEXT NOT NULL,
+  name TEXT NOT NULL,
+  qty INTEGER NOT NULL CHECK (qty > 0),
+  unit_price INTEGER NOT NULL,
+  engine_order INTEGER UNIQUE,
+  PRIMARY KEY (order_id, line)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE payments (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  provider TEXT NOT NULL,
+  intent TEXT NOT NULL UNIQUE,
+  amount INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','succeeded')),
+  provider_txn TEXT UNIQUE,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER
+) STRICT;
+CREATE INDEX payments_order ON payments(order_id);
+
+-- Notifications seen, by the provider's transaction id: a second delivery is answered, not applied.
+CREATE TABLE payment_notifications (
+  provider TEXT NOT NULL,
+  txn TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  payment INTEGER NOT NULL REFERENCES payments(id),
+  PRIMARY KEY (provider, txn)
+) STRICT, WITHOUT ROWID;
+
+-- id is the engine's withdrawal id.
+CREATE TABLE withdrawals (
+  id INTEGER PRIMARY KEY,
+  member INTEGER NOT NULL REFERENCES members(id),
+  amount INTEGER NOT NULL,
+  fee INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('requested','paid','rejected')),
+  requested_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by INTEGER REFERENCES accounts(id),
+  reference TEXT,
+  note TEXT
+) STRICT;
+CREATE INDEX withdrawals_member ON withdrawals(member, id);
+CREATE INDEX withdrawals_status ON withdrawals(status, id);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor INTEGER REFERENCES accounts(id),
+  action TEXT NOT NULL,
+  target TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+
+CREATE TABLE day_closes (
+  day INTEGER PRIMARY KEY,
+  closed_at INTEGER NOT NULL,
+  seq INTEGER NOT NULL
+) STRICT;
+)sql",
+};
+
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
+
+void Configure(Db& db) {
+  db.Exec("PRAGMA journal_mode=WAL");
+  db.Exec("PRAGMA synchronous=FULL");
+  db.Exec("PRAGMA foreign_keys=ON");
+}
+
+}  // namespace
+
+int SchemaVersion(Db& db) {
+  Stmt s = db.Prepare("PRAGMA user_version");
+  s.Step();
+  return static_cast<int>(s.Int(0));
+}
+
+std::unique_ptr<Db> OpenWriter(const std::string& path) {
+  auto db = std::make_unique<Db>(path, /*create=*/true);
+  Configure(*db);
+  const int have = SchemaVersion(*db);
+  if (have > kSchemaVersion) {
+    throw std::runtime_error(path + ": schema version " + std::to_string(have) +
+                             " is newer than this guanxi knows (" + std::to_string(kSchemaVersion) + ")");
+  }
+  if (have < kSchemaVersion) {
+    db->Exec("BEGIN IMMEDIATE");
+    try {
+      for (int v = have; v < kSchemaVersion; ++v) db->Exec(kMigrations[v]);
+      db->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+      db->Exec("COMMIT");
+    } catch (...) {
+      db->Exec("ROLLBACK");
+      throw;
+    }
+  }
+  return db;
+}
+
+std::unique_ptr<Db> OpenReader(const std::string& path) {
+  auto db = std::make_unique<Db>(path, /*create=*/false);
+  db->Exec("PRAGMA query_only=ON");
+  return db;
+}
+
+}  // namespace guanxi::store

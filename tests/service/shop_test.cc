@@ -1,0 +1,402 @@
+// The shop service without HTTP: worked example 2 of the spec through registration, catalogue, orders,
+// sandbox payments and the scheduler; restart rebuilds the same state; refusals change nothing;
+// concurrent buyers never oversell and concurrent withdrawals never spend a fen twice.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "service/api.h"
+#include "service/crypto.h"
+#include "service/shop.h"
+
+namespace guanxi::service {
+namespace {
+
+namespace json = boost::json;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+constexpr int64_t kStart = 1'790'000'000'000;  // 2026-09-21, a fixed moment
+constexpr int64_t kDay = 86'400'000;
+
+class ShopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("guanxi-shop-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    config_.db_path = (dir_ / "shop.db").string();
+    config_.payment_secret = "test-secret";
+    plan_ = ReadFile(std::string(GUANXI_SOURCE_DIR) + "/plans/chain-2plus1-699.toml");
+    Open();
+    bool created = false;
+    auto owner = shop_->WriteSync([&](Tx& tx) {
+      return EnsureOwner(tx, "owner", HashPassword("owner-password", PasswordCost::Fast()), &created);
+    });
+    ASSERT_TRUE(owner.ok());
+    owner_ = Caller{1, "owner", -1};
+    for (const char* sku : {"pkg699", "id999", "id1980", "id5000"}) {
+      ProductReq p;
+      p.sku = sku;
+      p.name = sku;
+      p.price = std::string(sku) == "pkg699" ? 69900 : std::string(sku) == "id999" ? 99900
+                : std::string(sku) == "id1980" ? 198000 : 500000;
+      p.stock = 1000;
+      ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+    }
+  }
+  void TearDown() override {
+    shop_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    shop_ = std::make_unique<Shop>(config_, clock_, plan_, "chain-2plus1-699.toml");
+    shop_->Start();
+  }
+  Reply Write(std::function<Reply(Tx&)> f) { return shop_->WriteSync(std::move(f)); }
+  Reply Read(const std::function<Reply(ReadCtx&)>& f) { return shop_->ReadSync(f); }
+
+  // Registers a member under `inviter` (or none) and returns its caller identity.
+  Caller Join(const std::string& phone, const Caller* inviter) {
+    RegisterReq r;
+    r.phone = phone;
+    r.password_hash = HashPassword("password-" + phone, PasswordCost::Fast());
+    if (inviter != nullptr) {
+      auto me = Read([&](ReadCtx& c) { return Me(c, *inviter); });
+      r.invite_code = std::string(me.value().at("member").at("invite_code").as_string());
+    }
+    auto reply = Write([&](Tx& tx) { return Register(tx, r); });
+    EXPECT_TRUE(reply.ok()) << (reply ? "" : reply.error().message);
+    const auto& v = reply.value();
+    return Caller{next_account_++, "member", v.at("member").at("id").as_int64()};
+  }
+
+  // Creates, pays (through a signed sandbox notification) and returns the order id.
+  int64_t Buy(const Caller& buyer, const std::string& sku, int64_t qty = 1) {
+    CreateOrderReq req;
+    req.items.push_back({sku, qty});
+    auto order = Write([&](Tx& tx) { return CreateOrder(tx, buyer, req); });
+    EXPECT_TRUE(order.ok()) << (order ? "" : order.error().message);
+    const int64_t id = order.value().at("id").as_int64();
+    Pay(buyer, id);
+    return id;
+  }
+  void Pay(const Caller& buyer, int64_t id) {
+    auto intent = Write([&](Tx& tx) { return CreatePayment(tx, buyer, id, "sandbox"); });
+    ASSERT_TRUE(intent.ok()) << (intent ? "" : intent.error().message);
+    const std::string pi(intent.value().at("intent").as_string());
+    core::Result<Notification> n = core::MakeError("x", "x");
+    ASSERT_TRUE(Read([&](ReadCtx& c) {
+                  n = SandboxComplete(c, config_.payment_secret, pi);
+                  return Reply(json::value(nullptr));
+                }).ok());
+    ASSERT_TRUE(n.ok());
+    ASSERT_TRUE(HmacSha256Verify(config_.payment_secret, n->body, n->signature));
+    const json::value body = json::parse(n->body);
+    auto applied = Write([&](Tx& tx) {
+      return ApplyPaymentNotification(tx, "sandbox", pi, std::string(body.at("txn").as_string()),
+                                      body.at("amount").as_int64());
+    });
+    ASSERT_TRUE(applied.ok()) << (applied ? "" : applied.error().message);
+    EXPECT_EQ(applied.value().at("status"), "applied");
+  }
+  json::value WalletOf(const Caller& m) {
+    auto w = Read([&](ReadCtx& c) { return Wallet(c, m, -1); });
+    EXPECT_TRUE(w.ok());
+    return w.value();
+  }
+  json::value LedgerOf() {
+    auto l = Read([&](ReadCtx& c) { return LedgerReport(c, owner_); });
+    EXPECT_TRUE(l.ok());
+    return l.value();
+  }
+
+  std::filesystem::path dir_;
+  ShopConfig config_;
+  ManualClock clock_{kStart};
+  std::string plan_;
+  std::unique_ptr<Shop> shop_;
+  Caller owner_;
+  int64_t next_account_ = 2;  // the owner is account 1
+};
+
+// Worked example 2 (spec/chain-2plus1.md), driven as a shop would: L is made a partner by the
+// operator, members register with invite codes, pay through the sandbox, orders settle by the scheduler.
+TEST_F(ShopTest, WorkedExampleTwoThroughTheService) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  std::vector<int64_t> orders{Buy(A, "pkg699")};
+  Caller B = Join("13800000003", &A);
+  orders.push_back(Buy(B, "pkg699"));
+  Caller C = Join("13800000004", &A);
+  orders.push_back(Buy(C, "pkg699"));
+  Caller D = Join("13800000005", &A);
+  orders.push_back(Buy(D, "pkg699"));
+  Caller E = Join("13800000006", &B);
+  orders.push_back(Buy(E, "pkg699"));
+
+  // Before settlement everything is pending.
+  EXPECT_EQ(WalletOf(L).at("balances").at("pending"), 74000);
+  for (int64_t o : orders) {
+    ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF" + std::to_string(o)); }).ok());
+  }
+  // The buyers confirm A's order; the others are confirmed by the scheduler after 7 days.
+  ASSERT_TRUE(Write([&](Tx& tx) { return ConfirmReceipt(tx, A, orders[0]); }).ok());
+  clock_.Advance(7 * kDay);
+  auto pass = shop_->RunScheduler();
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass.value().at("confirmed"), 4);
+  EXPECT_EQ(pass.value().at("settled"), 1);  // A's order: its return window has passed
+  clock_.Advance(7 * kDay);
+  pass = shop_->RunScheduler();
+  EXPECT_EQ(pass.value().at("settled"), 4);
+
+  const json::value wl = WalletOf(L);
+  EXPECT_EQ(wl.at("rank"), "partner");
+  EXPECT_EQ(wl.at("balances"), (json::value{{"pending", 0}, {"available", 67200}, {"frozen", 6800}, {"withdrawing", 0}}));
+  EXPECT_EQ(wl.at("earned").at("direct"), 30000);
+  EXPECT_EQ(wl.at("earned").at("team_point"), 40000);
+  EXPECT_EQ(wl.at("earned").at("peer"), 4000);
+  const json::value wa = WalletOf(A);
+  EXPECT_EQ(wa.at("rank"), "partner");
+  EXPECT_EQ(wa.at("balances"), (json::value{{"pending", 0}, {"available", 66000}, {"frozen", 14000}, {"withdrawing", 0}}));
+  const json::value wb = WalletOf(B);
+  EXPECT_EQ(wb.at("balances"), (json::value{{"pending", 0}, {"available", 16000}, {"frozen", 4000}, {"withdrawing", 0}}));
+  EXPECT_EQ(WalletOf(C).at("earned_total"), 0);
+
+  const json::value ledger = LedgerOf();
+  EXPECT_EQ(ledger.at("ledger_sum"), 0);
+  EXPECT_EQ(ledger.at("platform"), (json::value{{"buyers", -349500}, {"revenue", 160500}, {"payouts", 0}}));
+  // Days went by: the scheduler closed them and shared the pools (nobody qualifies: they carry over).
+  EXPECT_EQ(ledger.at("pools"), (json::value{{"district", 5000}, {"city", 5000}, {"province", 5000}}));
+
+  // Team: L leads B, C and E (positions 1 and 2 of A went up to L; E is B's 1st); A leads D.
+  auto team = Read([&](ReadCtx& c) { return TeamSummary(c, *shop_, L, -1); });
+  ASSERT_TRUE(team.ok());
+  EXPECT_EQ(team.value().at("team_size"), 3);
+  EXPECT_EQ(team.value().at("team_by_rank").at("member"), 3);
+  EXPECT_EQ(team.value().at("team_by_rank").at("partner"), 0);
+  auto directs = Read([&](ReadCtx& c) { return TeamDirects(c, A, -1, -1, 2); });
+  ASSERT_TRUE(directs.ok());
+  ASSERT_EQ(directs.value().at("items").as_array().size(), 2u);
+  EXPECT_EQ(directs.value().at("items").at(0).at("id"), B.member);
+  EXPECT_EQ(directs.value().at("next"), C.member);
+  auto rest = Read([&](ReadCtx& c) { return TeamDirects(c, A, -1, C.member, 2); });
+  ASSERT_EQ(rest.value().at("items").as_array().size(), 1u);
+  EXPECT_EQ(rest.value().at("items").at(0).at("id"), D.member);
+  auto everyone = Read([&](ReadCtx& c) { return TeamMembers(c, L, -1, -1, 100); });
+  std::vector<int64_t> walk;
+  for (const auto& row : everyone.value().at("items").as_array()) walk.push_back(row.at("id").as_int64());
+  EXPECT_EQ(walk, (std::vector<int64_t>{A.member, B.member, E.member, C.member, D.member}));
+
+  // "Why did I get this?": L's earnings, newest first, explain themselves.
+  auto earnings = Read([&](ReadCtx& c) { return Earnings(c, L, -1, -1, 50); });
+  ASSERT_TRUE(earnings.ok());
+  bool found = false;
+  for (const auto& e : earnings.value().at("items").as_array()) {
+    const std::string why(e.at("why").as_string());
+    if (why.find("direct 300.00") != std::string::npos) found = true;
+  }
+  EXPECT_TRUE(found) << json::serialize(earnings.value());
+
+  // A restart rebuilds the engine from the journal: the same balances to the fen.
+  const json::value before = LedgerOf();
+  shop_.reset();
+  Open();
+  EXPECT_GT(shop_->rebuilt_commands(), 10);
+  EXPECT_EQ(LedgerOf(), before);
+  EXPECT_EQ(WalletOf(A).at("balances").at("frozen"), 14000);
+  auto team_after = Read([&](ReadCtx& c) { return TeamSummary(c, *shop_, L, -1); });
+  EXPECT_EQ(team_after.value(), team.value());
+}
+
+TEST_F(ShopTest, RefundsBeforeAndAfterSettlementClawBack) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  const int64_t o1 = Buy(A, "pkg699");
+  EXPECT_EQ(WalletOf(L).at("balances").at("pending"), 30000 + 10000);
+  // The buyer asks for a refund before shipping; the operator approves; stock comes back.
+  ASSERT_TRUE(Write([&](Tx& tx) { return RequestRefund(tx, A, o1, "changed my mind"); }).ok());
+  auto approved = Write([&](Tx& tx) { return ApproveRefund(tx, owner_, o1); });
+  ASSERT_TRUE(approved.ok());
+  EXPECT_EQ(approved.value().at("status"), "refunded");
+  EXPECT_EQ(WalletOf(L).at("balances").at("pending"), 0);
+  EXPECT_EQ(WalletOf(L).at("earned_total"), 0);
+  auto product = Read([&](ReadCtx& c) { return GetProduct(c, owner_, "pkg699"); });
+  EXPECT_EQ(product.value().at("stock"), 1000);
+
+  // After settlement: staff refund claws back from available (it may go below zero).
+  const int64_t o2 = Buy(A, "pkg699");
+  ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o2, "SF1"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return ConfirmReceipt(tx, A, o2); }).ok());
+  clock_.Advance(8 * kDay);
+  ASSERT_EQ(shop_->RunScheduler().value().at("settled"), 1);
+  EXPECT_GT(WalletOf(L).at("balances").at("available").as_int64(), 0);
+  // A member cannot ask once the order is settled; staff can refund it.
+  auto late = Write([&](Tx& tx) { return RequestRefund(tx, A, o2, "late"); });
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, "invalid_state");
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, o2); }).ok());
+  const json::value wl = WalletOf(L);
+  EXPECT_EQ(wl.at("earned_total"), 0);
+  EXPECT_EQ(wl.at("balances").at("available").as_int64() + wl.at("balances").at("frozen").as_int64(), 0);
+  EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
+  // The shipped order's goods are not restocked automatically.
+  EXPECT_EQ(Read([&](ReadCtx& c) { return GetProduct(c, owner_, "pkg699"); }).value().at("stock"), 999);
+}
+
+TEST_F(ShopTest, PaymentNotificationsAreVerifiedAndIdempotent) {
+  Caller A = Join("13800000002", nullptr);
+  CreateOrderReq req;
+  req.items.push_back({"pkg699", 2});
+  const int64_t id = Write([&](Tx& tx) { return CreateOrder(tx, A, req); }).value().at("id").as_int64();
+  auto intent = Write([&](Tx& tx) { return CreatePayment(tx, A, id, "sandbox"); });
+  ASSERT_TRUE(intent.ok());
+  EXPECT_EQ(intent.value().at("amount"), 139800);
+  // Asking again gives the same open intent.
+  auto again = Write([&](Tx& tx) { return CreatePayment(tx, A, id, "sandbox"); });
+  EXPECT_EQ(again.value().at("intent"), intent.value().at("intent"));
+  const std::string pi(intent.value().at("intent").as_string());
+
+  auto wrong = Write([&](Tx& tx) { return ApplyPaymentNotification(tx, "sandbox", pi, "t1", 100); });
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, "amount_mismatch");
+  EXPECT_EQ(LedgerOf().at("orders"), 0);
+  for (int i = 0; i < 100; ++i) {
+    auto r = Write([&](Tx& tx) { return ApplyPaymentNotification(tx, "sandbox", pi, "t1", 139800); });
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().at("status"), i == 0 ? "applied" : "already_applied");
+  }
+  EXPECT_EQ(LedgerOf().at("orders"), 1);
+  EXPECT_EQ(LedgerOf().at("platform").at("buyers"), -139800);
+  auto unknown = Write([&](Tx& tx) { return ApplyPaymentNotification(tx, "sandbox", "pi_nope", "t2", 1); });
+  EXPECT_EQ(unknown.error().code, "unknown_intent");
+}
+
+TEST_F(ShopTest, UnpaidOrdersExpireAndReleaseStock) {
+  Caller A = Join("13800000002", nullptr);
+  ProductReq p;
+  p.sku = "tea";
+  p.name = "Longjing tea";
+  p.price = 9900;
+  p.stock = 3;
+  ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+  CreateOrderReq req;
+  req.items.push_back({"tea", 3});
+  const int64_t id = Write([&](Tx& tx) { return CreateOrder(tx, A, req); }).value().at("id").as_int64();
+  req.items[0].qty = 1;
+  auto none_left = Write([&](Tx& tx) { return CreateOrder(tx, A, req); });
+  ASSERT_FALSE(none_left.ok());
+  EXPECT_EQ(none_left.error().code, "out_of_stock");
+  clock_.Advance(16 * 60'000);
+  EXPECT_EQ(shop_->RunScheduler().value().at("expired"), 1);
+  EXPECT_EQ(Read([&](ReadCtx& c) { return GetOrder(c, A, id); }).value().at("status"), "expired");
+  EXPECT_EQ(Read([&](ReadCtx& c) { return GetProduct(c, A, "tea"); }).value().at("stock"), 3);
+  auto pay = Write([&](Tx& tx) { return CreatePayment(tx, A, id, "sandbox"); });
+  EXPECT_EQ(pay.error().code, "invalid_state");
+}
+
+TEST_F(ShopTest, ConcurrentBuyersNeverOversell) {
+  ProductReq p;
+  p.sku = "flash";
+  p.name = "flash sale";
+  p.price = 100;
+  p.stock = 50;
+  ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+  std::vector<Caller> buyers;
+  for (int i = 0; i < 200; ++i) buyers.push_back(Join("139" + std::to_string(10000000 + i), nullptr));
+  std::atomic<int> sold{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = static_cast<size_t>(t); i < buyers.size(); i += 8) {
+        CreateOrderReq req;
+        req.items.push_back({"flash", 1});
+        auto r = shop_->WriteSync([&](Tx& tx) { return CreateOrder(tx, buyers[i], req); });
+        if (r.ok()) {
+          ++sold;
+        } else {
+          ++refused;
+          EXPECT_EQ(r.error().code, "out_of_stock");
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(sold.load(), 50);
+  EXPECT_EQ(refused.load(), 150);
+  EXPECT_EQ(Read([&](ReadCtx& c) { return GetProduct(c, owner_, "flash"); }).value().at("stock"), 0);
+}
+
+TEST_F(ShopTest, ConcurrentWithdrawalsSpendEachFenOnce) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  const int64_t o = Buy(A, "pkg699");
+  ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF"); }).ok());
+  clock_.Advance(8 * kDay);
+  ASSERT_EQ(shop_->RunScheduler().value().at("confirmed"), 1);  // auto-confirmed after 7 days
+  clock_.Advance(8 * kDay);
+  ASSERT_EQ(shop_->RunScheduler().value().at("settled"), 1);  // settled after the return window
+  const int64_t available = WalletOf(L).at("balances").at("available").as_int64();
+  ASSERT_GT(available, 0);
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&] {
+      auto r = shop_->WriteSync([&](Tx& tx) { return RequestWithdrawal(tx, L, available); });
+      if (r.ok()) {
+        ++accepted;
+      } else {
+        EXPECT_EQ(r.error().code, "insufficient_balance");
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 1);
+  const json::value w = WalletOf(L);
+  EXPECT_EQ(w.at("balances").at("available"), 0);
+  EXPECT_EQ(w.at("balances").at("withdrawing"), available);
+  // Finance pays it with a reference; the money leaves to payouts.
+  auto list = Read([&](ReadCtx& c) { return ListWithdrawals(c, owner_, -1, "requested", -1, 20); });
+  ASSERT_EQ(list.value().at("items").as_array().size(), 1u);
+  const int64_t wid = list.value().at("items").at(0).at("id").as_int64();
+  auto no_ref = Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, wid, true, ""); });
+  EXPECT_EQ(no_ref.error().field, "reference");
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, wid, true, "BANK-123"); }).ok());
+  EXPECT_EQ(LedgerOf().at("platform").at("payouts"), available);
+  EXPECT_EQ(WalletOf(L).at("balances").at("withdrawing"), 0);
+}
+
+TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
+  Caller A = Join("13800000002", nullptr);
+  Caller B = Join("13800000003", nullptr);
+  EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, A, B.member); }).error().code, "forbidden");
+  EXPECT_EQ(Read([&](ReadCtx& c) { return TeamSummary(c, *shop_, A, B.member); }).error().code, "forbidden");
+  const int64_t o = Write([&](Tx& tx) {
+                      CreateOrderReq req;
+                      req.items.push_back({"pkg699", 1});
+                      return CreateOrder(tx, B, req);
+                    }).value().at("id").as_int64();
+  EXPECT_EQ(Read([&](ReadCtx& c) { return GetOrder(c, A, o); }).error().code, "not_found");
+  EXPECT_EQ(Write([&](Tx& tx) { return CancelOrder(tx, A, o); }).error().code, "not_found");
+  EXPECT_EQ(Write([&](Tx& tx) { return SetRank(tx, A, A.member, "partner"); }).error().code, "forbidden");
+  EXPECT_EQ(Read([&](ReadCtx& c) { return LedgerReport(c, A); }).error().code, "forbidden");
+  EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, Caller{}, -1); }).error().code, "unauthorized");
+}
+
+}  // namespace
+}  // namespace guanxi::service
