@@ -107,6 +107,7 @@ Reply Register(Tx& tx, const RegisterReq& r) {
   Reply token = IssueToken(tx, account);
   if (!token) return token;
   json::object out = token.value().as_object();
+  out["account"] = account;
   out["member"] = MemberBrief(tx.db, tx.engine, static_cast<core::MemberId>(member), true);
   return json::value(std::move(out));
 }

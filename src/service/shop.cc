@@ -76,6 +76,20 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
     }
   }
 
+  if (config_.payment_secret.empty()) {
+    // No secret configured: one is made at first start and kept in the database, so notifications
+    // signed before a restart still verify after it.
+    store::Stmt get = db.Prepare("SELECT value FROM meta WHERE key = 'sandbox_secret'");
+    if (get.Step()) {
+      config_.payment_secret = get.Text(0);
+    } else {
+      config_.payment_secret = RandomToken(32);
+      store::Stmt put = db.Prepare("INSERT INTO meta (key, value) VALUES ('sandbox_secret', ?)");
+      put.Bind(1, config_.payment_secret);
+      put.Run();
+    }
+  }
+
   engine_ = std::make_unique<core::Engine>(std::move(*plan));
   {
     store::Stmt n = db.Prepare(

@@ -1,0 +1,272 @@
+#include "cli/serve.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <toml++/toml.hpp>
+
+#include "http/api.h"
+#include "http/server.h"
+#include "service/api.h"
+#include "service/crypto.h"
+#include "service/demo.h"
+#include "service/metrics.h"
+#include "service/shop.h"
+#include "store/sqlite.h"
+
+namespace guanxi::cli {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct HttpSettings {
+  http::ServerOptions server;
+  std::string public_url;
+};
+
+// Reads the settings file. Unknown keys are refused so a misspelt setting does not silently keep
+// its default.
+void LoadConfig(const std::string& path, service::ShopConfig& shop, HttpSettings& http, ServeOptions& opts) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ": " << e.description();
+    throw std::runtime_error(msg.str());
+  }
+  for (const auto& [key, node] : t) {
+    const std::string k(key.str());
+    const auto line = node.source().begin.line;
+    auto fail = [&](const std::string& why) {
+      throw std::runtime_error(path + ":" + std::to_string(line) + ": " + k + ": " + why);
+    };
+    auto integer = [&](int64_t lo, int64_t hi) {
+      auto v = node.value<int64_t>();
+      if (!node.is_integer() || !v || *v < lo || *v > hi) {
+        fail("must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+      }
+      return *v;
+    };
+    auto text = [&] {
+      if (!node.is_string()) fail("must be a string");
+      return *node.value<std::string>();
+    };
+    constexpr int64_t kMinute = 60'000, kDay = 86'400'000;
+    if (k == "timezone") {
+      auto off = service::ParseUtcOffset(text());
+      if (!off) fail("unknown zone; use Asia/Shanghai, UTC or an offset like +08:00");
+      shop.utc_offset_minutes = *off;
+    } else if (k == "order_ttl_minutes") {
+      shop.order_ttl_ms = integer(1, 7 * 24 * 60) * kMinute;
+    } else if (k == "auto_confirm_days") {
+      shop.auto_confirm_ms = integer(1, 60) * kDay;
+    } else if (k == "return_window_days") {
+      shop.return_window_ms = integer(0, 60) * kDay;
+    } else if (k == "token_ttl_days") {
+      shop.token_ttl_ms = integer(1, 365) * kDay;
+    } else if (k == "withdraw_min") {
+      shop.withdraw_min = integer(1, 100'000'000);
+    } else if (k == "withdraw_fee_fixed") {
+      shop.withdraw_fee_fixed = integer(0, 100'000);
+    } else if (k == "withdraw_fee_bps") {
+      shop.withdraw_fee_bps = static_cast<core::Bps>(integer(0, 5'000));
+    } else if (k == "payment_secret") {
+      shop.payment_secret = text();
+      if (shop.payment_secret.size() < 16) fail("must have at least 16 characters");
+    } else if (k == "sandbox_payments") {
+      if (!node.is_boolean()) fail("must be true or false");
+      shop.sandbox_payments = *node.value<bool>();
+    } else if (k == "login_max_failures") {
+      shop.login_max_failures = static_cast<int>(integer(1, 1000));
+    } else if (k == "max_batch") {
+      shop.max_batch = static_cast<size_t>(integer(1, 100'000));
+    } else if (k == "body_limit_bytes") {
+      http.server.body_limit = static_cast<size_t>(integer(1024, 64 << 20));
+    } else if (k == "read_timeout_ms") {
+      http.server.read_timeout = std::chrono::milliseconds(integer(100, 600'000));
+    } else if (k == "idle_timeout_ms") {
+      http.server.idle_timeout = std::chrono::milliseconds(integer(100, 3'600'000));
+    } else if (k == "threads") {
+      http.server.threads = static_cast<int>(integer(1, 256));
+    } else if (k == "public_url") {
+      http.public_url = text();
+    } else if (k == "static_dir") {
+      opts.static_dir = text();
+    } else {
+      fail("unknown setting");
+    }
+  }
+}
+
+bool SplitListen(const std::string& listen, std::string& host, uint16_t& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  const std::string p = listen.substr(colon + 1);
+  if (host.empty() || p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  const unsigned long v = std::stoul(p);
+  if (v > 65535) return false;
+  port = static_cast<uint16_t>(v);
+  return true;
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& given) {
+  ServeOptions opts = given;
+  service::ShopConfig config;
+  HttpSettings http;
+  try {
+    if (!opts.config.empty()) LoadConfig(opts.config, config, http, opts);
+  } catch (const std::exception& e) {
+    std::cerr << "guanxi: " << e.what() << "\n";
+    return 2;
+  }
+  if (!SplitListen(opts.listen, http.server.host, http.server.port)) {
+    std::cerr << "guanxi: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
+    return 2;
+  }
+  config.db_path = opts.db;
+  config.fast_password_hashing = opts.fast_hashing;
+  http.server.static_dir = opts.static_dir;
+
+  std::string plan_source;
+  if (!opts.plan.empty()) {
+    try {
+      plan_source = ReadAll(opts.plan);
+    } catch (const std::exception& e) {
+      std::cerr << "guanxi: " << e.what() << "\n";
+      return 2;
+    }
+  } else if (!std::filesystem::exists(opts.db)) {
+    std::cerr << "guanxi: a new shop needs --plan FILE\n";
+    return 2;
+  }
+
+  service::SystemClock clock;
+  service::Metrics metrics;
+  std::unique_ptr<service::Shop> shop;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    shop = std::make_unique<service::Shop>(config, clock, plan_source, opts.plan.empty() ? opts.db : opts.plan);
+  } catch (const std::exception& e) {
+    std::cerr << "guanxi: cannot open the shop: " << e.what() << "\n";
+    return 1;
+  }
+  const double rebuild_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  shop->SetMetrics(&metrics);
+  shop->Start();
+  std::cerr << "guanxi: " << opts.db << ": rebuilt the engine from " << shop->rebuilt_commands()
+            << " journal commands in " << rebuild_s << " s\n";
+
+  // The first owner account, with a password printed once.
+  const std::string owner_password = service::RandomToken(12);
+  bool created = false;
+  service::Reply owner = shop->WriteSync([&](service::Tx& tx) {
+    return service::EnsureOwner(tx, "owner", service::HashPassword(owner_password, service::PasswordCost::Interactive()),
+                                &created);
+  });
+  if (!owner) {
+    std::cerr << "guanxi: " << owner.error().message << "\n";
+    return 1;
+  }
+  if (created) {
+    std::cout << "owner account created: login \"owner\", password \"" << owner_password
+              << "\" (shown once; change it after logging in)\n";
+  }
+
+  if (opts.demo) {
+    service::Caller owner_caller{1, "owner", -1};
+    service::Reply seeded = service::SeedDemo(*shop, owner_caller);
+    if (!seeded) {
+      std::cerr << "guanxi: demo seeding failed: " << seeded.error().message << "\n";
+      return 1;
+    }
+    for (const auto& m : seeded.value().at("members").as_array()) {
+      std::cout << "demo member: phone " << m.at("phone").as_string() << ", password " << m.at("password").as_string()
+                << "\n";
+    }
+  }
+
+  http::Router router;
+  http::ApiOptions api;
+  api.notify_host = http.server.host == "0.0.0.0" ? "127.0.0.1" : http.server.host;
+  http::AddShopRoutes(router, *shop, &metrics, api);
+  http::Server server(http.server, router, &metrics);
+  try {
+    server.Start();
+  } catch (const std::exception& e) {
+    std::cerr << "guanxi: " << e.what() << "\n";
+    return 1;
+  }
+  api.notify_port = server.port();
+  api.public_url = http.public_url.empty()
+                       ? "http://" + api.notify_host + ":" + std::to_string(server.port())
+                       : http.public_url;
+  std::cout << "guanxi is serving " << opts.db << " at " << api.public_url << "\n"
+            << "  API:     " << api.public_url << "/api/v1/products\n"
+            << "  health:  " << api.public_url << "/healthz\n"
+            << "  metrics: " << api.public_url << "/metrics\n";
+  if (!opts.static_dir.empty()) {
+    std::cout << "  console: " << api.public_url << "/console/\n  store:   " << api.public_url << "/h5/\n";
+  }
+  std::cout.flush();
+
+  // The scheduler: settles, expires and closes days once a second on the system clock.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::thread scheduler([&] {
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop; })) {
+      lock.unlock();
+      (void)shop->RunScheduler();
+      lock.lock();
+    }
+  });
+
+  http::WaitForStopSignal();
+  std::cerr << "guanxi: stopping: finishing requests in flight\n";
+  server.Stop(std::chrono::seconds(10));
+  {
+    std::lock_guard lock(mu);
+    stop = true;
+  }
+  cv.notify_all();
+  scheduler.join();
+  shop->Stop();
+  std::cerr << "guanxi: stopped\n";
+  return 0;
+}
+
+int Backup(const std::string& db, const std::string& out) {
+  if (std::filesystem::exists(out)) {
+    std::cerr << "guanxi: " << out << " exists; backup writes a new file\n";
+    return 2;
+  }
+  try {
+    store::Db src(db, /*create=*/false);
+    store::Stmt s = src.Prepare("VACUUM INTO ?");
+    s.Bind(1, out);
+    s.Run();
+  } catch (const std::exception& e) {
+    std::cerr << "guanxi: backup failed: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "backup of " << db << " written to " << out << "\n";
+  return 0;
+}
+
+}  // namespace guanxi::cli

@@ -1,0 +1,560 @@
+#include "http/api.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+
+#include "http/await.h"
+#include "http/server.h"
+#include "service/api.h"
+#include "service/crypto.h"
+#include "service/metrics.h"
+#include "service/qr.h"
+#include "service/util.h"
+
+namespace guanxi::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace json = boost::json;
+using asio::awaitable;
+using beast::http::verb;
+using service::Caller;
+using service::Reply;
+using service::Shop;
+
+// ---- request parsing ----
+
+Response ErrorResponse(const core::Error& e) { return Response::Error(service::HttpStatus(e), e.code, e.message, e.field); }
+
+core::Result<json::object> Body(const Request& req) {
+  if (req.body.empty()) return json::object{};
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  if (ec) return core::MakeError("malformed_json", "the body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return core::MakeError("malformed_json", "the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+// Field readers: a missing optional field gives the default; a present field of the wrong type is an
+// error naming it.
+core::Result<std::string> Str(const json::object& o, const char* field, bool required, size_t max = 1000) {
+  auto it = o.find(field);
+  if (it == o.end() || it->value().is_null()) {
+    if (required) return core::MakeError("missing_field", std::string(field) + " is required", field);
+    return std::string();
+  }
+  if (!it->value().is_string()) return core::MakeError("invalid_" + std::string(field), std::string(field) + " must be a string", field);
+  if (it->value().as_string().size() > max) {
+    return core::MakeError("invalid_" + std::string(field), std::string(field) + " is too long", field);
+  }
+  return std::string(it->value().as_string());
+}
+
+core::Result<int64_t> Int(const json::object& o, const char* field, bool required, int64_t fallback = 0) {
+  auto it = o.find(field);
+  if (it == o.end() || it->value().is_null()) {
+    if (required) return core::MakeError("missing_field", std::string(field) + " is required", field);
+    return fallback;
+  }
+  if (it->value().is_int64()) return it->value().as_int64();
+  if (it->value().is_uint64() && it->value().as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return static_cast<int64_t>(it->value().as_uint64());
+  }
+  return core::MakeError("invalid_" + std::string(field), std::string(field) + " must be an integer (fen for money)", field);
+}
+
+int64_t QueryInt(const Request& req, std::string_view name, int64_t fallback) {
+  const std::string_view v = req.Query(name);
+  int64_t out = fallback;
+  if (!v.empty()) {
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || p != v.data() + v.size()) return fallback;
+  }
+  return out;
+}
+
+core::Result<int64_t> PathId(const Request& req, std::string_view name) {
+  const std::string_view v = req.Param(name);
+  int64_t out = -1;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out < 0) {
+    return core::MakeError("not_found", "no such " + std::string(name), std::string(name));
+  }
+  return out;
+}
+
+// ---- running service operations ----
+
+awaitable<Response> Reply2Response(Reply r, unsigned ok_status) {
+  if (!r) co_return ErrorResponse(r.error());
+  co_return Response::Json(ok_status, r.value());
+}
+
+awaitable<Response> DoWrite(Shop& shop, std::function<Reply(service::Tx&)> job, unsigned ok_status = 200) {
+  Reply r = co_await Await<Reply>([&shop, job = std::move(job)](std::function<void(Reply)> done) mutable {
+    shop.Write(std::move(job), std::move(done));
+  });
+  co_return co_await Reply2Response(std::move(r), ok_status);
+}
+
+awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCtx&)>& fn) {
+  uint64_t seq = 0;
+  Reply r = shop.Read(fn, &seq);
+  // The read may have seen a batch whose commit is still in flight: answer once it is durable.
+  co_await Await<bool>([&shop, seq](std::function<void(bool)> done) {
+    shop.WhenDurable(seq, [done] { done(true); });
+  });
+  co_return co_await Reply2Response(std::move(r), 200);
+}
+
+awaitable<std::string> HashOffThread(Shop& shop, std::string password) {
+  const service::PasswordCost cost =
+      shop.config().fast_password_hashing ? service::PasswordCost::Fast() : service::PasswordCost::Interactive();
+  co_return co_await Await<std::string>([&shop, cost, pw = std::move(password)](std::function<void(std::string)> done) {
+    shop.Blocking([cost, pw, done] { done(service::HashPassword(pw, cost)); });
+  });
+}
+
+awaitable<bool> VerifyOffThread(Shop& shop, std::string hash, std::string password) {
+  co_return co_await Await<bool>([&shop, h = std::move(hash), pw = std::move(password)](std::function<void(bool)> done) {
+    shop.Blocking([h, pw, done] { done(service::VerifyPassword(h, pw)); });
+  });
+}
+
+// Sends a sandbox notification to this server, as the provider would, retrying with back-off until it
+// is acknowledged (2xx) or 8 attempts have failed.
+awaitable<void> DeliverNotification(std::string host, uint16_t port, service::Notification n) {
+  auto ex = co_await asio::this_coro::executor;
+  std::chrono::milliseconds delay{50};
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    try {
+      beast::tcp_stream stream(ex);
+      stream.expires_after(std::chrono::seconds(10));
+      co_await stream.async_connect(asio::ip::tcp::endpoint(asio::ip::make_address(host), port), asio::use_awaitable);
+      beast::http::request<beast::http::string_body> req{verb::post, "/api/v1/payments/notify/sandbox", 11};
+      req.set(beast::http::field::host, host);
+      req.set(beast::http::field::content_type, "application/json");
+      req.set("X-Sandbox-Signature", n.signature);
+      req.body() = n.body;
+      req.prepare_payload();
+      co_await beast::http::async_write(stream, req, asio::use_awaitable);
+      beast::flat_buffer buf;
+      beast::http::response<beast::http::string_body> res;
+      co_await beast::http::async_read(stream, buf, res, asio::use_awaitable);
+      if (res.result_int() / 100 == 2) co_return;
+    } catch (const std::exception&) {
+      // retried below
+    }
+    asio::steady_timer t(ex, delay);
+    co_await t.async_wait(asio::use_awaitable);
+    delay *= 2;
+  }
+}
+
+Caller Who(Shop& shop, const Request& req) { return shop.Authenticate(req.bearer); }
+
+}  // namespace
+
+void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const ApiOptions& options) {
+  Shop* s = &shop;
+  const ApiOptions* opt = &options;
+
+  router.Add(verb::get, "/healthz", [](Request&) -> awaitable<Response> {
+    co_return Response::Json(200, json::value{{"status", "ok"}});
+  });
+  if (metrics != nullptr) router.Add(verb::get, "/metrics", MetricsHandler(*metrics));
+
+  // ---- auth ----
+  router.Add(verb::post, "/api/v1/auth/register", [s](Request& req) -> awaitable<Response> {
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto phone = Str(*body, "phone", true, 32);
+    auto password = Str(*body, "password", true, 200);
+    auto invite = Str(*body, "invite_code", false, 32);
+    auto channel = Str(*body, "channel", false, 64);
+    for (const auto* r : {&phone, &password, &invite, &channel}) {
+      if (!*r) co_return ErrorResponse(r->error());
+    }
+    if (auto ok = service::CheckCredentials(*phone, *password); !ok) co_return ErrorResponse(ok.error());
+    service::RegisterReq r{*phone, co_await HashOffThread(*s, *password), *invite, *channel};
+    co_return co_await DoWrite(*s, [r](service::Tx& tx) { return service::Register(tx, r); }, 201);
+  });
+
+  router.Add(verb::post, "/api/v1/auth/login", [s](Request& req) -> awaitable<Response> {
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto phone = Str(*body, "phone", true, 32);
+    auto password = Str(*body, "password", true, 200);
+    if (!phone) co_return ErrorResponse(phone.error());
+    if (!password) co_return ErrorResponse(password.error());
+    if (!s->LoginAllowed(*phone, req.remote)) {
+      co_return Response::Error(429, "too_many_attempts", "too many failed logins; try again in 15 minutes");
+    }
+    std::optional<std::pair<int64_t, std::string>> login;
+    (void)s->ReadSync([&](service::ReadCtx& c) {
+      login = service::FindLogin(c, *phone);
+      return Reply(json::value(nullptr));
+    });
+    // Unknown phones cost a hash too, so timing does not tell which phones have accounts.
+    const std::string hash = login ? login->second : service::HashPassword("x", service::PasswordCost::Fast());
+    const bool good = co_await VerifyOffThread(*s, hash, *password) && login.has_value();
+    if (!good) {
+      s->LoginFailed(*phone, req.remote);
+      co_return Response::Error(401, "bad_credentials", "wrong phone number or password", "password");
+    }
+    const int64_t account = login->first;
+    co_return co_await DoWrite(*s, [account](service::Tx& tx) { return service::IssueToken(tx, account); });
+  });
+
+  router.Add(verb::post, "/api/v1/auth/logout", [s](Request& req) -> awaitable<Response> {
+    if (Who(*s, req).account < 0) co_return ErrorResponse(service::Unauthorized());
+    std::string token = req.bearer;
+    co_return co_await DoWrite(*s, [token](service::Tx& tx) { return service::Logout(tx, token); });
+  });
+
+  router.Add(verb::get, "/api/v1/me", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::Me(ctx, c); });
+  });
+
+  router.Add(verb::get, "/api/v1/plan", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::PlanView(ctx, c); });
+  });
+
+  // ---- catalogue ----
+  router.Add(verb::get, "/api/v1/products", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const int64_t after = QueryInt(req, "after", 0);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::ListProducts(ctx, c, after, limit, false); });
+  });
+  router.Add(verb::get, "/api/v1/products/{sku}", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const std::string sku(req.Param("sku"));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::GetProduct(ctx, c, sku); });
+  });
+  router.Add(verb::get, "/api/v1/admin/products", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    if (!c.staff()) co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
+    const int64_t after = QueryInt(req, "after", 0);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::ListProducts(ctx, c, after, limit, true); });
+  });
+  router.Add(verb::put, "/api/v1/admin/products/{sku}", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    service::ProductReq p;
+    p.sku = std::string(req.Param("sku"));
+    auto name = Str(*body, "name", true, 200);
+    auto price = Int(*body, "price", true);
+    auto stock = Int(*body, "stock", false, 0);
+    auto status = Str(*body, "status", false);
+    auto description = Str(*body, "description", false, 5000);
+    if (!name) co_return ErrorResponse(name.error());
+    if (!price) co_return ErrorResponse(price.error());
+    if (!stock) co_return ErrorResponse(stock.error());
+    if (!status) co_return ErrorResponse(status.error());
+    if (!description) co_return ErrorResponse(description.error());
+    p.name = *name;
+    p.price = *price;
+    p.stock = *stock;
+    p.status = status->empty() ? "on" : *status;
+    p.description = *description;
+    if (auto it = body->find("member_prices"); it != body->end()) {
+      if (!it->value().is_object()) {
+        co_return Response::Error(400, "invalid_member_prices", "member_prices maps rank names to fen", "member_prices");
+      }
+      p.member_prices = it->value().as_object();
+    }
+    if (auto it = body->find("images"); it != body->end()) {
+      if (!it->value().is_array()) co_return Response::Error(400, "invalid_images", "images is a list of URLs", "images");
+      p.images = it->value().as_array();
+    }
+    co_return co_await DoWrite(*s, [c, p](service::Tx& tx) { return service::UpsertProduct(tx, c, p); });
+  });
+
+  // ---- orders ----
+  router.Add(verb::post, "/api/v1/orders", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    service::CreateOrderReq r;
+    r.idempotency_key = std::string(req.Header("Idempotency-Key")).substr(0, 100);
+    auto items = body->find("items");
+    if (items == body->end() || !items->value().is_array()) {
+      co_return Response::Error(400, "invalid_items", "items is a list of {sku, qty}", "items");
+    }
+    for (const json::value& v : items->value().as_array()) {
+      if (!v.is_object()) co_return Response::Error(400, "invalid_items", "items is a list of {sku, qty}", "items");
+      auto sku = Str(v.as_object(), "sku", true, 64);
+      auto qty = Int(v.as_object(), "qty", false, 1);
+      if (!sku) co_return ErrorResponse(sku.error());
+      if (!qty) co_return ErrorResponse(qty.error());
+      r.items.push_back({*sku, *qty});
+    }
+    co_return co_await DoWrite(*s, [c, r](service::Tx& tx) { return service::CreateOrder(tx, c, r); }, 201);
+  });
+  router.Add(verb::get, "/api/v1/orders", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const int64_t after = QueryInt(req, "after", 0);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    const std::string status(req.Query("status"));
+    co_return co_await DoRead(
+        *s, [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, c, after, limit, status, -1); });
+  });
+  router.Add(verb::get, "/api/v1/orders/{id}", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto id = PathId(req, "id");
+    if (!id) co_return ErrorResponse(id.error());
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::GetOrder(ctx, c, *id); });
+  });
+  // Order actions that take an optional text field.
+  struct Action {
+    const char* path;
+    const char* field;
+    Reply (*fn)(service::Tx&, const Caller&, int64_t, const std::string&);
+  };
+  static constexpr Action kActions[] = {
+      {"/api/v1/orders/{id}/cancel", nullptr,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&) { return service::CancelOrder(tx, c, id); }},
+      {"/api/v1/orders/{id}/pay", "provider",
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& provider) {
+         return service::CreatePayment(tx, c, id, provider.empty() ? "sandbox" : provider);
+       }},
+      {"/api/v1/orders/{id}/confirm", nullptr,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&) { return service::ConfirmReceipt(tx, c, id); }},
+      {"/api/v1/orders/{id}/refund", "reason", &service::RequestRefund},
+      {"/api/v1/admin/orders/{id}/ship", "tracking", &service::ShipOrder},
+      {"/api/v1/admin/orders/{id}/refund", nullptr,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&) { return service::ApproveRefund(tx, c, id); }},
+      {"/api/v1/admin/orders/{id}/refund/reject", "note", &service::RejectRefund},
+      {"/api/v1/admin/withdrawals/{id}/pay", "reference",
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& ref) {
+         return service::DecideWithdrawal(tx, c, id, true, ref);
+       }},
+      {"/api/v1/admin/withdrawals/{id}/reject", "note",
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& note) {
+         return service::DecideWithdrawal(tx, c, id, false, note);
+       }},
+  };
+  for (const Action& a : kActions) {
+    router.Add(verb::post, a.path, [s, a](Request& req) -> awaitable<Response> {
+      const Caller c = Who(*s, req);
+      if (c.account < 0) co_return ErrorResponse(service::Unauthorized());
+      auto id = PathId(req, "id");
+      if (!id) co_return ErrorResponse(id.error());
+      std::string text;
+      if (a.field != nullptr) {
+        auto body = Body(req);
+        if (!body) co_return ErrorResponse(body.error());
+        auto v = Str(*body, a.field, false, 500);
+        if (!v) co_return ErrorResponse(v.error());
+        text = *v;
+      }
+      const int64_t order = *id;
+      co_return co_await DoWrite(*s, [a, c, order, text](service::Tx& tx) { return a.fn(tx, c, order, text); });
+    });
+  }
+  router.Add(verb::get, "/api/v1/admin/orders", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    if (!c.staff()) co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
+    const int64_t after = QueryInt(req, "after", 0);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    const int64_t member = QueryInt(req, "member", -1);
+    const std::string status(req.Query("status"));
+    co_return co_await DoRead(
+        *s, [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, c, after, limit, status, member); });
+  });
+
+  // ---- payments ----
+  // The sandbox stands in for the buyer paying in the provider's app: it answers 202 at once and
+  // delivers a signed notification to this server asynchronously, like a real provider.
+  router.Add(verb::post, "/api/v1/payments/sandbox/{intent}/complete", [s, opt](Request& req) -> awaitable<Response> {
+    if (!s->config().sandbox_payments) co_return Response::Error(404, "not_found", "the sandbox provider is off");
+    const std::string intent(req.Param("intent"));
+    core::Result<service::Notification> n = core::MakeError("not_found", "no such payment intent", "intent");
+    (void)s->ReadSync([&](service::ReadCtx& c) {
+      n = service::SandboxComplete(c, s->config().payment_secret, intent);
+      return Reply(json::value(nullptr));
+    });
+    if (!n) co_return ErrorResponse(n.error());
+    const json::value body = json::parse(n->body);
+    asio::co_spawn(co_await asio::this_coro::executor, DeliverNotification(opt->notify_host, opt->notify_port, *n),
+                   asio::detached);
+    co_return Response::Json(202, json::value{{"txn", body.at("txn")}, {"status", "notifying"}});
+  });
+  router.Add(verb::post, "/api/v1/payments/notify/sandbox", [s](Request& req) -> awaitable<Response> {
+    if (!service::HmacSha256Verify(s->config().payment_secret, req.body, req.Header("X-Sandbox-Signature"))) {
+      co_return Response::Error(401, "bad_signature", "the notification's signature does not verify");
+    }
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto intent = Str(*body, "intent", true, 100);
+    auto txn = Str(*body, "txn", true, 100);
+    auto amount = Int(*body, "amount", true);
+    auto status = Str(*body, "status", true);
+    for (const auto* r : {&intent, &txn, &status}) {
+      if (!*r) co_return ErrorResponse(r->error());
+    }
+    if (!amount) co_return ErrorResponse(amount.error());
+    if (*status != "succeeded") co_return Response::Json(200, json::value{{"status", "ignored"}});
+    co_return co_await DoWrite(*s, [i = *intent, t = *txn, a = *amount](service::Tx& tx) {
+      return service::ApplyPaymentNotification(tx, "sandbox", i, t, a);
+    });
+  });
+
+  // ---- wallet ----
+  router.Add(verb::get, "/api/v1/me/wallet", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::Wallet(ctx, c, -1); });
+  });
+  router.Add(verb::get, "/api/v1/me/earnings", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const int64_t before = QueryInt(req, "before", 0);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::Earnings(ctx, c, -1, before, limit); });
+  });
+  router.Add(verb::post, "/api/v1/me/withdrawals", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto amount = Int(*body, "amount", true);
+    if (!amount) co_return ErrorResponse(amount.error());
+    co_return co_await DoWrite(*s, [c, a = *amount](service::Tx& tx) { return service::RequestWithdrawal(tx, c, a); }, 201);
+  });
+  router.Add(verb::get, "/api/v1/me/withdrawals", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const int64_t after = QueryInt(req, "after", -1);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    if (c.staff()) co_return ErrorResponse(service::Forbidden());
+    co_return co_await DoRead(
+        *s, [&](service::ReadCtx& ctx) { return service::ListWithdrawals(ctx, c, -1, "", after, limit); });
+  });
+  router.Add(verb::get, "/api/v1/admin/withdrawals", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    if (!c.staff()) co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
+    const int64_t after = QueryInt(req, "after", -1);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    const int64_t member = QueryInt(req, "member", -1);
+    const std::string status(req.Query("status"));
+    co_return co_await DoRead(
+        *s, [&](service::ReadCtx& ctx) { return service::ListWithdrawals(ctx, c, member, status, after, limit); });
+  });
+
+  // ---- team ----
+  router.Add(verb::get, "/api/v1/me/team", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::TeamSummary(ctx, *s, c, -1); });
+  });
+  router.Add(verb::get, "/api/v1/me/team/directs", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const int64_t after = QueryInt(req, "after", -1);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::TeamDirects(ctx, c, -1, after, limit); });
+  });
+  router.Add(verb::get, "/api/v1/me/team/members", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const int64_t after = QueryInt(req, "after", -1);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::TeamMembers(ctx, c, -1, after, limit); });
+  });
+  router.Add(verb::get, "/api/v1/me/invite", [s, opt](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::Invite(ctx, c, opt->public_url); });
+  });
+  router.Add(verb::get, "/api/v1/me/invite/qr.png", [s, opt](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    uint64_t seq = 0;
+    Reply r = s->Read([&](service::ReadCtx& ctx) { return service::Invite(ctx, c, opt->public_url); }, &seq);
+    if (!r) co_return ErrorResponse(r.error());
+    co_return Response::Text(200, service::QrPng(std::string(r.value().at("link").as_string())), "image/png");
+  });
+
+  // ---- admin ----
+  router.Add(verb::get, "/api/v1/admin/members", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const std::string q(req.Query("q"));
+    const int64_t after = QueryInt(req, "after", -1);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::SearchMembers(ctx, c, q, after, limit); });
+  });
+  router.Add(verb::get, "/api/v1/admin/members/{id}", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto id = PathId(req, "id");
+    if (!id) co_return ErrorResponse(id.error());
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::MemberDetail(ctx, *s, c, *id); });
+  });
+  router.Add(verb::get, "/api/v1/admin/members/{id}/children", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    if (!c.staff()) co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
+    auto id = PathId(req, "id");
+    if (!id) co_return ErrorResponse(id.error());
+    const int64_t after = QueryInt(req, "after", -1);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::TeamDirects(ctx, c, *id, after, limit); });
+  });
+  router.Add(verb::post, "/api/v1/admin/members/{id}/rank", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto id = PathId(req, "id");
+    if (!id) co_return ErrorResponse(id.error());
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto rank = Str(*body, "rank", true, 64);
+    if (!rank) co_return ErrorResponse(rank.error());
+    co_return co_await DoWrite(*s, [c, m = *id, r = *rank](service::Tx& tx) { return service::SetRank(tx, c, m, r); });
+  });
+  router.Add(verb::post, "/api/v1/admin/staff", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    if (c.role != "owner") co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto login = Str(*body, "phone", true, 32);
+    auto password = Str(*body, "password", true, 200);
+    auto role = Str(*body, "role", true, 32);
+    auto name = Str(*body, "name", false, 100);
+    for (const auto* r : {&login, &password, &role, &name}) {
+      if (!*r) co_return ErrorResponse(r->error());
+    }
+    if (password->size() < 8) co_return Response::Error(400, "invalid_password", "a password has at least 8 characters", "password");
+    const std::string hash = co_await HashOffThread(*s, *password);
+    co_return co_await DoWrite(*s, [c, l = *login, hash, r = *role, n = *name](service::Tx& tx) {
+      return service::CreateStaff(tx, c, l, hash, r, n);
+    }, 201);
+  });
+  router.Add(verb::get, "/api/v1/admin/plan", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    if (!c.staff()) co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::PlanView(ctx, c); });
+  });
+  router.Add(verb::post, "/api/v1/admin/close-day", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    co_return co_await DoWrite(*s, [c](service::Tx& tx) { return service::CloseDayNow(tx, c); });
+  });
+  router.Add(verb::get, "/api/v1/admin/ledger", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::LedgerReport(ctx, c); });
+  });
+  router.Add(verb::get, "/api/v1/admin/audit", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    const int64_t before = QueryInt(req, "before", 0);
+    const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::AuditLog(ctx, c, before, limit); });
+  });
+}
+
+}  // namespace guanxi::http
