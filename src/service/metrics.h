@@ -24,14 +24,15 @@ class Metrics {
  public:
   // Bucket upper bounds in seconds for request latencies (the +Inf bucket is implied).
   static constexpr double kDefaultBuckets[] = {.0005, .001, .0025, .005, .01, .025,
-                                               .05,   .1,   .25,   .5,   1,    2.5};
+                                               .05,   .1,   .25,   .5,   1,   2.5};
 
   // Declares a family with its type and help text. Optional: a family first used by Add is a
   // counter, by Set a gauge, by Observe a histogram with kDefaultBuckets, each with empty help.
   // Describing a family again replaces its help text; its type and buckets stay.
   void Describe(std::string_view name, MetricType type, std::string_view help);
   // A histogram with its own bucket upper bounds (ascending, without +Inf).
-  void DescribeHistogram(std::string_view name, std::string_view help, std::span<const double> bounds);
+  void DescribeHistogram(std::string_view name, std::string_view help,
+                         std::span<const double> bounds);
 
   // Labels name one series of a family: pass them in the same order every time (the order is part
   // of the series' identity and of the rendered text). An update whose family was declared with
@@ -58,9 +59,9 @@ class Metrics {
 
  private:
   struct Series {
-    double value = 0;                // counter, gauge; histogram sum
-    uint64_t count = 0;              // histogram
-    std::vector<uint64_t> buckets;   // histogram, not cumulative; size bounds.size()
+    double value = 0;               // counter, gauge; histogram sum
+    uint64_t count = 0;             // histogram
+    std::vector<uint64_t> buckets;  // histogram, not cumulative; size bounds.size()
   };
   struct Family {
     MetricType type = MetricType::kCounter;

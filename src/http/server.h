@@ -1,0 +1,73 @@
+// The HTTP/1.1 server: Boost.Beast with one C++20 coroutine per connection (read → handle → write,
+// keep-alive), a body limit, read and idle timeouts, static files, metrics, and a graceful stop
+// that lets requests in flight finish. Threading: Start, Stop and Wait are called from outside the
+// server's io threads (Stop and Wait may be called from different threads); each connection's
+// coroutine runs on its own strand, so one connection's handler never runs twice at once, while
+// handlers of different connections run concurrently on `threads` threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/router.h"
+
+namespace guanxi::service {
+class Metrics;
+}
+
+namespace guanxi::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;         // 0: an ephemeral port (tests); see Server::port()
+  size_t body_limit = 1 << 20;  // larger bodies → 413 "body_too_large" and the connection closes
+  size_t header_limit = 16 << 10;  // larger request line + headers → 431 "headers_too_large"
+  // The whole request (from its first byte) must arrive within this time, else the connection
+  // is closed without an answer.
+  std::chrono::milliseconds read_timeout{15000};
+  std::chrono::milliseconds idle_timeout{60000};   // a keep-alive connection waiting for a request
+  std::chrono::milliseconds write_timeout{30000};  // writing one response
+  int threads = 2;
+  // When set: a GET of a path that no route knows and that is not under /api/ serves a file from
+  // here (no "..", content type by extension, index.html for directories). Empty: no files.
+  std::string static_dir;
+  // Handler exceptions and other unexpected errors are written to stderr unless false.
+  bool log_errors = true;
+};
+
+class Server {
+ public:
+  // `router` and `metrics` (may be null) must outlive the server.
+  Server(ServerOptions options, const Router& router, service::Metrics* metrics);
+  // Stops (with no grace) if still running.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the io threads; returns at once. Throws std::runtime_error naming
+  // the address when it cannot listen. REQUIRES: called once.
+  void Start();
+  // The bound port (after Start).
+  uint16_t port() const;
+  // Graceful stop: stops accepting (new connections are refused), closes idle keep-alive
+  // connections, lets requests being read or handled finish and be answered with
+  // "Connection: close", waits up to `grace` for them, then stops the io threads. Idempotent;
+  // returns when the threads have stopped.
+  void Stop(std::chrono::milliseconds grace);
+  // Blocks until the server has stopped (returns at once if it never started).
+  void Wait();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A GET handler answering the metrics in the Prometheus text format, for a "/metrics" route.
+Handler MetricsHandler(const service::Metrics& metrics);
+
+// Blocks until SIGINT or SIGTERM arrives (for `guanxi serve`), then returns.
+void WaitForStopSignal();
+
+}  // namespace guanxi::http
