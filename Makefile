@@ -1,10 +1,13 @@
 # guanxi — the two commands a newcomer needs:
-#   make demo   installs what is missing, builds, and replays worked example 2 of the 699 plan
+#   make demo   installs what is missing, builds, and serves a demo shop (chain 2+1 plan, products,
+#               an owner account, members in a small referral tree with paid orders) on 127.0.0.1:8080
 #   make test   installs what is missing, builds with warnings as errors, runs every test (also under
 #               address and undefined-behaviour sanitizers)
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo test test-release test-asan bench clean
+.PHONY: deps build demo replay-demo test test-release test-asan bench clean
+DEMO_DB ?= build/demo/guanxi.db
+LISTEN ?= 127.0.0.1:8080
 
 deps:
 	./scripts/install-deps
@@ -14,6 +17,10 @@ build: deps
 	cmake --build --preset release -j $(JOBS)
 
 demo: build
+	mkdir -p $(dir $(DEMO_DB))
+	./build/release/src/cli/guanxi serve --db $(DEMO_DB) --listen $(LISTEN) --plan plans/chain-2plus1-699.toml --demo
+
+replay-demo: build
 	./build/release/src/cli/guanxi replay --plan plans/chain-2plus1-699.toml tests/scenarios/spec-example-2.jsonl
 
 test: test-release test-asan

@@ -8,7 +8,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
-#include <toml++/toml.hpp>
+#include <toml++/toml.h>
 
 #include "http/api.h"
 #include "http/server.h"
@@ -174,10 +174,17 @@ int Serve(const ServeOptions& given) {
   // The first owner account, with a password printed once.
   const std::string owner_password = service::RandomToken(12);
   bool created = false;
-  service::Reply owner = shop->WriteSync([&](service::Tx& tx) {
-    return service::EnsureOwner(tx, "owner", service::HashPassword(owner_password, service::PasswordCost::Interactive()),
-                                &created);
-  });
+  const bool has_owner = shop->ReadSync([](service::ReadCtx& c) {
+                               store::Stmt& s = c.db.Cached("SELECT count(*) FROM accounts WHERE role = 'owner'");
+                               s.Step();
+                               const bool any = s.Int(0) > 0;
+                               s.Reset();
+                               return service::Reply(boost::json::value(any));
+                             }).value().as_bool();
+  const std::string owner_hash =
+      has_owner ? std::string() : service::HashPassword(owner_password, service::PasswordCost::Interactive());
+  service::Reply owner =
+      shop->WriteSync([&](service::Tx& tx) { return service::EnsureOwner(tx, "owner", owner_hash, &created); });
   if (!owner) {
     std::cerr << "guanxi: " << owner.error().message << "\n";
     return 1;
@@ -195,8 +202,8 @@ int Serve(const ServeOptions& given) {
       return 1;
     }
     for (const auto& m : seeded.value().at("members").as_array()) {
-      std::cout << "demo member: phone " << m.at("phone").as_string() << ", password " << m.at("password").as_string()
-                << "\n";
+      std::cout << "demo member: phone " << m.at("phone").as_string().c_str() << ", password "
+                << m.at("password").as_string().c_str() << "\n";
     }
   }
 

@@ -98,40 +98,52 @@ core::Result<int64_t> PathId(const Request& req, std::string_view name) {
 
 // ---- running service operations ----
 
-awaitable<Response> Reply2Response(Reply r, unsigned ok_status) {
-  if (!r) co_return ErrorResponse(r.error());
-  co_return Response::Json(ok_status, r.value());
+// GCC 12 mishandles temporaries with destructors inside `co_await` full-expressions (they can be
+// destroyed twice), so the callbacks below are named locals and every co_await result is stored
+// before it is returned.
+Response ToResponse(const Reply& r, unsigned ok_status) {
+  if (!r) return ErrorResponse(r.error());
+  return Response::Json(ok_status, r.value());
 }
 
 awaitable<Response> DoWrite(Shop& shop, std::function<Reply(service::Tx&)> job, unsigned ok_status = 200) {
-  Reply r = co_await Await<Reply>([&shop, job = std::move(job)](std::function<void(Reply)> done) mutable {
+  std::function<void(std::function<void(Reply)>)> start = [&shop, &job](std::function<void(Reply)> done) {
     shop.Write(std::move(job), std::move(done));
-  });
-  co_return co_await Reply2Response(std::move(r), ok_status);
+  };
+  Reply r = co_await Await<Reply>(std::move(start));
+  Response res = ToResponse(r, ok_status);
+  co_return res;
 }
 
-awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCtx&)>& fn) {
+awaitable<Response> DoRead(Shop& shop, std::function<Reply(service::ReadCtx&)> fn) {
   uint64_t seq = 0;
   Reply r = shop.Read(fn, &seq);
   // The read may have seen a batch whose commit is still in flight: answer once it is durable.
-  co_await Await<bool>([&shop, seq](std::function<void(bool)> done) {
+  std::function<void(std::function<void(bool)>)> start = [&shop, seq](std::function<void(bool)> done) {
     shop.WhenDurable(seq, [done] { done(true); });
-  });
-  co_return co_await Reply2Response(std::move(r), 200);
+  };
+  co_await Await<bool>(std::move(start));
+  Response res = ToResponse(r, 200);
+  co_return res;
 }
 
 awaitable<std::string> HashOffThread(Shop& shop, std::string password) {
   const service::PasswordCost cost =
       shop.config().fast_password_hashing ? service::PasswordCost::Fast() : service::PasswordCost::Interactive();
-  co_return co_await Await<std::string>([&shop, cost, pw = std::move(password)](std::function<void(std::string)> done) {
-    shop.Blocking([cost, pw, done] { done(service::HashPassword(pw, cost)); });
-  });
+  std::function<void(std::function<void(std::string)>)> start = [&shop, cost, &password](
+                                                                    std::function<void(std::string)> done) {
+    shop.Blocking([cost, pw = password, done] { done(service::HashPassword(pw, cost)); });
+  };
+  std::string hash = co_await Await<std::string>(std::move(start));
+  co_return hash;
 }
 
 awaitable<bool> VerifyOffThread(Shop& shop, std::string hash, std::string password) {
-  co_return co_await Await<bool>([&shop, h = std::move(hash), pw = std::move(password)](std::function<void(bool)> done) {
-    shop.Blocking([h, pw, done] { done(service::VerifyPassword(h, pw)); });
-  });
+  std::function<void(std::function<void(bool)>)> start = [&shop, &hash, &password](std::function<void(bool)> done) {
+    shop.Blocking([h = hash, pw = password, done] { done(service::VerifyPassword(h, pw)); });
+  };
+  const bool ok = co_await Await<bool>(std::move(start));
+  co_return ok;
 }
 
 // Sends a sandbox notification to this server, as the provider would, retrying with back-off until it

@@ -50,7 +50,7 @@ inline int ClampLimit(int limit) { return limit <= 0 ? 20 : limit > 100 ? 100 : 
 // "138****5678"
 inline std::string MaskPhone(const std::string& phone) {
   if (phone.size() < 7) return phone;
-  return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + "****" + phone.substr(phone.size() - 4);
+  return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + phone.substr(phone.size() - 4);
 }
 
 // {"id","phone" (masked unless `full`),"rank","joined_at"}: a member as others see it.
