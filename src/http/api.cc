@@ -106,7 +106,7 @@ Response ToResponse(const Reply& r, unsigned ok_status) {
   return Response::Json(ok_status, r.value());
 }
 
-awaitable<Response> DoWrite(Shop& shop, std::function<Reply(service::Tx&)> job, unsigned ok_status = 200) {
+awaitable<Response> DoWrite(Shop& shop, std::function<Reply(service::Tx&)>& job, unsigned ok_status = 200) {
   std::function<void(std::function<void(Reply)>)> start = [&shop, &job](std::function<void(Reply)> done) {
     shop.Write(std::move(job), std::move(done));
   };
@@ -115,7 +115,7 @@ awaitable<Response> DoWrite(Shop& shop, std::function<Reply(service::Tx&)> job, 
   co_return res;
 }
 
-awaitable<Response> DoRead(Shop& shop, std::function<Reply(service::ReadCtx&)> fn) {
+awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCtx&)>& fn) {
   uint64_t seq = 0;
   Reply r = shop.Read(fn, &seq);
   // The read may have seen a batch whose commit is still in flight: answer once it is durable.
@@ -127,7 +127,7 @@ awaitable<Response> DoRead(Shop& shop, std::function<Reply(service::ReadCtx&)> f
   co_return res;
 }
 
-awaitable<std::string> HashOffThread(Shop& shop, std::string password) {
+awaitable<std::string> HashOffThread(Shop& shop, const std::string& password) {
   const service::PasswordCost cost =
       shop.config().fast_password_hashing ? service::PasswordCost::Fast() : service::PasswordCost::Interactive();
   std::function<void(std::function<void(std::string)>)> start = [&shop, cost, &password](
@@ -138,7 +138,7 @@ awaitable<std::string> HashOffThread(Shop& shop, std::string password) {
   co_return hash;
 }
 
-awaitable<bool> VerifyOffThread(Shop& shop, std::string hash, std::string password) {
+awaitable<bool> VerifyOffThread(Shop& shop, const std::string& hash, const std::string& password) {
   std::function<void(std::function<void(bool)>)> start = [&shop, &hash, &password](std::function<void(bool)> done) {
     shop.Blocking([h = hash, pw = password, done] { done(service::VerifyPassword(h, pw)); });
   };
@@ -201,8 +201,11 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
       if (!*r) co_return ErrorResponse(r->error());
     }
     if (auto ok = service::CheckCredentials(*phone, *password); !ok) co_return ErrorResponse(ok.error());
-    service::RegisterReq r{*phone, co_await HashOffThread(*s, *password), *invite, *channel};
-    co_return co_await DoWrite(*s, [r](service::Tx& tx) { return service::Register(tx, r); }, 201);
+    const std::string hash = co_await HashOffThread(*s, *password);
+    service::RegisterReq r{*phone, hash, *invite, *channel};
+    std::function<Reply(service::Tx&)> job = [r](service::Tx& tx) { return service::Register(tx, r); };
+    Response res = co_await DoWrite(*s, job, 201);
+    co_return res;
   });
 
   router.Add(verb::post, "/api/v1/auth/login", [s](Request& req) -> awaitable<Response> {
@@ -222,29 +225,38 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     });
     // Unknown phones cost a hash too, so timing does not tell which phones have accounts.
     const std::string hash = login ? login->second : service::HashPassword("x", service::PasswordCost::Fast());
-    const bool good = co_await VerifyOffThread(*s, hash, *password) && login.has_value();
+    const bool verified = co_await VerifyOffThread(*s, hash, *password);
+    const bool good = verified && login.has_value();
     if (!good) {
       s->LoginFailed(*phone, req.remote);
       co_return Response::Error(401, "bad_credentials", "wrong phone number or password", "password");
     }
     const int64_t account = login->first;
-    co_return co_await DoWrite(*s, [account](service::Tx& tx) { return service::IssueToken(tx, account); });
+    std::function<Reply(service::Tx&)> job = [account](service::Tx& tx) { return service::IssueToken(tx, account); };
+    Response res = co_await DoWrite(*s, job);
+    co_return res;
   });
 
   router.Add(verb::post, "/api/v1/auth/logout", [s](Request& req) -> awaitable<Response> {
     if (Who(*s, req).account < 0) co_return ErrorResponse(service::Unauthorized());
     std::string token = req.bearer;
-    co_return co_await DoWrite(*s, [token](service::Tx& tx) { return service::Logout(tx, token); });
+    std::function<Reply(service::Tx&)> job = [token](service::Tx& tx) { return service::Logout(tx, token); };
+    Response res = co_await DoWrite(*s, job);
+    co_return res;
   });
 
   router.Add(verb::get, "/api/v1/me", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::Me(ctx, c); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Me(ctx, c); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
 
   router.Add(verb::get, "/api/v1/plan", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::PlanView(ctx, c); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::PlanView(ctx, c); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
 
   // ---- catalogue ----
@@ -252,19 +264,25 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     const int64_t after = QueryInt(req, "after", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::ListProducts(ctx, c, after, limit, false); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListProducts(ctx, c, after, limit, false); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/products/{sku}", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     const std::string sku(req.Param("sku"));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::GetProduct(ctx, c, sku); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::GetProduct(ctx, c, sku); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/admin/products", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     if (!c.staff()) co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
     const int64_t after = QueryInt(req, "after", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::ListProducts(ctx, c, after, limit, true); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListProducts(ctx, c, after, limit, true); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::put, "/api/v1/admin/products/{sku}", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
@@ -297,7 +315,9 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
       if (!it->value().is_array()) co_return Response::Error(400, "invalid_images", "images is a list of URLs", "images");
       p.images = it->value().as_array();
     }
-    co_return co_await DoWrite(*s, [c, p](service::Tx& tx) { return service::UpsertProduct(tx, c, p); });
+    std::function<Reply(service::Tx&)> job = [c, p](service::Tx& tx) { return service::UpsertProduct(tx, c, p); };
+    Response res = co_await DoWrite(*s, job);
+    co_return res;
   });
 
   // ---- orders ----
@@ -319,21 +339,26 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
       if (!qty) co_return ErrorResponse(qty.error());
       r.items.push_back({*sku, *qty});
     }
-    co_return co_await DoWrite(*s, [c, r](service::Tx& tx) { return service::CreateOrder(tx, c, r); }, 201);
+    std::function<Reply(service::Tx&)> job = [c, r](service::Tx& tx) { return service::CreateOrder(tx, c, r); };
+    Response res = co_await DoWrite(*s, job, 201);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/orders", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     const int64_t after = QueryInt(req, "after", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
     const std::string status(req.Query("status"));
-    co_return co_await DoRead(
-        *s, [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, c, after, limit, status, -1); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, c, after, limit, status, -1); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/orders/{id}", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     auto id = PathId(req, "id");
     if (!id) co_return ErrorResponse(id.error());
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::GetOrder(ctx, c, *id); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::GetOrder(ctx, c, *id); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   // Order actions that take an optional text field.
   struct Action {
@@ -379,7 +404,9 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
         text = *v;
       }
       const int64_t order = *id;
-      co_return co_await DoWrite(*s, [a, c, order, text](service::Tx& tx) { return a.fn(tx, c, order, text); });
+      std::function<Reply(service::Tx&)> job = [a, c, order, text](service::Tx& tx) { return a.fn(tx, c, order, text); };
+    Response res = co_await DoWrite(*s, job);
+    co_return res;
     });
   }
   router.Add(verb::get, "/api/v1/admin/orders", [s](Request& req) -> awaitable<Response> {
@@ -389,8 +416,9 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
     const int64_t member = QueryInt(req, "member", -1);
     const std::string status(req.Query("status"));
-    co_return co_await DoRead(
-        *s, [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, c, after, limit, status, member); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, c, after, limit, status, member); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
 
   // ---- payments ----
@@ -425,21 +453,27 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     }
     if (!amount) co_return ErrorResponse(amount.error());
     if (*status != "succeeded") co_return Response::Json(200, json::value{{"status", "ignored"}});
-    co_return co_await DoWrite(*s, [i = *intent, t = *txn, a = *amount](service::Tx& tx) {
+    std::function<Reply(service::Tx&)> job = [i = *intent, t = *txn, a = *amount](service::Tx& tx) {
       return service::ApplyPaymentNotification(tx, "sandbox", i, t, a);
-    });
+    };
+    Response res = co_await DoWrite(*s, job);
+    co_return res;
   });
 
   // ---- wallet ----
   router.Add(verb::get, "/api/v1/me/wallet", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::Wallet(ctx, c, -1); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Wallet(ctx, c, -1); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/me/earnings", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     const int64_t before = QueryInt(req, "before", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::Earnings(ctx, c, -1, before, limit); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Earnings(ctx, c, -1, before, limit); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::post, "/api/v1/me/withdrawals", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
@@ -447,15 +481,18 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     if (!body) co_return ErrorResponse(body.error());
     auto amount = Int(*body, "amount", true);
     if (!amount) co_return ErrorResponse(amount.error());
-    co_return co_await DoWrite(*s, [c, a = *amount](service::Tx& tx) { return service::RequestWithdrawal(tx, c, a); }, 201);
+    std::function<Reply(service::Tx&)> job = [c, a = *amount](service::Tx& tx) { return service::RequestWithdrawal(tx, c, a); };
+    Response res = co_await DoWrite(*s, job, 201);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/me/withdrawals", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     const int64_t after = QueryInt(req, "after", -1);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
     if (c.staff()) co_return ErrorResponse(service::Forbidden());
-    co_return co_await DoRead(
-        *s, [&](service::ReadCtx& ctx) { return service::ListWithdrawals(ctx, c, -1, "", after, limit); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListWithdrawals(ctx, c, -1, "", after, limit); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/admin/withdrawals", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
@@ -464,30 +501,39 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
     const int64_t member = QueryInt(req, "member", -1);
     const std::string status(req.Query("status"));
-    co_return co_await DoRead(
-        *s, [&](service::ReadCtx& ctx) { return service::ListWithdrawals(ctx, c, member, status, after, limit); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListWithdrawals(ctx, c, member, status, after, limit); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
 
   // ---- team ----
   router.Add(verb::get, "/api/v1/me/team", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::TeamSummary(ctx, *s, c, -1); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::TeamSummary(ctx, *s, c, -1); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/me/team/directs", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     const int64_t after = QueryInt(req, "after", -1);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::TeamDirects(ctx, c, -1, after, limit); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::TeamDirects(ctx, c, -1, after, limit); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/me/team/members", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     const int64_t after = QueryInt(req, "after", -1);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::TeamMembers(ctx, c, -1, after, limit); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::TeamMembers(ctx, c, -1, after, limit); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/me/invite", [s, opt](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::Invite(ctx, c, opt->public_url); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Invite(ctx, c, opt->public_url); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/me/invite/qr.png", [s, opt](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
@@ -503,13 +549,17 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const std::string q(req.Query("q"));
     const int64_t after = QueryInt(req, "after", -1);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::SearchMembers(ctx, c, q, after, limit); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::SearchMembers(ctx, c, q, after, limit); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/admin/members/{id}", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     auto id = PathId(req, "id");
     if (!id) co_return ErrorResponse(id.error());
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::MemberDetail(ctx, *s, c, *id); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::MemberDetail(ctx, *s, c, *id); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/admin/members/{id}/children", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
@@ -518,7 +568,9 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     if (!id) co_return ErrorResponse(id.error());
     const int64_t after = QueryInt(req, "after", -1);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::TeamDirects(ctx, c, *id, after, limit); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::TeamDirects(ctx, c, *id, after, limit); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::post, "/api/v1/admin/members/{id}/rank", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
@@ -528,7 +580,9 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     if (!body) co_return ErrorResponse(body.error());
     auto rank = Str(*body, "rank", true, 64);
     if (!rank) co_return ErrorResponse(rank.error());
-    co_return co_await DoWrite(*s, [c, m = *id, r = *rank](service::Tx& tx) { return service::SetRank(tx, c, m, r); });
+    std::function<Reply(service::Tx&)> job = [c, m = *id, r = *rank](service::Tx& tx) { return service::SetRank(tx, c, m, r); };
+    Response res = co_await DoWrite(*s, job);
+    co_return res;
   });
   router.Add(verb::post, "/api/v1/admin/staff", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
@@ -544,28 +598,38 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     }
     if (password->size() < 8) co_return Response::Error(400, "invalid_password", "a password has at least 8 characters", "password");
     const std::string hash = co_await HashOffThread(*s, *password);
-    co_return co_await DoWrite(*s, [c, l = *login, hash, r = *role, n = *name](service::Tx& tx) {
+    std::function<Reply(service::Tx&)> job = [c, l = *login, hash, r = *role, n = *name](service::Tx& tx) {
       return service::CreateStaff(tx, c, l, hash, r, n);
-    }, 201);
+    };
+    Response res = co_await DoWrite(*s, job, 201);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/admin/plan", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     if (!c.staff()) co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::PlanView(ctx, c); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::PlanView(ctx, c); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::post, "/api/v1/admin/close-day", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    co_return co_await DoWrite(*s, [c](service::Tx& tx) { return service::CloseDayNow(tx, c); });
+    std::function<Reply(service::Tx&)> job = [c](service::Tx& tx) { return service::CloseDayNow(tx, c); };
+    Response res = co_await DoWrite(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/admin/ledger", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::LedgerReport(ctx, c); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::LedgerReport(ctx, c); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
   router.Add(verb::get, "/api/v1/admin/audit", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     const int64_t before = QueryInt(req, "before", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    co_return co_await DoRead(*s, [&](service::ReadCtx& ctx) { return service::AuditLog(ctx, c, before, limit); });
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::AuditLog(ctx, c, before, limit); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
   });
 }
 

@@ -1,0 +1,250 @@
+// Integration tests: the real server on a loopback port with a fresh database, driven over HTTP.
+#include <atomic>
+#include <thread>
+
+#include "http/api_fixture.h"
+
+namespace guanxi::test {
+namespace {
+
+json::value WalletOf(HttpClient& c, const std::string& token) {
+  auto r = c.Get("/api/v1/me/wallet", token);
+  EXPECT_EQ(r.status, 200u) << r.body;
+  return r.Json();
+}
+
+// Waits (bounded) until the order reaches `status`; the sandbox notifies asynchronously.
+bool WaitForStatus(HttpClient& c, const std::string& token, int64_t order, const std::string& status) {
+  for (int i = 0; i < 200; ++i) {
+    auto r = c.Get("/api/v1/orders/" + std::to_string(order), token);
+    if (r.status == 200 && r.Json().at("status") == status.c_str()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Worked example 2 of the spec through the API: the operator makes L a partner, members register with
+// invite codes, pay through the sandbox (its asynchronous signed notification), the operator ships,
+// the scheduler confirms and settles; balances and the platform's books match the spec to the fen.
+TEST_F(ApiTest, WorkedExampleTwoOverHttp) {
+  Member L = Register("13800000001");
+  auto rank = client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",
+                            staff_tokens_["operator"]);
+  ASSERT_EQ(rank.status, 200u) << rank.body;
+  Member A = Register("13800000002", &L);
+  Member B = Register("13800000003", &A);
+  Member C = Register("13800000004", &A);
+  Member D = Register("13800000005", &A);
+  Member E = Register("13800000006", &B);
+  std::vector<int64_t> orders;
+  for (const Member* m : {&A, &B, &C, &D, &E}) {
+    auto order = client_->Post("/api/v1/orders", R"({"items":[{"sku":"pkg699","qty":1}]})", m->token);
+    ASSERT_EQ(order.status, 201u) << order.body;
+    const int64_t id = order.Json().at("id").as_int64();
+    EXPECT_EQ(order.Json().at("status"), "created");
+    EXPECT_EQ(order.Json().at("total"), 69900);
+    auto intent = client_->Post("/api/v1/orders/" + std::to_string(id) + "/pay", "{}", m->token);
+    ASSERT_EQ(intent.status, 200u) << intent.body;
+    // The buyer "pays in the app": the sandbox answers 202 and notifies the shop on its own.
+    auto done = client_->Post("/api/v1/payments/sandbox/" + std::string(intent.Json().at("intent").as_string()) +
+                                  "/complete",
+                              "");
+    ASSERT_EQ(done.status, 202u) << done.body;
+    ASSERT_TRUE(WaitForStatus(*client_, m->token, id, "paid"));
+    orders.push_back(id);
+  }
+  EXPECT_EQ(WalletOf(*client_, L.token).at("balances").at("pending"), 74000);
+  for (int64_t id : orders) {
+    auto ship = client_->Post("/api/v1/admin/orders/" + std::to_string(id) + "/ship", R"({"tracking":"SF123"})",
+                              staff_tokens_["operator"]);
+    ASSERT_EQ(ship.status, 200u) << ship.body;
+  }
+  clock_.Advance(8 * kDayMs);
+  ASSERT_TRUE(shop_->RunScheduler().ok());  // auto-confirm
+  clock_.Advance(8 * kDayMs);
+  auto pass = shop_->RunScheduler();        // settle
+  ASSERT_EQ(pass.value().at("settled"), 5);
+
+  EXPECT_EQ(WalletOf(*client_, L.token).at("balances"),
+            (json::value{{"pending", 0}, {"available", 67200}, {"frozen", 6800}, {"withdrawing", 0}}));
+  EXPECT_EQ(WalletOf(*client_, A.token).at("balances"),
+            (json::value{{"pending", 0}, {"available", 66000}, {"frozen", 14000}, {"withdrawing", 0}}));
+  EXPECT_EQ(WalletOf(*client_, B.token).at("balances"),
+            (json::value{{"pending", 0}, {"available", 16000}, {"frozen", 4000}, {"withdrawing", 0}}));
+  auto ledger = client_->Get("/api/v1/admin/ledger", staff_tokens_["finance"]);
+  ASSERT_EQ(ledger.status, 200u);
+  EXPECT_EQ(ledger.Json().at("ledger_sum"), 0);
+  EXPECT_EQ(ledger.Json().at("platform"), (json::value{{"buyers", -349500}, {"revenue", 160500}, {"payouts", 0}}));
+
+  auto team = client_->Get("/api/v1/me/team", L.token);
+  EXPECT_EQ(team.Json().at("team_size"), 3);
+  auto page = client_->Get("/api/v1/me/team/directs?limit=2", A.token);
+  ASSERT_EQ(page.status, 200u);
+  EXPECT_EQ(page.Json().at("items").as_array().size(), 2u);
+  auto next = client_->Get("/api/v1/me/team/directs?limit=2&after=" + std::to_string(page.Json().at("next").as_int64()),
+                           A.token);
+  EXPECT_EQ(next.Json().at("items").at(0).at("id"), D.id);
+  auto qr = client_->Get("/api/v1/me/invite/qr.png", A.token);
+  EXPECT_EQ(qr.status, 200u);
+  EXPECT_EQ(qr.Header("Content-Type"), "image/png");
+  EXPECT_EQ(qr.body.substr(1, 3), "PNG");
+
+  // A withdrawal: finance pays it with a reference.
+  auto w = client_->Post("/api/v1/me/withdrawals", R"({"amount":60000})", A.token);
+  ASSERT_EQ(w.status, 201u) << w.body;
+  auto paid = client_->Post("/api/v1/admin/withdrawals/" + std::to_string(w.Json().at("id").as_int64()) + "/pay",
+                            R"({"reference":"BANK-1"})", staff_tokens_["finance"]);
+  ASSERT_EQ(paid.status, 200u) << paid.body;
+  EXPECT_EQ(WalletOf(*client_, A.token).at("balances").at("available"), 6000);
+
+  // Restart: the engine is rebuilt from the store, to the fen.
+  const std::string before = client_->Get("/api/v1/admin/ledger", staff_tokens_["finance"]).body;
+  StopServer();
+  StartServer();
+  EXPECT_EQ(client_->Get("/api/v1/admin/ledger", staff_tokens_["finance"]).body, before);
+}
+
+TEST_F(ApiTest, PaymentNotificationsAreVerifiedOnceAndChangeNothingWhenWrong) {
+  Member A = Register("13800000002");
+  auto order = client_->Post("/api/v1/orders", R"({"items":[{"sku":"tea","qty":2}]})", A.token);
+  const int64_t id = order.Json().at("id").as_int64();
+  auto intent = client_->Post("/api/v1/orders/" + std::to_string(id) + "/pay", "{}", A.token).Json();
+  const json::value good{{"intent", intent.at("intent")}, {"txn", "T-1"}, {"amount", 19800}, {"status", "succeeded"}};
+
+  auto bad_sig = Notify(good, "not-the-secret");
+  EXPECT_EQ(bad_sig.status, 401u);
+  EXPECT_EQ(bad_sig.Json().at("error").at("code"), "bad_signature");
+  json::value wrong = good;
+  wrong.as_object()["amount"] = 100;
+  auto wrong_amount = Notify(wrong);
+  EXPECT_EQ(wrong_amount.status, 400u);
+  EXPECT_EQ(wrong_amount.Json().at("error").at("code"), "amount_mismatch");
+  EXPECT_EQ(wrong_amount.Json().at("error").at("field"), "amount");
+  EXPECT_EQ(client_->Get("/api/v1/orders/" + std::to_string(id), A.token).Json().at("status"), "created");
+
+  for (int i = 0; i < 100; ++i) {
+    auto r = Notify(good);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.Json().at("status"), i == 0 ? "applied" : "already_applied");
+  }
+  auto ledger = client_->Get("/api/v1/admin/ledger", owner_token_).Json();
+  EXPECT_EQ(ledger.at("orders"), 1);
+  EXPECT_EQ(ledger.at("platform").at("buyers"), -19800);
+  EXPECT_EQ(client_->Get("/api/v1/orders/" + std::to_string(id), A.token).Json().at("status"), "paid");
+}
+
+TEST_F(ApiTest, ErrorsNameTheFieldAndChangeNothing) {
+  auto r = client_->Post("/api/v1/auth/register", R"({"phone":"12","password":"password1"})");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.Json().at("error").at("field"), "phone");
+  r = client_->Post("/api/v1/auth/register", R"({"phone":"13800000009","password":"password1","invite_code":"NOPE"})");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.Json().at("error").at("code"), "unknown_invite_code");
+  r = client_->Post("/api/v1/auth/register", "{not json");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.Json().at("error").at("code"), "malformed_json");
+  Member A = Register("13800000002");
+  r = client_->Post("/api/v1/auth/register", R"({"phone":"13800000002","password":"password1"})");
+  EXPECT_EQ(r.status, 409u);
+  r = client_->Post("/api/v1/orders", R"({"items":[{"sku":"tea","qty":"two"}]})", A.token);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.Json().at("error").at("field"), "qty");
+  r = client_->Post("/api/v1/me/withdrawals", R"({"amount":100000})", A.token);
+  EXPECT_EQ(r.status, 409u);
+  EXPECT_EQ(r.Json().at("error").at("code"), "insufficient_balance");
+  EXPECT_EQ(client_->Get("/api/v1/admin/ledger", owner_token_).Json().at("orders"), 0);
+  // Wrong passwords are rate-limited.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(client_->Post("/api/v1/auth/login", R"({"phone":"13800000002","password":"wrong-pass"})").status, 401u);
+  }
+  EXPECT_EQ(client_->Post("/api/v1/auth/login", R"({"phone":"13800000002","password":"password-13800000002"})").status,
+            429u);
+}
+
+TEST_F(ApiTest, UnpaidOrdersExpireAndRefundsClawBack) {
+  Member L = Register("13800000001");
+  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",
+                          owner_token_).status,
+            200u);
+  Member A = Register("13800000002", &L);
+  auto order = client_->Post("/api/v1/orders", R"({"items":[{"sku":"pkg699","qty":1}]})", A.token);
+  const int64_t unpaid = order.Json().at("id").as_int64();
+  clock_.Advance(16 * 60'000);
+  ASSERT_EQ(shop_->RunScheduler().value().at("expired"), 1);
+  EXPECT_EQ(client_->Get("/api/v1/orders/" + std::to_string(unpaid), A.token).Json().at("status"), "expired");
+  EXPECT_EQ(client_->Get("/api/v1/products/pkg699").Json().at("stock"), 1000);
+
+  const int64_t paid = BuyAndPay(A, "pkg699");
+  EXPECT_EQ(WalletOf(*client_, L.token).at("earned_total"), 40000);
+  auto req = client_->Post("/api/v1/orders/" + std::to_string(paid) + "/refund", R"({"reason":"damaged"})", A.token);
+  ASSERT_EQ(req.status, 200u) << req.body;
+  auto ok = client_->Post("/api/v1/admin/orders/" + std::to_string(paid) + "/refund", "", staff_tokens_["operator"]);
+  ASSERT_EQ(ok.status, 200u) << ok.body;
+  EXPECT_EQ(WalletOf(*client_, L.token).at("earned_total"), 0);
+  EXPECT_EQ(WalletOf(*client_, L.token).at("balances").at("pending"), 0);
+  EXPECT_EQ(client_->Get("/api/v1/admin/ledger", owner_token_).Json().at("ledger_sum"), 0);
+}
+
+TEST_F(ApiTest, ConcurrentBuyersAndWithdrawalsOverHttp) {
+  // 200 buyers race for 50 units of a flash-sale product.
+  ASSERT_EQ(client_->Request(verb::put, "/api/v1/admin/products/flash",
+                             R"({"name":"flash sale","price":100,"stock":50})", owner_token_)
+                .status,
+            200u);
+  std::vector<Member> buyers;
+  for (int i = 0; i < 200; ++i) buyers.push_back(Register("139" + std::to_string(10000000 + i)));
+  std::atomic<int> sold{0}, out{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient c("127.0.0.1", port());
+      for (size_t i = static_cast<size_t>(t); i < buyers.size(); i += 20) {
+        auto r = c.Post("/api/v1/orders", R"({"items":[{"sku":"flash","qty":1}]})", buyers[i].token);
+        if (r.status == 201) {
+          ++sold;
+        } else if (r.status == 409 && r.body.find("out_of_stock") != std::string::npos) {
+          ++out;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(sold.load(), 50);
+  EXPECT_EQ(out.load(), 150);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(client_->Get("/api/v1/products/flash").Json().at("stock"), 0);
+
+  // 50 concurrent withdrawals of a whole balance: exactly one is accepted.
+  Member L = Register("13800000001");
+  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",
+                          owner_token_).status,
+            200u);
+  Member A = Register("13800000002", &L);
+  const int64_t o = BuyAndPay(A, "pkg699");
+  ASSERT_EQ(client_->Post("/api/v1/admin/orders/" + std::to_string(o) + "/ship", "{}", owner_token_).status, 200u);
+  clock_.Advance(8 * kDayMs);
+  ASSERT_TRUE(shop_->RunScheduler().ok());
+  clock_.Advance(8 * kDayMs);
+  ASSERT_TRUE(shop_->RunScheduler().ok());
+  const int64_t available = WalletOf(*client_, L.token).at("balances").at("available").as_int64();
+  ASSERT_GT(available, 0);
+  std::atomic<int> accepted{0}, refused{0};
+  threads.clear();
+  for (int t = 0; t < 50; ++t) {
+    threads.emplace_back([&] {
+      HttpClient c("127.0.0.1", port());
+      auto r = c.Post("/api/v1/me/withdrawals", json::serialize(json::value{{"amount", available}}), L.token);
+      if (r.status == 201) ++accepted;
+      if (r.status == 409) ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 1);
+  EXPECT_EQ(refused.load(), 49);
+  EXPECT_EQ(WalletOf(*client_, L.token).at("balances").at("withdrawing"), available);
+}
+
+}  // namespace
+}  // namespace guanxi::test
