@@ -102,11 +102,15 @@ Reply Earnings(ReadCtx& c, const Caller& caller, int64_t member, int64_t before,
   while (s.Step()) rows.push_back(Row{s.Int(0), s.Int(1), EffectFromRow(s, 2)});
   s.Reset();
   core::Names names;
-  names.member = [&](core::MemberId m) {
-    return m == caller.member ? std::string("you") : "#" + std::to_string(m);
+  // Built with append: GCC 12 warns wrongly (-Wrestrict) on "#" + std::to_string(…) here.
+  auto numbered = [](int64_t id) {
+    std::string text = "#";
+    text.append(std::to_string(id));
+    return text;
   };
-  names.order = [&](core::OrderId o) { return "#" + std::to_string(ShopOrderOf(c.db, o)); };
-  names.withdrawal = [](core::WithdrawalId w) { return "#" + std::to_string(w); };
+  names.member = [&](core::MemberId m) { return m == caller.member ? std::string("you") : numbered(m); };
+  names.order = [&](core::OrderId o) { return numbered(ShopOrderOf(c.db, o)); };
+  names.withdrawal = [&](core::WithdrawalId w) { return numbered(w); };
   json::array items;
   for (size_t i = 0; i < rows.size() && static_cast<int>(i) < limit; ++i) {
     const core::Effect& e = rows[i].e;
