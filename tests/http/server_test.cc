@@ -284,6 +284,12 @@ TEST(ServerTest, OversizedBodyIs413) {
   auto raw = SendRaw(kHost, server.port(), chunked, 3s);
   EXPECT_EQ(raw.received.rfind("HTTP/1.1 413", 0), 0u) << raw.received;
   EXPECT_TRUE(raw.closed_by_server);
+  // So are headers (16 KiB by default).
+  raw = SendRaw(
+      kHost, server.port(),
+      "GET /api/v1/ping HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'z') + "\r\n\r\n", 3s);
+  EXPECT_EQ(raw.received.rfind("HTTP/1.1 431", 0), 0u) << raw.received;
+  EXPECT_NE(raw.received.find("\"code\":\"headers_too_large\""), std::string::npos);
   // The server goes on.
   EXPECT_EQ(c.Get("/api/v1/ping").status, 200u);
   server.Stop(1s);
