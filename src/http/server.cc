@@ -188,8 +188,13 @@ class Server::Impl {
 
   awaitable<void> Listen();
   awaitable<void> Session(std::shared_ptr<Conn> conn);
+  // What the session needs to know about a dispatched request besides its response.
+  struct Routed {
+    std::string_view route = kUnmatched;  // metrics label: the route pattern, "unmatched", "static"
+    bool api = false;                     // the decoded path is under /api/
+  };
   awaitable<Response> Dispatch(bhttp::request<bhttp::string_body>& msg, const std::string& remote,
-                               std::string_view& route);
+                               Routed& routed);
   awaitable<void> WriteErrorAndClose(beast::tcp_stream& stream, Response res, unsigned version);
   bhttp::response<bhttp::string_body> ToMessage(Response&& res, unsigned version, bool keep_alive,
                                                 bool api) const;
@@ -377,13 +382,12 @@ awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> conn) {
     unsigned version = msg.version();
     bool wants_keep_alive = msg.keep_alive();
     bhttp::verb method = msg.method();
-    bool api = StartsWith(View(msg.target()), "/api/");
-    std::string_view route = kUnmatched;
-    Response res = co_await Dispatch(msg, remote, route);
+    Routed routed;
+    Response res = co_await Dispatch(msg, remote, routed);
     bool keep_alive = wants_keep_alive && !stopping_;
-    auto out = ToMessage(std::move(res), version, keep_alive, api);
+    auto out = ToMessage(std::move(res), version, keep_alive, routed.api);
     // Recorded before the write, so that a client that has its answer sees it counted.
-    Record(route, MethodLabel(method), out.result_int(),
+    Record(routed.route, MethodLabel(method), out.result_int(),
            std::chrono::steady_clock::now() - started);
     stream.expires_after(opts_.write_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, kTuple);
@@ -394,7 +398,7 @@ awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> conn) {
 }
 
 awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& msg,
-                                           const std::string& remote, std::string_view& route) {
+                                           const std::string& remote, Routed& routed) {
   Request req;
   req.method = msg.method();
   req.target = std::string(View(msg.target()));
@@ -404,6 +408,7 @@ awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& m
   std::vector<std::string> segments;
   for (std::string s : url->segments()) segments.push_back(std::move(s));
   req.path = url->path();
+  routed.api = StartsWith(req.path, "/api/");
   for (auto p : url->params(boost::urls::encoding_opts(/*space_as_plus=*/true))) {
     req.query.try_emplace(std::move(p.key), std::move(p.value));
   }
@@ -415,8 +420,8 @@ awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& m
   Router::Match m = router_.Find(req.method, segments, req.params);
   if (m.handler == nullptr) {
     if (m.status == 404 && !opts_.static_dir.empty() && req.method == bhttp::verb::get &&
-        !StartsWith(req.path, "/api/") && req.path != "/api") {
-      route = kStatic;
+        !routed.api && req.path != "/api") {
+      routed.route = kStatic;
       co_return ServeStatic(opts_.static_dir, segments);
     }
     if (m.status == 405) {
@@ -428,7 +433,7 @@ awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& m
     }
     co_return Response::Error(404, "not_found", "no such path: " + req.path);
   }
-  route = m.pattern;
+  routed.route = m.pattern;
   // The handler's own errors become 500s; co_await is not allowed in a catch block.
   std::string failure;
   try {

@@ -175,10 +175,16 @@ TEST(RouterTest, LiteralSegmentsBeatCaptures) {
 TEST(ServerTest, RoutesParamsAndDecodesUtf8Query) {
   Router router;
   AddCommonRoutes(router);
+  router.Add(verb::get, "/", [](Request& req) -> awaitable<Response> {
+    co_return Response::Text(200, "root " + req.path);
+  });
   Server server(TestOptions(), router, nullptr);
   server.Start();
   ASSERT_NE(server.port(), 0);
   HttpClient c(kHost, server.port());
+  EXPECT_EQ(c.Get("/").body, "root /");
+  EXPECT_EQ(c.Get("/?x=1").body, "root /");
+  EXPECT_EQ(c.Get("/api/v1/orders/").status, 404u);  // an empty segment is not an id
 
   // 订单 as the id, "你好 世界" as q ("+" is a space in a query), an escaped "&" kept in the value.
   auto r =
@@ -278,6 +284,12 @@ TEST(ServerTest, OversizedBodyIs413) {
   auto raw = SendRaw(kHost, server.port(), chunked, 3s);
   EXPECT_EQ(raw.received.rfind("HTTP/1.1 413", 0), 0u) << raw.received;
   EXPECT_TRUE(raw.closed_by_server);
+  // So are headers (16 KiB by default).
+  raw = SendRaw(
+      kHost, server.port(),
+      "GET /api/v1/ping HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'z') + "\r\n\r\n", 3s);
+  EXPECT_EQ(raw.received.rfind("HTTP/1.1 431", 0), 0u) << raw.received;
+  EXPECT_NE(raw.received.find("\"code\":\"headers_too_large\""), std::string::npos);
   // The server goes on.
   EXPECT_EQ(c.Get("/api/v1/ping").status, 200u);
   server.Stop(1s);
@@ -489,6 +501,56 @@ TEST(ServerTest, GracefulStopAnswersTheRequestInFlightAndRefusesNewConnections) 
   EXPECT_LT(stop_took, 3s);     // and not for the idle connection or the whole grace
   server.Stop(1s);              // idempotent
   server.Wait();
+}
+
+TEST(ServerTest, StopGivesUpAfterTheGraceAndLateCompletionsAreHarmless) {
+  // Completions held by the test, called (or dropped) only after Stop gave up on them; both must be
+  // safe as long as the Server still exists.
+  std::mutex mu;
+  std::vector<std::function<void(int)>> pending;
+  Router router;
+  router.Add(verb::get, "/api/stuck", [&](Request&) -> awaitable<Response> {
+    int v = co_await Await<int>([&](std::function<void(int)> complete) {
+      std::lock_guard lock(mu);
+      pending.push_back(std::move(complete));
+    });
+    co_return Response::Json(200, {{"v", v}});
+  });
+  auto server = std::make_unique<Server>(TestOptions(), router, nullptr);
+  server->Start();
+  uint16_t port = server->port();
+  std::vector<std::thread> clients;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 2; ++i) {
+    clients.emplace_back([&] {
+      try {
+        HttpClient(kHost, port).Get("/api/stuck");
+      } catch (const test::HttpClientError&) {
+        ++failed;
+      }
+    });
+  }
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (pending.size() == 2) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  server->Stop(200ms);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, 150ms);
+  EXPECT_LT(took, 2s);
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(pending.size(), 2u);
+    pending[0](1);    // completes into the stopped server
+    pending.clear();  // the other is dropped without a call
+  }
+  server.reset();  // the abandoned requests' connections close
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failed, 2);
 }
 
 TEST(ServerTest, MetricsCountRequestsByRoutePattern) {
