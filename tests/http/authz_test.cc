@@ -444,6 +444,45 @@ TEST_F(AuthzTest, EveryRouteRefusesEveryCallerItShould) {
   }
 }
 
+// A member's lists and views hold its own data only, however it asks (filters in the query included).
+TEST_F(AuthzTest, MembersSeeOnlyTheirOwnData) {
+  const int64_t l_order = PaidOrder();
+  const int64_t l_withdrawal = Withdrawal();
+  ASSERT_GE(l_withdrawal, 0);
+  const std::string l_id = std::to_string(L_.id);
+  for (const std::string& target :
+       {std::string("/api/v1/orders"), "/api/v1/orders?member=" + l_id, "/api/v1/orders?status=paid&member=" + l_id}) {
+    SCOPED_TRACE(target);
+    auto r = client_->Get(target, O_.token);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    const json::value page = r.Json();
+    const json::array& items = page.at("items").as_array();
+    EXPECT_FALSE(items.empty());
+    for (const json::value& o : items) EXPECT_EQ(o.at("member"), O_.id) << r.body;
+  }
+  auto w = client_->Get("/api/v1/me/withdrawals?member=" + l_id, O_.token);
+  ASSERT_EQ(w.status, 200u) << w.body;
+  EXPECT_TRUE(w.Json().at("items").as_array().empty()) << w.body;
+  for (const char* target : {"/api/v1/me/wallet?member=", "/api/v1/me/team?member="}) {
+    auto r = client_->Get(target + l_id, O_.token);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.Json().at("member"), O_.id) << target;
+  }
+  auto e = client_->Get("/api/v1/me/earnings?member=" + l_id, O_.token);
+  ASSERT_EQ(e.status, 200u) << e.body;
+  EXPECT_TRUE(e.Json().at("items").as_array().empty()) << "O has earned nothing: " << e.body;
+  // The subject's own order and withdrawal are there for the subject.
+  auto mine = client_->Get("/api/v1/orders/" + std::to_string(l_order), L_.token);
+  EXPECT_EQ(mine.status, 200u);
+  auto theirs = client_->Get("/api/v1/me/withdrawals", L_.token);
+  ASSERT_EQ(theirs.status, 200u);
+  EXPECT_EQ(theirs.Json().at("items").at(0).at("id"), l_withdrawal);
+  // Another member's team listing shows masked phones only.
+  auto directs = client_->Get("/api/v1/me/team/directs", L_.token);
+  ASSERT_EQ(directs.status, 200u);
+  EXPECT_EQ(directs.Json().at("items").at(0).at("phone"), "139****0002") << directs.body;
+}
+
 TEST_F(AuthzTest, TheTableCoversEveryRoute) {
   const std::vector<Row> table = Table();
   std::set<std::pair<std::string, std::string>> rows, routes;
