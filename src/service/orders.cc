@@ -186,6 +186,7 @@ Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
 Reply CancelOrder(Tx& tx, const Caller& caller, int64_t order) {
   auto o = OwnOrder(tx.db, caller, order);
   if (!o) return o.error();
+  if (caller.staff()) return Forbidden();  // the buyer cancels; staff wait for expiry or refund
   if (o->status != "created") return WrongState(*o, "unpaid");
   SetStatus(tx.db, order, "cancelled", "closed_at", tx.now);
   ReleaseStock(tx.db, order);
