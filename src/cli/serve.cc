@@ -195,6 +195,8 @@ int Serve(const ServeOptions& given) {
   if (created) {
     std::cout << "owner account created: login \"owner\", password \"" << owner_password
               << "\" (shown once; change it after logging in)\n";
+    // At once: the account is committed, so a crash before the next flush would lose the only copy.
+    std::cout.flush();
   }
 
   if (opts.demo) {
