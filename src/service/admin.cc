@@ -167,22 +167,12 @@ Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit) {
   store::Stmt& s = c.db.Cached(
       "SELECT id, at, actor, action, target, detail FROM audit_log WHERE (?1 <= 0 OR id < ?1) ORDER BY id DESC LIMIT ?2");
   s.Bind(1, before).Bind(2, int64_t{limit} + 1);
-  json::array items;
-  bool more = false;
-  while (s.Step()) {
-    if (static_cast<int>(items.size()) == limit) {
-      more = true;
-      break;
-    }
-    json::object row{{"id", s.Int(0)}, {"at", s.Int(1)}, {"action", s.Text(3)}, {"target", s.Text(4)},
-                     {"detail", json::parse(s.Text(5))}};
-    row["actor"] = s.IsNull(2) ? json::value(nullptr) : json::value(s.Int(2));
-    items.push_back(std::move(row));
-  }
-  s.Reset();
-  json::object out{{"items", std::move(items)}};
-  if (more) out["next"] = out["items"].as_array().back().as_object().at("id");
-  return json::value(std::move(out));
+  return Page(s, limit, [](const store::Stmt& r) {
+    json::object row{{"id", r.Int(0)}, {"at", r.Int(1)}, {"action", r.Text(3)}, {"target", r.Text(4)},
+                     {"detail", json::parse(r.Text(5))}};
+    row["actor"] = r.IsNull(2) ? json::value(nullptr) : json::value(r.Int(2));
+    return row;
+  });
 }
 
 }  // namespace guanxi::service

@@ -87,19 +87,7 @@ Reply ListProducts(ReadCtx& c, const Caller& caller, int64_t after, int limit, b
       staff_view ? std::string("SELECT ") + kColumns + " FROM products WHERE id > ? ORDER BY id LIMIT ?"
                  : std::string("SELECT ") + kColumns + " FROM products WHERE status = 'on' AND id > ? ORDER BY id LIMIT ?");
   s.Bind(1, after).Bind(2, int64_t{limit} + 1);
-  json::array items;
-  bool more = false;
-  while (s.Step()) {
-    if (static_cast<int>(items.size()) == limit) {
-      more = true;
-      break;
-    }
-    items.push_back(ProductJson(s, c.engine));
-  }
-  s.Reset();
-  json::object out{{"items", std::move(items)}};
-  if (more) out["next"] = out["items"].as_array().back().as_object().at("id");
-  return json::value(std::move(out));
+  return Page(s, limit, [&](const store::Stmt& r) { return ProductJson(r, c.engine); });
 }
 
 Reply GetProduct(ReadCtx& c, const Caller& caller, const std::string& sku) {

@@ -58,4 +58,23 @@ boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core:
 
 boost::json::object BalancesJson(const core::Balances& b);
 
+// One page of a query run with LIMIT limit + 1: each row becomes an item through `row` (an object
+// with an "id"); {"items": […], "next": id of the last item} — "next" only when there are more rows.
+template <typename RowFn>
+boost::json::value Page(store::Stmt& s, int limit, RowFn row) {
+  boost::json::array items;
+  bool more = false;
+  while (s.Step()) {
+    if (static_cast<int>(items.size()) == limit) {
+      more = true;
+      break;
+    }
+    items.push_back(row(s));
+  }
+  s.Reset();
+  boost::json::object out{{"items", std::move(items)}};
+  if (more) out["next"] = out["items"].as_array().back().as_object().at("id");
+  return out;
+}
+
 }  // namespace guanxi::service

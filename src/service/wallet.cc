@@ -166,25 +166,15 @@ Reply ListWithdrawals(ReadCtx& c, const Caller& caller, int64_t member, const st
       "SELECT id, member, amount, fee, status, requested_at, decided_at, reference, note FROM withdrawals "
       "WHERE (?1 < 0 OR member = ?1) AND (?2 = '' OR status = ?2) AND (?3 < 0 OR id < ?3) ORDER BY id DESC LIMIT ?4");
   s.Bind(1, member).Bind(2, status).Bind(3, after).Bind(4, int64_t{limit} + 1);
-  json::array items;
-  bool more = false;
-  while (s.Step()) {
-    if (static_cast<int>(items.size()) == limit) {
-      more = true;
-      break;
-    }
-    json::object w{{"id", s.Int(0)},     {"member", s.Int(1)}, {"amount", s.Int(2)},
-                   {"fee", s.Int(3)},    {"net", s.Int(2) - s.Int(3)},
-                   {"status", s.Text(4)}, {"requested_at", s.Int(5)}};
-    if (!s.IsNull(6)) w["decided_at"] = s.Int(6);
-    if (!s.IsNull(7)) w["reference"] = s.Text(7);
-    if (!s.IsNull(8)) w["note"] = s.Text(8);
-    items.push_back(std::move(w));
-  }
-  s.Reset();
-  json::object out{{"items", std::move(items)}};
-  if (more) out["next"] = out["items"].as_array().back().as_object().at("id");
-  return json::value(std::move(out));
+  return Page(s, limit, [](const store::Stmt& r) {
+    json::object w{{"id", r.Int(0)},      {"member", r.Int(1)}, {"amount", r.Int(2)},
+                   {"fee", r.Int(3)},     {"net", r.Int(2) - r.Int(3)},
+                   {"status", r.Text(4)}, {"requested_at", r.Int(5)}};
+    if (!r.IsNull(6)) w["decided_at"] = r.Int(6);
+    if (!r.IsNull(7)) w["reference"] = r.Text(7);
+    if (!r.IsNull(8)) w["note"] = r.Text(8);
+    return w;
+  });
 }
 
 Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, const std::string& reference) {
