@@ -123,6 +123,19 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     if (!rank) return MakeError("unknown_rank", "the plan has no rank \"" + *rank_name + "\"", "rank");
     return engine_.SetRank(*m, *rank, out);
   }
+  if (c == "rebind") {
+    if (auto s = CheckFields(cmd, {"member", "referrer"}); !s) return s;
+    auto m = Lookup(members_, cmd, "member", "unknown_member");
+    if (!m) return m.error();
+    core::MemberId referrer = core::kNone;
+    const json::value* r = cmd.if_contains("referrer");
+    if (r != nullptr && !r->is_null()) {
+      auto ref = Lookup(members_, cmd, "referrer", "unknown_member");
+      if (!ref) return ref.error();
+      referrer = *ref;
+    }
+    return engine_.Rebind(*m, referrer, out);
+  }
   if (c == "product") {
     if (auto s = CheckFields(cmd, {"sku", "price"}); !s) return s;
     auto sku = GetString(cmd, "sku");

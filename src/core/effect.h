@@ -22,6 +22,7 @@ enum class EffectKind : uint8_t {
   kPosting,       // `amount` moved from `from` to `to`, for `reason`
   kFundUnlocked,  // member's assistance fund unlocked
   kDayClosed,     // day `position` closed
+  kRebound,       // an admin moved member under `via` (its referrer was `buyer`, or kNone)
 };
 
 enum class Reason : uint8_t {

@@ -469,6 +469,78 @@ void Engine::CheckFund(MemberId x, Effects* out) {
        Reason::kFundUnlocked, out, why);
 }
 
+Status Engine::Rebind(MemberId m, MemberId r, Effects* out) {
+  if (auto s = CheckMember(m, "member"); !s) return s;
+  if (r != kNone) {
+    if (auto s = CheckMember(r, "referrer"); !s) return s;
+  }
+  if (r == m) return MakeError("self_referral", "a member cannot refer itself", "referrer");
+  const MemberId old = m_[m].referrer;
+  if (old == r) return MakeError("same_referrer", "the member already has this referrer", "referrer");
+  if (m_[m].placed || m_[m].rank != 0) {
+    return MakeError("not_a_fan", "only a fan who has not become a member can be moved", "member");
+  }
+  if (m_[m].first_child != kNone) {
+    return MakeError("has_directs", "a fan who has referred others cannot be moved", "member");
+  }
+  // m has no descendants, so r cannot be below it: no cycle is possible.
+  if (old != kNone) {
+    MemberId prev = kNone;
+    for (MemberId c = m_[old].first_child; c != m; c = m_[c].next_sibling) prev = c;
+    (prev == kNone ? m_[old].first_child : m_[prev].next_sibling) = m_[m].next_sibling;
+    if (m_[old].last_child == m) m_[old].last_child = prev;
+    --m_[old].direct_count;
+    // A fan with no descendants counts only where a condition counts directs or legs of the first rank.
+    for (size_t i = 0; i < directs_ranks_.size(); ++i) {
+      if (directs_ranks_[i] == 0) --counters_[DirectsSlot(old, i)];
+    }
+    for (size_t i = 0; i < legs_ranks_.size(); ++i) {
+      if (legs_ranks_[i] == 0) --counters_[LegsSlot(old, i)];
+    }
+  }
+  MemberRec& rec = m_[m];
+  rec.referrer = r;
+  rec.next_sibling = kNone;
+  rec.depth = 0;
+  rec.diff_up = kNone;
+  rec.track_up = kNone;
+  if (r != kNone) {
+    const MemberRec& p = m_[r];
+    rec.depth = p.depth + 1;
+    rec.diff_up = p.rank >= diff_min_rank_ ? r : p.diff_up;
+    rec.track_up = p.tracked ? r : p.track_up;
+    if (p.last_child == kNone) {
+      m_[r].first_child = m;
+    } else {
+      m_[p.last_child].next_sibling = m;
+    }
+    m_[r].last_child = m;
+    ++m_[r].direct_count;
+    bool counted = false;
+    for (size_t i = 0; i < directs_ranks_.size(); ++i) {
+      if (directs_ranks_[i] != 0) continue;
+      ++counters_[DirectsSlot(r, i)];
+      counted = true;
+    }
+    for (size_t i = 0; i < legs_ranks_.size(); ++i) {
+      if (legs_ranks_[i] != 0) continue;
+      ++counters_[LegsSlot(r, i)];
+      counted = true;
+    }
+    if (counted) upgrade_queue_.push_back(r);
+  }
+  if (out != nullptr) {
+    Effect e;
+    e.kind = EffectKind::kRebound;
+    e.member = m;
+    e.buyer = old;
+    e.via = r;
+    out->push_back(e);
+  }
+  Cascade(out);
+  return Ok{};
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Orders
 

@@ -60,6 +60,11 @@ class Engine {
   // ---- commands ----
   Result<MemberId> Join(MemberId referrer, Effects* out);  // referrer kNone: top of the tree
   Status SetRank(MemberId member, RankId rank, Effects* out);
+  // An admin moves a fan to another referrer (kNone: the top of the tree). Only a fan that nothing
+  // depends on yet may move: not placed, the plan's first rank, no directs of its own; so no reward,
+  // team or position has been computed from where it stands. The old referrer's counters go down (its
+  // rank stays: ranks never drop by themselves), the new one's go up and it may upgrade.
+  Status Rebind(MemberId member, MemberId referrer, Effects* out);
   Result<ProductId> UpsertProduct(std::string_view sku, Fen price, Effects* out);
   // Creates and pays an order line. unit_price: what the buyer paid per unit (member prices are the
   // shop's business); nullopt means the catalogue price.

@@ -30,6 +30,7 @@ const char* EffectType(const Effect& e) {
     case EffectKind::kProduct: return "product";
     case EffectKind::kFundUnlocked: return "fund_unlocked";
     case EffectKind::kDayClosed: return "day_closed";
+    case EffectKind::kRebound: return "rebound";
     case EffectKind::kPosting: break;
   }
   switch (e.reason) {
@@ -82,6 +83,8 @@ std::string Explain(const Effect& e, const Engine& engine, const Names& names) {
              " units below them";
     case EffectKind::kDayClosed:
       return "day " + std::to_string(e.generation) + " closed";
+    case EffectKind::kRebound:
+      return name(e.member) + " was moved by an admin from " + name(e.buyer) + " to " + name(e.via);
     case EffectKind::kPosting:
       break;
   }

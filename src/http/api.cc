@@ -584,6 +584,20 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     Response res = co_await DoWrite(*s, job);
     co_return res;
   });
+  router.Add(verb::post, "/api/v1/admin/members/{id}/rebind", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto id = PathId(req, "id");
+    if (!id) co_return ErrorResponse(id.error());
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto referrer = Int(*body, "referrer", false, -1);  // absent or null: the top of the tree
+    if (!referrer) co_return ErrorResponse(referrer.error());
+    std::function<Reply(service::Tx&)> job = [c, m = *id, r = *referrer](service::Tx& tx) {
+      return service::Rebind(tx, c, m, r);
+    };
+    Response res = co_await DoWrite(*s, job);
+    co_return res;
+  });
   router.Add(verb::post, "/api/v1/admin/staff", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     if (c.role != "owner") co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());

@@ -15,6 +15,7 @@ unsigned HttpStatus(const core::Error& e) {
   if (c == "not_found" || c == "unknown_order" || c == "unknown_withdrawal" || c == "unknown_intent") return 404;
   if (c == "too_many_attempts") return 429;
   if (c == "internal") return 500;
+  if (c == "not_a_fan" || c == "has_directs" || c == "same_referrer") return 409;
   if (c == "phone_taken" || c == "out_of_stock" || c == "invalid_state" || c == "insufficient_balance" ||
       c == "withdrawal_closed" || c == "order_expired" || c == "order_refunded" || c == "order_settled" ||
       c == "day_already_closed" || c == "referrer_fixed") {
@@ -85,6 +86,31 @@ Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& r
   if (!r) return r.error();
   tx.Audit(caller, "set_rank", "member:" + std::to_string(member), {{"from", before}, {"to", rank}});
   return json::value(MemberBrief(tx.db, tx.engine, m, true));
+}
+
+Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer) {
+  if (!HasRole(caller, {"operator"})) return Denied(caller);
+  const auto count = static_cast<int64_t>(tx.engine.member_count());
+  if (member < 0 || member >= count) return NotFound("member", "member");
+  if (referrer < -1 || referrer >= count) return NotFound("referrer", "referrer");
+  store::Stmt& s = tx.db.Cached("SELECT referrer, first_paid_at FROM members WHERE id = ?");
+  s.Bind(1, member);
+  s.Step();
+  const std::optional<int64_t> before = s.OptInt(0);
+  const bool bought = !s.IsNull(1);
+  s.Reset();
+  // 推荐关系锁定: the referrer is fixed once the member has bought.
+  if (bought) return core::MakeError("referrer_fixed", "the member has bought: its referrer is fixed", "member");
+  auto r = tx.Engine(Command{Op::kRebind, member, referrer});
+  if (!r) return r.error();
+  tx.db.Cached("UPDATE members SET referrer = ? WHERE id = ?")
+      .Bind(1, referrer < 0 ? std::optional<int64_t>() : std::optional<int64_t>(referrer))
+      .Bind(2, member)
+      .Run();
+  tx.Audit(caller, "rebind", "member:" + std::to_string(member),
+           {{"from", before ? json::value(*before) : json::value(nullptr)},
+            {"to", referrer < 0 ? json::value(nullptr) : json::value(referrer)}});
+  return json::value(MemberBrief(tx.db, tx.engine, static_cast<core::MemberId>(member), true));
 }
 
 Reply CloseDayNow(Tx& tx, const Caller& caller) {

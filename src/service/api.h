@@ -114,6 +114,8 @@ Reply Invite(ReadCtx& c, const Caller& caller, const std::string& base_url);
 Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int64_t after, int limit);
 Reply MemberDetail(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
 Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& rank);
+// Moves a fan who has not bought (and has no directs) under another referrer (-1: none); audited.
+Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer);
 Reply CloseDayNow(Tx& tx, const Caller& caller);
 Reply LedgerReport(ReadCtx& c, const Caller& caller);
 Reply PlanView(ReadCtx& c, const Caller& caller);

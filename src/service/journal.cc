@@ -55,6 +55,8 @@ Result<uint32_t> ApplyCommand(core::Engine& engine, const Command& c, Effects* o
       return Done(engine.WithdrawPaid(Id(c.a), out));
     case Op::kWithdrawRejected:
       return Done(engine.WithdrawRejected(Id(c.a), out));
+    case Op::kRebind:
+      return Done(engine.Rebind(Id(c.a), Id(c.n), out));
   }
   return core::MakeError("unknown_command", "unknown journal op");
 }

@@ -25,6 +25,7 @@ enum class Op : uint8_t {
   kWithdraw = 8,    // a: member, amount
   kWithdrawPaid = 9,       // a: withdrawal
   kWithdrawRejected = 10,  // a: withdrawal
+  kRebind = 11,            // a: member, n: new referrer or -1
 };
 
 struct Command {

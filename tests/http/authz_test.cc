@@ -212,6 +212,7 @@ class AuthzTest : public ApiTest {
   std::string Unique(const char* prefix) { return prefix + std::to_string(++counter_); }
   std::string UniquePhone() { return std::to_string(13700000000 + ++counter_); }
   int64_t member_id() const { return L_.id; }
+  int64_t Fan() { return Register(UniquePhone()).id; }
   void AdvanceDay() { clock_.Advance(kDayMs); }
   void ExpectPaidSoon(int64_t order) { last_sandbox_order_ = order; }
 
@@ -383,6 +384,12 @@ std::vector<Row> Table() {
        {U, F, F, Ok, Ok, Ok, Ok}},
       {verb::post, v1 + "/admin/members/{id}/rank",
        [](T& t, Who) { return Post("/api/v1/admin/members/" + Id(t.member_id()) + "/rank", R"({"rank":"partner"})"); },
+       {U, F, F, Ok, F, Ok, F}},
+      {verb::post, v1 + "/admin/members/{id}/rebind",
+       [](T& t, Who) {
+         return Post("/api/v1/admin/members/" + Id(t.Fan()) + "/rebind",
+                     json::serialize(json::value{{"referrer", t.member_id()}}));
+       },
        {U, F, F, Ok, F, Ok, F}},
       {verb::post, v1 + "/admin/staff",
        [](T& t, Who) {

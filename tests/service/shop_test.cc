@@ -400,3 +400,35 @@ TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
 
 }  // namespace
 }  // namespace guanxi::service
+
+namespace guanxi::service {
+namespace {
+
+// An operator moves a fan who registered under the wrong code; once it has bought, its referrer is
+// fixed. The move is journaled: a restart keeps it, and the fan's first order pays its new referrer.
+TEST_F(ShopTest, RebindAFanUntilItBuys) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller X = Join("13800000002", nullptr);
+  Caller F = Join("13800000003", &X);  // the wrong inviter
+  Caller sales{4, "sales", -1};
+  EXPECT_EQ(Write([&](Tx& tx) { return Rebind(tx, sales, F.member, L.member); }).error().code, "forbidden");
+  EXPECT_EQ(Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, F.member); }).error().code, "self_referral");
+  auto moved = Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, L.member); });
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  shop_.reset();
+  Open();
+  Buy(F, "pkg699");
+  EXPECT_EQ(WalletOf(L).at("earned").at("direct"), 30000);  // L is F's referrer now, a partner
+  EXPECT_EQ(WalletOf(X).at("earned_total"), 0);
+  auto fixed = Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, X.member); });
+  ASSERT_FALSE(fixed.ok());
+  EXPECT_EQ(fixed.error().code, "referrer_fixed");
+  auto audit = Read([&](ReadCtx& c) { return AuditLog(c, owner_, 0, 5); });
+  bool logged = false;
+  for (const auto& row : audit.value().at("items").as_array()) logged = logged || row.at("action") == "rebind";
+  EXPECT_TRUE(logged);
+}
+
+}  // namespace
+}  // namespace guanxi::service
