@@ -533,6 +533,9 @@ void Register() {
        1'000'000, true, true},
       {"Deep/PayOrder/deepest/members:100000/units:1000000", Shape::kDeepDeepest, 100'000,
        1'000'000},
+      // "Medium/…": a 200,000-member version for profiling under callgrind (minutes, not hours).
+      {"Medium/Typical/PayOrder/members:200000/units:200000/reserve", Shape::kTypical, 200'000,
+       200'000, true, true},
       {"Small/Typical/PayOrder/members:10000/units:10000", Shape::kTypical, 10'000, 10'000},
       {"Small/Typical/PayOrder/members:10000/units:10000/reserve", Shape::kTypical, 10'000, 10'000,
        true, true},

@@ -54,6 +54,44 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
     }
   }
   counter_stride_ = directs_ranks_.size() + legs_ranks_.size() + buy_slots_;
+  rank_checks_.resize(plan_.ranks.size());
+  for (size_t r = 0; r < plan_.ranks.size(); ++r) {
+    const RankDef& d = plan_.ranks[r];
+    RankCheck& c = rank_checks_[r];
+    c.automatic = d.automatic();
+    if (d.directs) {
+      c.directs = static_cast<int32_t>(IndexOf(directs_ranks_, d.directs->rank));
+      c.directs_count = d.directs->count;
+    }
+    if (d.legs) {
+      c.legs = static_cast<int32_t>(IndexOf(legs_ranks_, d.legs->rank));
+      c.legs_count = d.legs->count;
+    }
+  }
+  const auto spell_out = [](const RankTable& t, std::array<int64_t, kMaxRanks>& per_rank) {
+    for (size_t r = 0; r < kMaxRanks; ++r) {
+      const std::optional<int64_t> v = t.For(static_cast<RankId>(r));
+      per_rank[r] = v ? *v : RuleEval::kNothing;
+    }
+  };
+  for (const Activity& a : plan_.activities) {
+    std::vector<RuleEval>& evals = rule_evals_.emplace_back();
+    for (const Rule& rule : a.rules) {
+      RuleEval& e = evals.emplace_back();
+      e.kind = rule.kind;
+      e.amount_kind = rule.amount.kind;
+      e.earned = rule.earned;
+      e.min_rank = rule.min_rank;
+      e.source_min_rank = rule.source_min_rank;
+      e.pool = rule.pool;
+      e.rate_bps = rule.rate_bps;
+      e.generation = rule.generation;
+      e.of_mask = rule.of_mask;
+      spell_out(rule.amount.by_rank, e.amount);
+      spell_out(rule.targets, e.target);
+      if (!rule.targets.entries.empty()) e.top = rule.targets.entries.back().first;
+    }
+  }
   if (plan_.fund.enabled) {
     for (const std::string& sku : plan_.fund.unit_skus) products_[FindProduct(sku).value()].fund_unit = true;
   }
@@ -92,12 +130,27 @@ void Engine::Prefetch(MemberId m) const {
   ledger_.Prefetch(m);
 }
 
-void Engine::Credit(Fen amount, const Effect& why, Effects* out) {
-  const MemberId recipient = why.member;
-  lines_.push_back(Line{amount, 0, recipient, false, why.earned});
-  earned_[recipient * earned_stride_ + why.earned] += amount;
-  Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
-       Reason::kReward, out, why);
+Effect Engine::RuleEffect(ActivityId activity, size_t rule, EarnedId earned, OrderId id, const OrderRec& o) {
+  Effect why;
+  why.activity = activity;
+  why.rule = static_cast<uint16_t>(rule);
+  why.earned = earned;
+  why.buyer = o.buyer;
+  why.order = id;
+  why.units = o.qty;
+  return why;
+}
+
+void Engine::Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why, Effects* out) {
+  lines_.push_back(Line{amount, 0, to, false, earned});
+  earned_[to * earned_stride_ + earned] += amount;
+  const Account from = Account::Platform(PlatformAccount::kRevenue);
+  const Account into = Account::Member(to, Bucket::kPending);
+  if (out == nullptr) {
+    ledger_.Move(from, into, amount);
+  } else {
+    Post(from, into, amount, Reason::kReward, out, *why);
+  }
 }
 
 template <MemberId Engine::MemberRec::*kUp, typename Pred>
@@ -312,7 +365,7 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
       (from >= f.position_min_rank) != (to >= f.position_min_rank)) {
     FundPositionsChanged(r);
   }
-  upgrade_queue_.push_back(m);
+  // m itself is not queued: Cascade goes on checking the member it upgrades, and SetRank decides.
 }
 
 void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
@@ -351,22 +404,16 @@ void Engine::RecomputeSubtreeMax(MemberId m) {
 }
 
 bool Engine::Qualifies(MemberId m, RankId r) const {
-  const RankDef& d = plan_.ranks[r];
-  if (!d.automatic()) return false;
-  if (!d.buy_any.empty()) {
+  const RankCheck& c = rank_checks_[r];
+  if (!c.automatic) return false;
+  const std::vector<int32_t>& buy = rank_buy_slots_[r];
+  if (!buy.empty()) {
     bool bought = false;
-    for (int32_t slot : rank_buy_slots_[r]) {
-      bought = bought || counters_[BuySlot(m, slot)] > 0;
-    }
+    for (int32_t slot : buy) bought = bought || counters_[BuySlot(m, slot)] > 0;
     if (!bought) return false;
   }
-  if (d.directs &&
-      counters_[DirectsSlot(m, IndexOf(directs_ranks_, d.directs->rank))] < d.directs->count) {
-    return false;
-  }
-  if (d.legs && counters_[LegsSlot(m, IndexOf(legs_ranks_, d.legs->rank))] < d.legs->count) {
-    return false;
-  }
+  if (c.directs >= 0 && counters_[DirectsSlot(m, static_cast<size_t>(c.directs))] < c.directs_count) return false;
+  if (c.legs >= 0 && counters_[LegsSlot(m, static_cast<size_t>(c.legs))] < c.legs_count) return false;
   return true;
 }
 
@@ -391,11 +438,12 @@ void Engine::Cascade(Effects* out) {
 Status Engine::SetRank(MemberId member, RankId rank, Effects* out) {
   if (auto s = CheckMember(member, "member"); !s) return s;
   if (rank >= plan_.ranks.size()) return MakeError("unknown_rank", "the plan has no such rank", "rank");
-  const bool lowered = rank < m_[member].rank;
+  const bool raised = rank > m_[member].rank;
   ChangeRank(member, rank, true, out);
-  // An admin's demotion is a decision, not an oversight: the member is not upgraded straight back in
-  // the same command, though a later event that changes its counts re-checks it.
-  if (lowered) std::erase(upgrade_queue_, member);
+  // A raised member may qualify for the next rank at once. An admin's demotion is a decision, not an
+  // oversight: the member is not upgraded straight back in the same command, though a later event that
+  // changes its counts re-checks it.
+  if (raised) upgrade_queue_.push_back(member);
   Cascade(out);
   return Ok{};
 }
@@ -514,13 +562,18 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   Prefetch(m_[buyer].referrer);
   if (m_[buyer].placed) Prefetch(m_[buyer].leader);
 
-  Effect paid;
-  paid.buyer = buyer;
-  paid.member = buyer;
-  paid.order = id;
-  paid.units = qty;
-  Post(Account::Platform(PlatformAccount::kBuyers), Account::Platform(PlatformAccount::kRevenue), o.paid,
-       Reason::kOrderPaid, out, paid);
+  const Account buyers = Account::Platform(PlatformAccount::kBuyers);
+  const Account revenue = Account::Platform(PlatformAccount::kRevenue);
+  if (out == nullptr) {
+    ledger_.Move(buyers, revenue, o.paid);
+  } else {
+    Effect paid;
+    paid.buyer = buyer;
+    paid.member = buyer;
+    paid.order = id;
+    paid.units = qty;
+    Post(buyers, revenue, o.paid, Reason::kOrderPaid, out, paid);
+  }
   if (prod.buy_index >= 0) counters_[BuySlot(buyer, prod.buy_index)] += qty;
 
   // Placement comes first: if this order makes the buyer a member, it takes its position now.
@@ -549,64 +602,67 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
 }
 
 void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, Effects* out) {
-  const Activity& activity = plan_.activities[activity_id];
-  for (size_t ri = 0; ri < activity.rules.size(); ++ri) {
-    const Rule& rule = activity.rules[ri];
-    Effect why;
-    why.activity = activity_id;
-    why.rule = static_cast<uint16_t>(ri);
-    why.earned = rule.earned;
-    why.buyer = o.buyer;
-    why.order = id;
-    why.units = o.qty;
+  const std::vector<RuleEval>& rules = rule_evals_[activity_id];
+  for (size_t ri = 0; ri < rules.size(); ++ri) {
+    const RuleEval& rule = rules[ri];
+    // Without a sink nothing is explained, so the effect is only built when someone reads it.
+    std::optional<Effect> effect;
+    Effect* const why = out != nullptr ? &effect.emplace(RuleEffect(activity_id, ri, rule.earned, id, o)) : nullptr;
     switch (rule.kind) {
       case RuleKind::kReferral: {
         MemberId x = o.buyer;
         for (uint32_t g = 0; g < rule.generation && x != kNone; ++g) x = m_[x].referrer;
-        if (x == kNone || m_[x].rank < rule.min_rank) break;
-        const std::optional<Fen> amount = rule.amount.For(m_[x].rank, o.qty, o.paid);
-        if (!amount || *amount <= 0) break;
-        why.relation = Relation::kAncestor;
-        why.generation = rule.generation;
-        why.rank = m_[x].rank;
-        why.member = x;
-        Credit(*amount, why, out);
+        if (x == kNone) break;
+        const RankId rank = m_[x].rank;
+        if (rank < rule.min_rank) break;
+        const Fen amount = rule.AmountFor(rank, o.qty, o.paid);
+        if (amount == RuleEval::kNothing || amount <= 0) break;
+        if (out != nullptr) {
+          why->relation = Relation::kAncestor;
+          why->generation = rule.generation;
+          why->rank = rank;
+          why->member = x;
+        }
+        Credit(x, rule.earned, amount, why, out);
         break;
       }
       case RuleKind::kLeader: {
         const MemberId l = leader(o.buyer);
-        if (l == kNone || l == o.buyer || m_[l].rank < rule.min_rank) break;
-        const std::optional<Fen> amount = rule.amount.For(m_[l].rank, o.qty, o.paid);
-        if (!amount || *amount <= 0) break;
-        why.relation = Relation::kLeader;
-        why.rank = m_[l].rank;
-        why.member = l;
-        Credit(*amount, why, out);
+        if (l == kNone || l == o.buyer) break;
+        const RankId rank = m_[l].rank;
+        if (rank < rule.min_rank) break;
+        const Fen amount = rule.AmountFor(rank, o.qty, o.paid);
+        if (amount == RuleEval::kNothing || amount <= 0) break;
+        if (out != nullptr) {
+          why->relation = Relation::kLeader;
+          why->rank = rank;
+          why->member = l;
+        }
+        Credit(l, rule.earned, amount, why, out);
         break;
       }
       case RuleKind::kDifferential: {
-        const RankId top = rule.targets.entries.back().first;
         const auto qualified = [this](MemberId p) { return m_[p].rank >= diff_min_rank_; };
         Fen paid_so_far = 0;
         int highest = -1;
         for (MemberId x = NearestMarked<&MemberRec::diff_up>(o.buyer, qualified); x != kNone;
              x = NearestMarked<&MemberRec::diff_up>(x, qualified)) {
           const RankId r = m_[x].rank;
-          if (r >= rule.min_rank && static_cast<int>(r) > highest) {
-            if (const std::optional<Fen> target = rule.targets.For(r)) {
-              highest = r;
-              const Fen due = *target * o.qty;
-              if (due > paid_so_far) {
-                why.relation = Relation::kAncestor;
-                why.generation = m_[o.buyer].depth - m_[x].depth;
-                why.rank = r;
-                why.member = x;
-        Credit(due - paid_so_far, why, out);
-                paid_so_far = due;
+          if (r >= rule.min_rank && static_cast<int>(r) > highest && rule.target[r] != RuleEval::kNothing) {
+            highest = r;
+            const Fen due = rule.target[r] * o.qty;
+            if (due > paid_so_far) {
+              if (out != nullptr) {
+                why->relation = Relation::kAncestor;
+                why->generation = m_[o.buyer].depth - m_[x].depth;
+                why->rank = r;
+                why->member = x;
               }
+              Credit(x, rule.earned, due - paid_so_far, why, out);
+              paid_so_far = due;
             }
           }
-          if (r >= top) break;
+          if (r >= rule.top) break;
         }
         break;
       }
@@ -620,21 +676,27 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
           if (mentor == kNone || m_[mentor].rank < rule.min_rank) continue;
           const Fen amount = ApplyBps(src.amount, rule.rate_bps);
           if (amount <= 0) continue;
-          why.relation = Relation::kMentor;
-          why.via = src.recipient;
-          why.rank = m_[mentor].rank;
-          why.member = mentor;
-        Credit(amount, why, out);
+          if (out != nullptr) {
+            why->relation = Relation::kMentor;
+            why->via = src.recipient;
+            why->rank = m_[mentor].rank;
+            why->member = mentor;
+          }
+          Credit(mentor, rule.earned, amount, why, out);
         }
         break;
       }
       case RuleKind::kPool: {
-        const std::optional<Fen> amount = rule.amount.For(0, o.qty, o.paid);
-        if (!amount || *amount <= 0) break;
-        lines_.push_back(Line{*amount, 0, rule.pool, true, 0});
-        why.relation = Relation::kPool;
-        Post(Account::Platform(PlatformAccount::kRevenue), Account::Pool(rule.pool), *amount,
-             Reason::kPoolContribution, out, why);
+        const Fen amount = rule.AmountFor(0, o.qty, o.paid);
+        if (amount == RuleEval::kNothing || amount <= 0) break;
+        lines_.push_back(Line{amount, 0, rule.pool, true, 0});
+        const Account from = Account::Platform(PlatformAccount::kRevenue);
+        if (out == nullptr) {
+          ledger_.Move(from, Account::Pool(rule.pool), amount);
+        } else {
+          why->relation = Relation::kPool;
+          Post(from, Account::Pool(rule.pool), amount, Reason::kPoolContribution, out, *why);
+        }
         break;
       }
     }

@@ -11,6 +11,7 @@
 // Not thread-safe: one thread owns an Engine. Effects* may be null when the caller does not want them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -158,10 +159,46 @@ class Engine {
     Fen amount;
     WithdrawalStatus status;
   };
+  // A rule with its rank tables spelled out per rank, built once from the plan: evaluating it on an
+  // order is an array index, not a search of the plan's (rank, value) lists.
+  struct RuleEval {
+    static constexpr int64_t kNothing = INT64_MIN;  // the rank earns nothing from this rule
+    RuleKind kind = RuleKind::kReferral;
+    Amount::Kind amount_kind = Amount::Kind::kPerUnit;
+    EarnedId earned = 0;
+    RankId min_rank = 0;
+    RankId source_min_rank = 0;
+    RankId top = 0;  // kDifferential: the walk ends after this rank
+    PoolId pool = 0;
+    Bps rate_bps = 0;
+    uint32_t generation = 1;
+    uint32_t of_mask = 0;
+    std::array<int64_t, kMaxRanks> amount{};  // Rule::amount.by_rank (or the flat pool amount) per rank
+    std::array<int64_t, kMaxRanks> target{};  // Rule::targets per rank (kDifferential)
+
+    // What Amount::For gives for a recipient of rank r, or kNothing.
+    Fen AmountFor(RankId r, uint32_t qty, Fen paid) const {
+      const int64_t v = amount[r];
+      if (v == kNothing) return kNothing;
+      return amount_kind == Amount::Kind::kPerUnit ? v * static_cast<Fen>(qty) : ApplyBps(paid, static_cast<Bps>(v));
+    }
+  };
+  // An automatic rank's conditions as counter slots (RankDef's, resolved once).
+  struct RankCheck {
+    bool automatic = false;
+    int32_t directs = -1;  // index into directs_ranks_, or -1 when the rank has no such condition
+    uint32_t directs_count = 0;
+    int32_t legs = -1;     // index into legs_ranks_, or -1
+    uint32_t legs_count = 0;
+  };
+
   Status CheckMember(MemberId m, const char* field) const;
+  // The effect every posting of a rule on an order starts from (only built when effects are wanted).
+  static Effect RuleEffect(ActivityId activity, size_t rule, EarnedId earned, OrderId id, const OrderRec& o);
+  // Pays `to` a reward into pending and records the line for settlement and refunds; `why` (may be
+  // null when out is) explains it.
+  void Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why, Effects* out);
   void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, const Effect& why = Effect{});
-  // Pays why.member `amount` into pending and records the line for settlement and refunds.
-  void Credit(Fen amount, const Effect& why, Effects* out);
   void Prefetch(MemberId m) const;  // a hint to the CPU; changes nothing
 
   // Nearest marked strict referral ancestor, through a pointer per member (`up`). Invariant: up[x] is a
@@ -203,6 +240,8 @@ class Engine {
   std::vector<RankId> directs_ranks_;       // distinct ranks counted by "directs" conditions
   std::vector<RankId> legs_ranks_;          // distinct ranks counted by "legs" conditions
   std::vector<std::vector<int32_t>> rank_buy_slots_;  // per rank: buy counter slots of its buy_any
+  std::vector<RankCheck> rank_checks_;                 // per rank
+  std::vector<std::vector<RuleEval>> rule_evals_;      // per activity, per rule
   size_t buy_slots_ = 0;
   size_t earned_stride_ = 0;
 
