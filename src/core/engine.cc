@@ -27,6 +27,7 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
   assert(plan_.Validate().ok());
   ledger_.AddPools(plan_.pools.size());
   earned_stride_ = plan_.earned.size();
+  ledger_.SetMemberExtra(earned_stride_ + 2);
   if (auto e = plan_.FindEarned("pool")) pool_earned_ = *e;
   rank_count_.assign(plan_.ranks.size(), 0);
   for (const RankDef& r : plan_.ranks) {
@@ -124,9 +125,6 @@ void Engine::Prefetch(MemberId m) const {
   // data() + offset, not operator[]: a plan without conditions has empty counters (stride 0).
   __builtin_prefetch(m_.data() + m);
   __builtin_prefetch(counters_.data() + m * counter_stride_);
-  __builtin_prefetch(earned_.data() + m * earned_stride_);
-  __builtin_prefetch(team_units_.data() + m);
-  __builtin_prefetch(team_amount_.data() + m);
   ledger_.Prefetch(m);
 }
 
@@ -142,14 +140,13 @@ Effect Engine::RuleEffect(ActivityId activity, size_t rule, EarnedId earned, Ord
 }
 
 void Engine::Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why, Effects* out) {
-  lines_.push_back(Line{amount, 0, to, false, earned});
-  earned_[to * earned_stride_ + earned] += amount;
-  const Account from = Account::Platform(PlatformAccount::kRevenue);
-  const Account into = Account::Member(to, Bucket::kPending);
+  lines_.push_back(Line{amount, to, earned, false, false});
+  Earned(to, earned) += amount;
   if (out == nullptr) {
-    ledger_.Move(from, into, amount);
+    ledger_.PlatformToMember(PlatformAccount::kRevenue, to, Bucket::kPending, amount);
   } else {
-    Post(from, into, amount, Reason::kReward, out, *why);
+    Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(to, Bucket::kPending), amount, Reason::kReward,
+         out, *why);
   }
 }
 
@@ -166,16 +163,25 @@ MemberId Engine::NearestMarked(MemberId x, Pred marked) {
   return answer;
 }
 
+// Breadth-first over the first-child / next-sibling links, so that every member is queued (and its
+// line requested) long before it is visited: the misses of a wide subtree overlap instead of following
+// one another as in a depth-first walk down sibling chains. The visiting order is not part of the
+// contract; both callers do order-independent work (write one pointer, add up counts).
 template <typename Pred, typename Fn>
 void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn) {
-  dfs_stack_.clear();
-  for (MemberId c = m_[q].first_child; c != kNone; c = m_[c].next_sibling) dfs_stack_.push_back(c);
-  while (!dfs_stack_.empty()) {
-    const MemberId d = dfs_stack_.back();
-    dfs_stack_.pop_back();
+  std::vector<MemberId>& queue = walk_queue_;
+  queue.clear();
+  const auto enqueue = [this, &queue](MemberId c) {
+    __builtin_prefetch(m_.data() + c);
+    queue.push_back(c);
+  };
+  if (m_[q].first_child != kNone) enqueue(m_[q].first_child);
+  for (size_t head = 0; head < queue.size(); ++head) {
+    const MemberId d = queue[head];
     fn(d);
-    if (marked(d)) continue;
-    for (MemberId c = m_[d].first_child; c != kNone; c = m_[c].next_sibling) dfs_stack_.push_back(c);
+    const MemberRec& rec = m_[d];
+    if (rec.next_sibling != kNone) enqueue(rec.next_sibling);
+    if (rec.first_child != kNone && !marked(d)) enqueue(rec.first_child);
   }
 }
 
@@ -188,7 +194,9 @@ MemberId Engine::leader(MemberId m) const {
 }
 
 TeamSummary Engine::team(MemberId m) const {
-  return TeamSummary{m_[m].team_size, team_units_[m], team_amount_[m], m_[m].direct_count, m_[m].member_directs};
+  const Fen* x = ledger_.extra(m);
+  return TeamSummary{m_[m].team_size, x[earned_stride_], x[earned_stride_ + 1], m_[m].direct_count,
+                     m_[m].member_directs};
 }
 
 std::optional<ProductId> Engine::FindProduct(std::string_view sku) const {
@@ -205,17 +213,15 @@ OrderView Engine::order(OrderId o) const {
 size_t Engine::MemoryBytes() const {
   const auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   return bytes(m_) + bytes(counters_) + bytes(fund_positions_) +
-         bytes(own_units_) + bytes(desc_units_) + bytes(earned_) + bytes(team_units_) + bytes(team_amount_) +
-         ledger_.MemberBytes();
+         bytes(own_units_) + bytes(desc_units_) + ledger_.MemberBytes();
 }
 
 void Engine::Reserve(uint32_t members, uint32_t orders) {
   const size_t n = members;
   m_.reserve(n);
-  for (auto* v : {&own_units_, &desc_units_, &team_units_, &team_amount_}) v->reserve(n);
+  for (auto* v : {&own_units_, &desc_units_}) v->reserve(n);
   counters_.reserve(n * counter_stride_);
   if (plan_.fund.enabled) fund_positions_.reserve(n * plan_.fund.positions);
-  earned_.reserve(n * earned_stride_);
   ledger_.Reserve(n);
   orders_.reserve(orders);
   size_t lines_per_order = 0;
@@ -244,9 +250,6 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
   if (plan_.fund.enabled) fund_positions_.resize(fund_positions_.size() + plan_.fund.positions, kNone);
   own_units_.push_back(0);
   desc_units_.push_back(0);
-  earned_.resize(earned_.size() + earned_stride_, 0);
-  team_units_.push_back(0);
-  team_amount_.push_back(0);
   ledger_.AddMember();
   ++rank_count_[0];
 
@@ -588,8 +591,8 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   const MemberId team_leader = leader(buyer);
   if (team_leader != kNone && team_leader != buyer) {
     o.team_leader = team_leader;
-    team_units_[team_leader] += qty;
-    team_amount_[team_leader] += o.paid;
+    TeamUnits(team_leader) += qty;
+    TeamAmount(team_leader) += o.paid;
   }
   // Rewards see every rank as it was before this order; upgrades come last.
   if (prod.activity != kNoActivity) ApplyRules(id, o, prod.activity, out);
@@ -689,7 +692,7 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
       case RuleKind::kPool: {
         const Fen amount = rule.AmountFor(0, o.qty, o.paid);
         if (amount == RuleEval::kNothing || amount <= 0) break;
-        lines_.push_back(Line{amount, 0, rule.pool, true, 0});
+        lines_.push_back(Line{amount, rule.pool, 0, true, false});
         const Account from = Account::Platform(PlatformAccount::kRevenue);
         if (out == nullptr) {
           ledger_.Move(from, Account::Pool(rule.pool), amount);
@@ -714,15 +717,16 @@ Status Engine::Settle(OrderId id, Effects* out) {
     if (line.pool) continue;
     const MemberId m = line.recipient;
     const bool hold = f.enabled && m_[m].fund_locked && ((f.held_mask >> line.earned) & 1u) != 0;
-    line.held = hold ? ApplyBps(line.amount, f.hold_bps) : 0;
+    line.held = hold;
+    const Fen held = HeldPart(line);
     Effect why;
     why.member = m;
     why.buyer = o.buyer;
     why.order = id;
     why.earned = line.earned;
-    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kAvailable), line.amount - line.held,
+    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kAvailable), line.amount - held,
          Reason::kSettled, out, why);
-    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kFrozen), line.held, Reason::kHeld, out,
+    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kFrozen), held, Reason::kHeld, out,
          why);
   }
   o.status = OrderStatus::kSettled;
@@ -747,14 +751,15 @@ Status Engine::Refund(OrderId id, Effects* out) {
     }
     const MemberId m = line.recipient;
     why.member = m;
-    earned_[m * earned_stride_ + line.earned] -= line.amount;
+    Earned(m, line.earned) -= line.amount;
     if (o.status == OrderStatus::kPaid) {
       Post(Account::Member(m, Bucket::kPending), revenue, line.amount, Reason::kRefundReward, out, why);
     } else {
       // Claw back from where settlement put it; available may go below zero and blocks withdrawals.
-      Post(Account::Member(m, Bucket::kAvailable), revenue, line.amount - line.held, Reason::kRefundReward, out, why);
+      const Fen held = HeldPart(line);
+      Post(Account::Member(m, Bucket::kAvailable), revenue, line.amount - held, Reason::kRefundReward, out, why);
       const Bucket held_in = m_[m].fund_locked ? Bucket::kFrozen : Bucket::kAvailable;
-      Post(Account::Member(m, held_in), revenue, line.held, Reason::kRefundReward, out, why);
+      Post(Account::Member(m, held_in), revenue, held, Reason::kRefundReward, out, why);
     }
   }
   Effect back;
@@ -768,8 +773,8 @@ Status Engine::Refund(OrderId id, Effects* out) {
     counters_[BuySlot(o.buyer, prod.buy_index)] -= o.qty;
   }
   if (o.team_leader != kNone) {
-    team_units_[o.team_leader] -= o.qty;
-    team_amount_[o.team_leader] -= o.paid;
+    TeamUnits(o.team_leader) -= o.qty;
+    TeamAmount(o.team_leader) -= o.paid;
   }
   if (prod.fund_unit) AddFundUnits(o.buyer, -static_cast<int64_t>(o.qty));
   o.status = OrderStatus::kRefunded;
@@ -796,7 +801,7 @@ Status Engine::CloseDay(Effects* out) {
     for (MemberId m = 0; m < member_count(); ++m) {
       if (m_[m].rank < min_rank) continue;
       why.member = m;
-      earned_[m * earned_stride_ + pool_earned_] += share;
+      Earned(m, pool_earned_) += share;
       Post(Account::Pool(p), Account::Member(m, Bucket::kAvailable), share, Reason::kPoolPayout, out, why);
     }
   }

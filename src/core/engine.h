@@ -90,7 +90,7 @@ class Engine {
   uint32_t depth(MemberId m) const { return m_[m].depth; }
   bool fund_locked(MemberId m) const { return m_[m].fund_locked != 0; }
   Balances balances(MemberId m) const { return ledger_.member(m); }
-  Fen earned(MemberId m, EarnedId e) const { return earned_[m * earned_stride_ + e]; }
+  Fen earned(MemberId m, EarnedId e) const { return ledger_.extra(m)[e]; }
   TeamSummary team(MemberId m) const;
   uint32_t rank_count(RankId r) const { return rank_count_[r]; }
 
@@ -139,11 +139,13 @@ class Engine {
   // One reward (or pool contribution) of an order, kept so settlement and refunds undo exactly it.
   struct Line {
     Fen amount;
-    Fen held;          // part sent to frozen at settlement
     MemberId recipient;  // MemberId, or PoolId for pool lines
-    bool pool;
     EarnedId earned;
+    bool pool;
+    bool held;           // settled with the fund hold: HeldPart(amount) went to frozen
   };
+  static_assert(sizeof(Line) == 16);
+  Fen HeldPart(const Line& line) const { return line.held ? ApplyBps(line.amount, plan_.fund.hold_bps) : 0; }
   struct OrderRec {
     MemberId buyer;
     ProductId product;
@@ -258,9 +260,11 @@ class Engine {
   }
   std::vector<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
   std::vector<int64_t> own_units_, desc_units_;  // fund units bought by m / by m's tracked descendants
-  std::vector<Fen> earned_;                 // [m * earned_stride_ + e]
-  std::vector<int64_t> team_units_;
-  std::vector<Fen> team_amount_;
+  // Earnings per category and team sales live beside the member's balances, in the ledger's block
+  // (Ledger::extra): [earned 0 .. earned_stride_ − 1, team units, team amount].
+  Fen& Earned(MemberId m, EarnedId e) { return ledger_.extra(m)[e]; }
+  int64_t& TeamUnits(MemberId m) { return ledger_.extra(m)[earned_stride_]; }
+  Fen& TeamAmount(MemberId m) { return ledger_.extra(m)[earned_stride_ + 1]; }
   std::vector<uint32_t> rank_count_;
 
   std::vector<ProductRec> products_;
@@ -272,7 +276,7 @@ class Engine {
   // Scratch, reused so that the hot path does not allocate.
   std::vector<MemberId> upgrade_queue_;
   std::vector<MemberId> fund_checks_;
-  std::vector<MemberId> dfs_stack_;
+  std::vector<MemberId> walk_queue_;
 };
 
 }  // namespace guanxi::core
