@@ -395,6 +395,9 @@ struct Case {
   // true: Engine::Reserve(members, orders) before the joins, as a start-up rebuild would; false:
   // the arrays grow as in a shop that keeps taking members and orders.
   bool reserve = false;
+  // true: the loop calls Engine::Prefetch(next order's buyer) before each PayOrder, as a service
+  // that knows its next queued command may.
+  bool hint = false;
 };
 
 // A network built outside the timed region, with its order stream.
@@ -460,8 +463,10 @@ void BM_PayOrders(benchmark::State& state, const Case& c) {
     state.ResumeTiming();
 
     const auto start = std::chrono::steady_clock::now();
-    for (const Order& o : p->orders) {
-      if (!engine.PayOrder(o.buyer, o.product, 1, std::nullopt, nullptr).ok()) ++refused;
+    const std::vector<Order>& stream = p->orders;
+    for (size_t i = 0; i < stream.size(); ++i) {
+      if (c.hint && i + 1 < stream.size()) engine.Prefetch(stream[i + 1].buyer);
+      if (!engine.PayOrder(stream[i].buyer, stream[i].product, 1, std::nullopt, nullptr).ok()) ++refused;
     }
     const auto stop = std::chrono::steady_clock::now();
 
@@ -527,18 +532,31 @@ void Register() {
        1'000'000, false},
       {"Typical/PayOrder/members:1000000/units:1000000/reserve", Shape::kTypical, 1'000'000,
        1'000'000, true, true},
+      // "…/prefetch": the same orders, with Engine::Prefetch(next buyer) called one order ahead.
+      {"Typical/PayOrder/members:1000000/units:1000000/prefetch", Shape::kTypical, 1'000'000,
+       1'000'000, true, false, true},
+      {"Typical/PayOrder/members:1000000/units:1000000/reserve/prefetch", Shape::kTypical,
+       1'000'000, 1'000'000, true, true, true},
       {"Deep/PayOrder/uniform/members:100000/units:1000000", Shape::kDeepUniform, 100'000,
        1'000'000},
       {"Deep/PayOrder/uniform/members:100000/units:1000000/reserve", Shape::kDeepUniform, 100'000,
        1'000'000, true, true},
+      {"Deep/PayOrder/uniform/members:100000/units:1000000/prefetch", Shape::kDeepUniform, 100'000,
+       1'000'000, true, false, true},
       {"Deep/PayOrder/deepest/members:100000/units:1000000", Shape::kDeepDeepest, 100'000,
        1'000'000},
+      {"Deep/PayOrder/deepest/members:100000/units:1000000/prefetch", Shape::kDeepDeepest, 100'000,
+       1'000'000, true, false, true},
       // "Medium/…": a 200,000-member version for profiling under callgrind (minutes, not hours).
       {"Medium/Typical/PayOrder/members:200000/units:200000/reserve", Shape::kTypical, 200'000,
        200'000, true, true},
+      {"Medium/Typical/PayOrder/members:200000/units:200000/reserve/prefetch", Shape::kTypical,
+       200'000, 200'000, true, true, true},
       {"Small/Typical/PayOrder/members:10000/units:10000", Shape::kTypical, 10'000, 10'000},
       {"Small/Typical/PayOrder/members:10000/units:10000/reserve", Shape::kTypical, 10'000, 10'000,
        true, true},
+      {"Small/Typical/PayOrder/members:10000/units:10000/prefetch", Shape::kTypical, 10'000, 10'000,
+       true, false, true},
       {"Small/Deep/PayOrder/uniform/members:10000/units:10000", Shape::kDeepUniform, 10'000,
        10'000},
       {"Small/Deep/PayOrder/deepest/members:10000/units:10000", Shape::kDeepDeepest, 10'000,

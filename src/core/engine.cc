@@ -120,12 +120,41 @@ void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* 
   }
 }
 
-void Engine::Prefetch(MemberId m) const {
+void Engine::PrefetchMember(MemberId m) const {
   if (m == kNone) return;
   // data() + offset, not operator[]: a plan without conditions has empty counters (stride 0).
   __builtin_prefetch(m_.data() + m);
   __builtin_prefetch(counters_.data() + m * counter_stride_);
   ledger_.Prefetch(m);
+}
+
+void Engine::Prefetch(MemberId buyer) {
+  if (buyer >= member_count()) return;
+  __builtin_prefetch(m_.data() + buyer);
+  __builtin_prefetch(counters_.data() + buyer * counter_stride_);
+  __builtin_prefetch(units_.data() + buyer);
+  hinted_ = buyer;
+}
+
+void Engine::PrefetchRelations(MemberId buyer) const {
+  const MemberRec& b = m_[buyer];
+  PrefetchMember(b.referrer);
+  if (b.placed) PrefetchMember(b.leader);
+  if (b.diff_up != kNone) __builtin_prefetch(m_.data() + b.diff_up);
+  if (b.track_up != kNone) {
+    __builtin_prefetch(m_.data() + b.track_up);
+    __builtin_prefetch(units_.data() + b.track_up);
+  }
+  if (b.referrer != kNone && plan_.fund.enabled) {
+    __builtin_prefetch(fund_positions_.data() + size_t{b.referrer} * plan_.fund.positions);
+  }
+}
+
+void Engine::PrefetchMentors(MemberId buyer) const {
+  const MemberRec& b = m_[buyer];
+  if (b.referrer != kNone) PrefetchMember(m_[b.referrer].mentor);
+  if (b.placed && b.leader != kNone && b.leader != b.referrer) PrefetchMember(m_[b.leader].mentor);
+  if (b.diff_up != kNone) ledger_.Prefetch(b.diff_up);
 }
 
 Effect Engine::RuleEffect(ActivityId activity, size_t rule, EarnedId earned, OrderId id, const OrderRec& o) {
@@ -167,12 +196,13 @@ MemberId Engine::NearestMarked(MemberId x, Pred marked) {
 // line requested) long before it is visited: the misses of a wide subtree overlap instead of following
 // one another as in a depth-first walk down sibling chains. The visiting order is not part of the
 // contract; both callers do order-independent work (write one pointer, add up counts).
-template <typename Pred, typename Fn>
-void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn) {
+template <typename Pred, typename Fn, typename Pre>
+void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn, Pre prefetch) {
   std::vector<MemberId>& queue = walk_queue_;
   queue.clear();
-  const auto enqueue = [this, &queue](MemberId c) {
+  const auto enqueue = [this, &queue, &prefetch](MemberId c) {
     __builtin_prefetch(m_.data() + c);
+    prefetch(c);
     queue.push_back(c);
   };
   if (m_[q].first_child != kNone) enqueue(m_[q].first_child);
@@ -213,13 +243,13 @@ OrderView Engine::order(OrderId o) const {
 size_t Engine::MemoryBytes() const {
   const auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   return bytes(m_) + bytes(counters_) + bytes(fund_positions_) +
-         bytes(own_units_) + bytes(desc_units_) + ledger_.MemberBytes();
+         bytes(units_) + ledger_.MemberBytes();
 }
 
 void Engine::Reserve(uint32_t members, uint32_t orders) {
   const size_t n = members;
   m_.reserve(n);
-  for (auto* v : {&own_units_, &desc_units_}) v->reserve(n);
+  units_.reserve(n);
   counters_.reserve(n * counter_stride_);
   if (plan_.fund.enabled) fund_positions_.reserve(n * plan_.fund.positions);
   ledger_.Reserve(n);
@@ -248,8 +278,7 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
   m_.push_back(rec);
   counters_.resize(counters_.size() + counter_stride_, 0);
   if (plan_.fund.enabled) fund_positions_.resize(fund_positions_.size() + plan_.fund.positions, kNone);
-  own_units_.push_back(0);
-  desc_units_.push_back(0);
+  units_.emplace_back();
   ledger_.AddMember();
   ++rank_count_[0];
 
@@ -297,7 +326,7 @@ void Engine::Place(MemberId m, Effects* out) {
     m_[m].position = k;
     if (plan_.fund.enabled && k <= plan_.fund.positions) fund_positions_[r * plan_.fund.positions + k - 1] = m;
     lead = (m_[r].rank >= plan_.placement.partner_rank && k >= plan_.placement.team_from_position) ? r : leader(r);
-    Prefetch(lead);
+    PrefetchMember(lead);
   }
   m_[m].leader = lead;
   if (lead != kNone) ++m_[lead].team_size;
@@ -361,7 +390,7 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
   }
   if (from < diff_min_rank_ && to >= diff_min_rank_) {
     ForEachUnshadowed(m, [this](MemberId d) { return m_[d].rank >= diff_min_rank_; },
-                      [this, m](MemberId d) { m_[d].diff_up = m; });
+                      [this, m](MemberId d) { m_[d].diff_up = m; }, [](MemberId) {});
   }
   const Fund& f = plan_.fund;
   if (f.enabled && r != kNone && m_[m].position >= 1 && m_[m].position <= f.positions &&
@@ -481,19 +510,20 @@ void Engine::TrackPositions(MemberId x, bool on) {
     int64_t sum = 0;
     ForEachUnshadowed(q, [this](MemberId d) { return m_[d].tracked != 0; },
                       [this, q, &sum](MemberId d) {
-                        sum += own_units_[d] + (m_[d].tracked ? desc_units_[d] : 0);
+                        sum += units_[d].own + (m_[d].tracked ? units_[d].desc : 0);
                         m_[d].track_up = q;
-                      });
-    desc_units_[q] = sum;
+                      },
+                      [this](MemberId d) { __builtin_prefetch(units_.data() + d); });
+    units_[q].desc = sum;
   }
 }
 
 void Engine::AddFundUnits(MemberId buyer, int64_t delta) {
-  own_units_[buyer] += delta;
+  units_[buyer].own += delta;
   const auto tracked = [this](MemberId p) { return m_[p].tracked != 0; };
   for (MemberId t = NearestMarked<&MemberRec::track_up>(buyer, tracked); t != kNone;
        t = NearestMarked<&MemberRec::track_up>(t, tracked)) {
-    desc_units_[t] += delta;
+    units_[t].desc += delta;
     if (delta > 0) fund_checks_.push_back(m_[t].referrer);
   }
 }
@@ -502,7 +532,7 @@ void Engine::CheckFund(MemberId x, Effects* out) {
   if (!m_[x].fund_locked || !m_[x].fund_watch) return;
   const uint32_t n = plan_.fund.positions;
   int64_t units = 0;
-  for (uint32_t k = 0; k < n; ++k) units += desc_units_[fund_positions_[x * n + k]];
+  for (uint32_t k = 0; k < n; ++k) units += units_[fund_positions_[x * n + k]].desc;
   if (units < plan_.fund.units) return;
   m_[x].fund_locked = 0;
   m_[x].fund_watch = 0;
@@ -561,9 +591,20 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   const OrderId id = static_cast<OrderId>(orders_.size());
   OrderRec o{buyer, product, qty, price * qty, static_cast<uint32_t>(lines_.size()), 0, kNone, OrderStatus::kPaid};
   // The referrer and the leader are paid by most plans: start loading their lines now, so that the
-  // cache misses overlap instead of following one another.
-  Prefetch(m_[buyer].referrer);
-  if (m_[buyer].placed) Prefetch(m_[buyer].leader);
+  // cache misses overlap instead of following one another. If this buyer was hinted, they were
+  // requested during the previous order and their mentors can be requested now.
+  if (related_ == buyer) {
+    PrefetchMentors(buyer);
+  } else {
+    const MemberRec& b = m_[buyer];
+    PrefetchMember(b.referrer);
+    if (b.placed) {
+      PrefetchMember(b.leader);
+    } else if (b.referrer != kNone && plan_.fund.enabled) {  // a first purchase takes a position
+      __builtin_prefetch(fund_positions_.data() + size_t{b.referrer} * plan_.fund.positions);
+    }
+  }
+  related_ = kNone;
 
   const Account buyers = Account::Platform(PlatformAccount::kBuyers);
   const Account revenue = Account::Platform(PlatformAccount::kRevenue);
@@ -593,6 +634,13 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
     o.team_leader = team_leader;
     TeamUnits(team_leader) += qty;
     TeamAmount(team_leader) += o.paid;
+  }
+  // The next order's buyer (hinted before this order began) has had its record loaded meanwhile:
+  // request its relations now, so that they arrive while this order's rewards and upgrades run.
+  if (hinted_ != kNone) {
+    PrefetchRelations(hinted_);
+    related_ = hinted_;
+    hinted_ = kNone;
   }
   // Rewards see every rank as it was before this order; upgrades come last.
   if (prod.activity != kNoActivity) ApplyRules(id, o, prod.activity, out);

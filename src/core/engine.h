@@ -100,6 +100,13 @@ class Engine {
   OrderView order(OrderId o) const;
   WithdrawalStatus withdrawal_status(WithdrawalId w) const { return withdrawals_[w].status; }
 
+  // A hint, not a command: `buyer` is about to pay (the next order in the caller's queue). The engine
+  // starts loading the buyer's records now and, during the next PayOrder, those of its referrer and
+  // leader, so that the hinted order finds them in cache instead of waiting for memory one record
+  // after another. Call it for order i + 1 just before paying order i. Whether it is called, for whom,
+  // and whether that buyer then pays changes no result; an unknown id is ignored.
+  void Prefetch(MemberId buyer);
+
   // Bytes held per member by the network, ledger and counters (capacity, not size), for benchmarks.
   size_t MemoryBytes() const;
 
@@ -201,7 +208,13 @@ class Engine {
   // null when out is) explains it.
   void Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why, Effects* out);
   void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, const Effect& why = Effect{});
-  void Prefetch(MemberId m) const;  // a hint to the CPU; changes nothing
+  // Hints to the CPU; they change nothing. PrefetchMember: m's record, counters and ledger block.
+  // PrefetchRelations: reads the hinted buyer's record (loaded by Prefetch) and requests its referrer's,
+  // leader's and nearest-ancestor targets'. PrefetchMentors: at the hinted buyer's own order, reads its
+  // referrer's and leader's records (loaded by then) and requests their mentors'.
+  void PrefetchMember(MemberId m) const;
+  void PrefetchRelations(MemberId buyer) const;
+  void PrefetchMentors(MemberId buyer) const;
 
   // Nearest marked strict referral ancestor, through a pointer per member (`up`). Invariant: up[x] is a
   // strict ancestor of x (or kNone) and nothing strictly between them is marked. Marking a member
@@ -210,9 +223,9 @@ class Engine {
   template <MemberId MemberRec::*kUp, typename Pred>
   MemberId NearestMarked(MemberId x, Pred marked);
   // Calls fn(d) for each descendant d of q that has no marked member between itself and q; does not
-  // descend below a marked d.
-  template <typename Pred, typename Fn>
-  void ForEachUnshadowed(MemberId q, Pred marked, Fn fn);
+  // descend below a marked d. prefetch(d) is called when d is queued, well before fn(d).
+  template <typename Pred, typename Fn, typename Pre>
+  void ForEachUnshadowed(MemberId q, Pred marked, Fn fn, Pre prefetch);
 
   // Network changes.
   void Place(MemberId m, Effects* out);
@@ -259,7 +272,13 @@ class Engine {
     return m * counter_stride_ + directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot);
   }
   std::vector<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
-  std::vector<int64_t> own_units_, desc_units_;  // fund units bought by m / by m's tracked descendants
+  // Fund units bought by m (own) and by m's descendants while m is tracked (desc), side by side: a
+  // subtree count reads both for every member it visits.
+  struct FundUnits {
+    int64_t own = 0;
+    int64_t desc = 0;
+  };
+  std::vector<FundUnits> units_;
   // Earnings per category and team sales live beside the member's balances, in the ledger's block
   // (Ledger::extra): [earned 0 .. earned_stride_ − 1, team units, team amount].
   Fen& Earned(MemberId m, EarnedId e) { return ledger_.extra(m)[e]; }
@@ -272,6 +291,11 @@ class Engine {
   std::vector<OrderRec> orders_;
   std::vector<Line> lines_;
   std::vector<WithdrawalRec> withdrawals_;
+
+  // Prefetch pipeline (see Prefetch): the buyer hinted for the next order, and the buyer whose relations
+  // were requested during the previous order.
+  MemberId hinted_ = kNone;
+  MemberId related_ = kNone;
 
   // Scratch, reused so that the hot path does not allocate.
   std::vector<MemberId> upgrade_queue_;
