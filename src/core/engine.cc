@@ -46,12 +46,12 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
     assert(id.ok());
     products_[*id].def.name = p.name;
   }
-  rank_buy_slots_.resize(plan_.ranks.size());
+  std::vector<std::vector<int32_t>> buy_slots(plan_.ranks.size());  // per rank: the slots of its buy_any
   for (size_t r = 0; r < plan_.ranks.size(); ++r) {
     for (const std::string& sku : plan_.ranks[r].buy_any) {
       const ProductId p = FindProduct(sku).value();  // Validate() checked it is declared
       if (products_[p].buy_index < 0) products_[p].buy_index = static_cast<int32_t>(buy_slots_++);
-      rank_buy_slots_[r].push_back(products_[p].buy_index);
+      buy_slots[r].push_back(products_[p].buy_index);
     }
   }
   counter_stride_ = directs_ranks_.size() + legs_ranks_.size() + buy_slots_;
@@ -60,12 +60,15 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
     const RankDef& d = plan_.ranks[r];
     RankCheck& c = rank_checks_[r];
     c.automatic = d.automatic();
+    c.buy_begin = static_cast<uint32_t>(rank_buy_offsets_.size());
+    for (int32_t slot : buy_slots[r]) rank_buy_offsets_.push_back(static_cast<uint32_t>(BuySlot(0, slot)));
+    c.buy_end = static_cast<uint32_t>(rank_buy_offsets_.size());
     if (d.directs) {
-      c.directs = static_cast<int32_t>(IndexOf(directs_ranks_, d.directs->rank));
+      c.directs = static_cast<int32_t>(DirectsSlot(0, IndexOf(directs_ranks_, d.directs->rank)));
       c.directs_count = d.directs->count;
     }
     if (d.legs) {
-      c.legs = static_cast<int32_t>(IndexOf(legs_ranks_, d.legs->rank));
+      c.legs = static_cast<int32_t>(LegsSlot(0, IndexOf(legs_ranks_, d.legs->rank)));
       c.legs_count = d.legs->count;
     }
   }
@@ -152,7 +155,12 @@ void Engine::PrefetchRelations(MemberId buyer) const {
 
 void Engine::PrefetchMentors(MemberId buyer) const {
   const MemberRec& b = m_[buyer];
-  if (b.referrer != kNone) PrefetchMember(m_[b.referrer].mentor);
+  if (b.referrer != kNone) {
+    const MemberRec& r = m_[b.referrer];
+    PrefetchMember(r.mentor);
+    // A first purchase: the buyer's leader will be the referrer or the referrer's leader.
+    if (!b.placed && r.placed && r.leader != b.referrer) PrefetchMember(r.leader);
+  }
   if (b.placed && b.leader != kNone && b.leader != b.referrer) PrefetchMember(m_[b.leader].mentor);
   if (b.diff_up != kNone) ledger_.Prefetch(b.diff_up);
 }
@@ -303,7 +311,7 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
       ++counters_[LegsSlot(referrer, i)];
       counted = true;
     }
-    if (counted) upgrade_queue_.push_back(referrer);
+    if (counted) QueueUpgradeCheck(referrer);
   }
   if (out != nullptr) {
     Effect e;
@@ -379,7 +387,7 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
       const bool after = to >= directs_ranks_[i];
       if (before != after) {
         counters_[DirectsSlot(r, i)] += after ? 1u : static_cast<uint32_t>(-1);
-        upgrade_queue_.push_back(r);
+        QueueUpgradeCheck(r);
       }
     }
   }
@@ -408,7 +416,7 @@ void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
     const bool after = new_max >= legs_ranks_[i];
     if (before != after) {
       counters_[LegsSlot(p, i)] += after ? 1u : static_cast<uint32_t>(-1);
-      upgrade_queue_.push_back(p);
+      QueueUpgradeCheck(p);
     }
   }
 }
@@ -438,14 +446,14 @@ void Engine::RecomputeSubtreeMax(MemberId m) {
 bool Engine::Qualifies(MemberId m, RankId r) const {
   const RankCheck& c = rank_checks_[r];
   if (!c.automatic) return false;
-  const std::vector<int32_t>& buy = rank_buy_slots_[r];
-  if (!buy.empty()) {
+  const uint32_t* counters = counters_.data() + m * counter_stride_;
+  if (c.buy_begin != c.buy_end) {
     bool bought = false;
-    for (int32_t slot : buy) bought = bought || counters_[BuySlot(m, slot)] > 0;
+    for (uint32_t i = c.buy_begin; i < c.buy_end; ++i) bought = bought || counters[rank_buy_offsets_[i]] > 0;
     if (!bought) return false;
   }
-  if (c.directs >= 0 && counters_[DirectsSlot(m, static_cast<size_t>(c.directs))] < c.directs_count) return false;
-  if (c.legs >= 0 && counters_[LegsSlot(m, static_cast<size_t>(c.legs))] < c.legs_count) return false;
+  if (c.directs >= 0 && counters[c.directs] < c.directs_count) return false;
+  if (c.legs >= 0 && counters[c.legs] < c.legs_count) return false;
   return true;
 }
 
@@ -475,7 +483,7 @@ Status Engine::SetRank(MemberId member, RankId rank, Effects* out) {
   // A raised member may qualify for the next rank at once. An admin's demotion is a decision, not an
   // oversight: the member is not upgraded straight back in the same command, though a later event that
   // changes its counts re-checks it.
-  if (raised) upgrade_queue_.push_back(member);
+  if (raised) QueueUpgradeCheck(member);
   Cascade(out);
   return Ok{};
 }
@@ -596,6 +604,8 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   if (related_ == buyer) {
     PrefetchMentors(buyer);
   } else {
+    __builtin_prefetch(counters_.data() + buyer * counter_stride_);
+    __builtin_prefetch(units_.data() + buyer);
     const MemberRec& b = m_[buyer];
     PrefetchMember(b.referrer);
     if (b.placed) {
@@ -603,6 +613,8 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
     } else if (b.referrer != kNone && plan_.fund.enabled) {  // a first purchase takes a position
       __builtin_prefetch(fund_positions_.data() + size_t{b.referrer} * plan_.fund.positions);
     }
+    if (b.diff_up != kNone) __builtin_prefetch(m_.data() + b.diff_up);
+    if (b.track_up != kNone) __builtin_prefetch(m_.data() + b.track_up);
   }
   related_ = kNone;
 
@@ -647,7 +659,7 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   o.line_count = static_cast<uint32_t>(lines_.size()) - o.first_line;
   orders_.push_back(o);
   if (prod.fund_unit) AddFundUnits(buyer, qty);
-  if (prod.buy_index >= 0) upgrade_queue_.push_back(buyer);  // its purchase counts changed
+  if (prod.buy_index >= 0) QueueUpgradeCheck(buyer);  // its purchase counts changed
   Cascade(out);
   return id;
 }

@@ -192,12 +192,13 @@ class Engine {
       return amount_kind == Amount::Kind::kPerUnit ? v * static_cast<Fen>(qty) : ApplyBps(paid, static_cast<Bps>(v));
     }
   };
-  // An automatic rank's conditions as counter slots (RankDef's, resolved once).
+  // An automatic rank's conditions as offsets into a member's counter block (RankDef's, resolved once).
   struct RankCheck {
     bool automatic = false;
-    int32_t directs = -1;  // index into directs_ranks_, or -1 when the rank has no such condition
+    uint32_t buy_begin = 0, buy_end = 0;  // [begin, end) in rank_buy_offsets_: has bought one of these
+    int32_t directs = -1;                 // offset of the directs counter, or -1: no such condition
     uint32_t directs_count = 0;
-    int32_t legs = -1;     // index into legs_ranks_, or -1
+    int32_t legs = -1;                    // offset of the legs counter, or -1
     uint32_t legs_count = 0;
   };
 
@@ -234,6 +235,11 @@ class Engine {
   void RecomputeSubtreeMax(MemberId m);
   void SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max);
   bool Qualifies(MemberId m, RankId r) const;
+  // Queues m for an upgrade check. The same member twice in a row is queued once: nothing between the
+  // two checks could change its counters, so the second could only repeat the first.
+  void QueueUpgradeCheck(MemberId m) {
+    if (upgrade_queue_.empty() || upgrade_queue_.back() != m) upgrade_queue_.push_back(m);
+  }
   // Runs queued upgrade checks and fund checks until nothing changes: upgrades cascade up the tree.
   void Cascade(Effects* out);
 
@@ -254,8 +260,8 @@ class Engine {
   RankId diff_min_rank_ = 0xFF;             // lowest rank any differential rule pays
   std::vector<RankId> directs_ranks_;       // distinct ranks counted by "directs" conditions
   std::vector<RankId> legs_ranks_;          // distinct ranks counted by "legs" conditions
-  std::vector<std::vector<int32_t>> rank_buy_slots_;  // per rank: buy counter slots of its buy_any
   std::vector<RankCheck> rank_checks_;                 // per rank
+  std::vector<uint32_t> rank_buy_offsets_;             // the buy counters each rank's buy_any names
   std::vector<std::vector<RuleEval>> rule_evals_;      // per activity, per rule
   size_t buy_slots_ = 0;
   size_t earned_stride_ = 0;
