@@ -599,11 +599,9 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   const OrderId id = static_cast<OrderId>(orders_.size());
   OrderRec o{buyer, product, qty, price * qty, static_cast<uint32_t>(lines_.size()), 0, kNone, OrderStatus::kPaid};
   // The referrer and the leader are paid by most plans: start loading their lines now, so that the
-  // cache misses overlap instead of following one another. If this buyer was hinted, they were
-  // requested during the previous order and their mentors can be requested now.
-  if (related_ == buyer) {
-    PrefetchMentors(buyer);
-  } else {
+  // cache misses overlap instead of following one another. If this buyer was hinted (Prefetch), they
+  // and their mentors were requested during the previous order.
+  if (related_ != buyer) {
     __builtin_prefetch(counters_.data() + buyer * counter_stride_);
     __builtin_prefetch(units_.data() + buyer);
     const MemberRec& b = m_[buyer];
@@ -649,11 +647,9 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   }
   // The next order's buyer (hinted before this order began) has had its record loaded meanwhile:
   // request its relations now, so that they arrive while this order's rewards and upgrades run.
-  if (hinted_ != kNone) {
-    PrefetchRelations(hinted_);
-    related_ = hinted_;
-    hinted_ = kNone;
-  }
+  const MemberId next = hinted_;
+  hinted_ = kNone;
+  if (next != kNone) PrefetchRelations(next);
   // Rewards see every rank as it was before this order; upgrades come last.
   if (prod.activity != kNoActivity) ApplyRules(id, o, prod.activity, out);
   o.line_count = static_cast<uint32_t>(lines_.size()) - o.first_line;
@@ -661,15 +657,19 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   if (prod.fund_unit) AddFundUnits(buyer, qty);
   if (prod.buy_index >= 0) QueueUpgradeCheck(buyer);  // its purchase counts changed
   Cascade(out);
+  // By now the next buyer's referrer and leader have arrived: request their mentors (and, for a first
+  // purchase, the leader-to-be), which the next order reads.
+  if (next != kNone) PrefetchMentors(next);
+  related_ = next;
   return id;
 }
 
 void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, Effects* out) {
   const std::vector<RuleEval>& rules = rule_evals_[activity_id];
+  std::optional<Effect> effect;
   for (size_t ri = 0; ri < rules.size(); ++ri) {
     const RuleEval& rule = rules[ri];
     // Without a sink nothing is explained, so the effect is only built when someone reads it.
-    std::optional<Effect> effect;
     Effect* const why = out != nullptr ? &effect.emplace(RuleEffect(activity_id, ri, rule.earned, id, o)) : nullptr;
     switch (rule.kind) {
       case RuleKind::kReferral: {
@@ -690,8 +690,8 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
         break;
       }
       case RuleKind::kLeader: {
-        const MemberId l = leader(o.buyer);
-        if (l == kNone || l == o.buyer) break;
+        const MemberId l = o.team_leader;  // leader(o.buyer), kNone when that is none or the buyer
+        if (l == kNone) break;
         const RankId rank = m_[l].rank;
         if (rank < rule.min_rank) break;
         const Fen amount = rule.AmountFor(rank, o.qty, o.paid);

@@ -12,7 +12,9 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +29,21 @@
 #include "core/result.h"
 
 namespace guanxi::core {
+
+// Allocates on cache-line boundaries, so that a member's block of a per-member array starts where the
+// arithmetic says (malloc's 16-byte alignment would let a 32-byte block straddle two lines).
+template <typename T>
+struct LineAlignedAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{64};
+  LineAlignedAllocator() = default;
+  template <typename U>
+  LineAlignedAllocator(const LineAlignedAllocator<U>&) {}  // NOLINT: rebinding is implicit
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T* p, size_t) { ::operator delete(p, kAlign); }
+  template <typename U>
+  friend bool operator==(const LineAlignedAllocator&, const LineAlignedAllocator<U>&) { return true; }
+};
 
 enum class OrderStatus : uint8_t { kPaid, kSettled, kRefunded };
 enum class WithdrawalStatus : uint8_t { kRequested, kPaid, kRejected };
@@ -102,9 +119,10 @@ class Engine {
 
   // A hint, not a command: `buyer` is about to pay (the next order in the caller's queue). The engine
   // starts loading the buyer's records now and, during the next PayOrder, those of its referrer and
-  // leader, so that the hinted order finds them in cache instead of waiting for memory one record
-  // after another. Call it for order i + 1 just before paying order i. Whether it is called, for whom,
-  // and whether that buyer then pays changes no result; an unknown id is ignored.
+  // leader and then of their mentors, so that the hinted order finds them in cache instead of waiting
+  // for memory one record after another. Call it for order i + 1 just before paying order i. Whether
+  // it is called, for whom, and whether that buyer then pays changes no result; an unknown id is
+  // ignored.
   void Prefetch(MemberId buyer);
 
   // Bytes held per member by the network, ledger and counters (capacity, not size), for benchmarks.
@@ -210,9 +228,10 @@ class Engine {
   void Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why, Effects* out);
   void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, const Effect& why = Effect{});
   // Hints to the CPU; they change nothing. PrefetchMember: m's record, counters and ledger block.
-  // PrefetchRelations: reads the hinted buyer's record (loaded by Prefetch) and requests its referrer's,
-  // leader's and nearest-ancestor targets'. PrefetchMentors: at the hinted buyer's own order, reads its
-  // referrer's and leader's records (loaded by then) and requests their mentors'.
+  // PrefetchRelations (before the current order's rules): reads the hinted buyer's record (loaded by
+  // Prefetch) and requests its referrer's, leader's and nearest-ancestor targets'. PrefetchMentors (at
+  // the end of the current order): reads the referrer's and leader's records (loaded by then) and
+  // requests their mentors' and, for a first purchase, the leader-to-be's.
   void PrefetchMember(MemberId m) const;
   void PrefetchRelations(MemberId buyer) const;
   void PrefetchMentors(MemberId buyer) const;
@@ -270,7 +289,7 @@ class Engine {
   std::vector<MemberRec> m_;
   // The counters upgrade conditions read, side by side per member (one cache line for the chain plan):
   // directs of rank ≥ directs_ranks_[i], legs holding rank ≥ legs_ranks_[i], unrefunded units per buy slot.
-  std::vector<uint32_t> counters_;
+  std::vector<uint32_t, LineAlignedAllocator<uint32_t>> counters_;
   size_t counter_stride_ = 0;
   size_t DirectsSlot(MemberId m, size_t i) const { return m * counter_stride_ + i; }
   size_t LegsSlot(MemberId m, size_t i) const { return m * counter_stride_ + directs_ranks_.size() + i; }
@@ -299,7 +318,7 @@ class Engine {
   std::vector<WithdrawalRec> withdrawals_;
 
   // Prefetch pipeline (see Prefetch): the buyer hinted for the next order, and the buyer whose relations
-  // were requested during the previous order.
+  // and mentors were requested during the previous order.
   MemberId hinted_ = kNone;
   MemberId related_ = kNone;
 
