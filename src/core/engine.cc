@@ -158,8 +158,15 @@ void Engine::PrefetchMentors(MemberId buyer) const {
   if (b.referrer != kNone) {
     const MemberRec& r = m_[b.referrer];
     PrefetchMember(r.mentor);
-    // A first purchase: the buyer's leader will be the referrer or the referrer's leader.
-    if (!b.placed && r.placed && r.leader != b.referrer) PrefetchMember(r.leader);
+    // A first purchase: the buyer's leader will be the referrer or the referrer's leader (for a fan
+    // referrer, found by walking up: request the first step).
+    if (!b.placed) {
+      if (r.placed) {
+        if (r.leader != b.referrer) PrefetchMember(r.leader);
+      } else if (r.referrer != kNone) {
+        __builtin_prefetch(m_.data() + r.referrer);
+      }
+    }
   }
   if (b.placed && b.leader != kNone && b.leader != b.referrer) PrefetchMember(m_[b.leader].mentor);
   if (b.diff_up != kNone) ledger_.Prefetch(b.diff_up);
