@@ -27,6 +27,7 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
   assert(plan_.Validate().ok());
   ledger_.AddPools(plan_.pools.size());
   earned_stride_ = plan_.earned.size();
+  ledger_.SetMemberExtra(earned_stride_ + 2);
   if (auto e = plan_.FindEarned("pool")) pool_earned_ = *e;
   rank_count_.assign(plan_.ranks.size(), 0);
   for (const RankDef& r : plan_.ranks) {
@@ -45,15 +46,56 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
     assert(id.ok());
     products_[*id].def.name = p.name;
   }
-  rank_buy_slots_.resize(plan_.ranks.size());
+  std::vector<std::vector<int32_t>> buy_slots(plan_.ranks.size());  // per rank: the slots of its buy_any
   for (size_t r = 0; r < plan_.ranks.size(); ++r) {
     for (const std::string& sku : plan_.ranks[r].buy_any) {
       const ProductId p = FindProduct(sku).value();  // Validate() checked it is declared
       if (products_[p].buy_index < 0) products_[p].buy_index = static_cast<int32_t>(buy_slots_++);
-      rank_buy_slots_[r].push_back(products_[p].buy_index);
+      buy_slots[r].push_back(products_[p].buy_index);
     }
   }
   counter_stride_ = directs_ranks_.size() + legs_ranks_.size() + buy_slots_;
+  rank_checks_.resize(plan_.ranks.size());
+  for (size_t r = 0; r < plan_.ranks.size(); ++r) {
+    const RankDef& d = plan_.ranks[r];
+    RankCheck& c = rank_checks_[r];
+    c.automatic = d.automatic();
+    c.buy_begin = static_cast<uint32_t>(rank_buy_offsets_.size());
+    for (int32_t slot : buy_slots[r]) rank_buy_offsets_.push_back(static_cast<uint32_t>(BuySlot(0, slot)));
+    c.buy_end = static_cast<uint32_t>(rank_buy_offsets_.size());
+    if (d.directs) {
+      c.directs = static_cast<int32_t>(DirectsSlot(0, IndexOf(directs_ranks_, d.directs->rank)));
+      c.directs_count = d.directs->count;
+    }
+    if (d.legs) {
+      c.legs = static_cast<int32_t>(LegsSlot(0, IndexOf(legs_ranks_, d.legs->rank)));
+      c.legs_count = d.legs->count;
+    }
+  }
+  const auto spell_out = [](const RankTable& t, std::array<int64_t, kMaxRanks>& per_rank) {
+    for (size_t r = 0; r < kMaxRanks; ++r) {
+      const std::optional<int64_t> v = t.For(static_cast<RankId>(r));
+      per_rank[r] = v ? *v : RuleEval::kNothing;
+    }
+  };
+  for (const Activity& a : plan_.activities) {
+    std::vector<RuleEval>& evals = rule_evals_.emplace_back();
+    for (const Rule& rule : a.rules) {
+      RuleEval& e = evals.emplace_back();
+      e.kind = rule.kind;
+      e.amount_kind = rule.amount.kind;
+      e.earned = rule.earned;
+      e.min_rank = rule.min_rank;
+      e.source_min_rank = rule.source_min_rank;
+      e.pool = rule.pool;
+      e.rate_bps = rule.rate_bps;
+      e.generation = rule.generation;
+      e.of_mask = rule.of_mask;
+      spell_out(rule.amount.by_rank, e.amount);
+      spell_out(rule.targets, e.target);
+      if (!rule.targets.entries.empty()) e.top = rule.targets.entries.back().first;
+    }
+  }
   if (plan_.fund.enabled) {
     for (const std::string& sku : plan_.fund.unit_skus) products_[FindProduct(sku).value()].fund_unit = true;
   }
@@ -81,23 +123,75 @@ void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* 
   }
 }
 
-void Engine::Prefetch(MemberId m) const {
+void Engine::PrefetchMember(MemberId m) const {
   if (m == kNone) return;
   // data() + offset, not operator[]: a plan without conditions has empty counters (stride 0).
   __builtin_prefetch(m_.data() + m);
   __builtin_prefetch(counters_.data() + m * counter_stride_);
-  __builtin_prefetch(earned_.data() + m * earned_stride_);
-  __builtin_prefetch(team_units_.data() + m);
-  __builtin_prefetch(team_amount_.data() + m);
   ledger_.Prefetch(m);
 }
 
-void Engine::Credit(Fen amount, const Effect& why, Effects* out) {
-  const MemberId recipient = why.member;
-  lines_.push_back(Line{amount, 0, recipient, false, why.earned});
-  earned_[recipient * earned_stride_ + why.earned] += amount;
-  Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(recipient, Bucket::kPending), amount,
-       Reason::kReward, out, why);
+void Engine::Prefetch(MemberId buyer) {
+  if (buyer >= member_count()) return;
+  __builtin_prefetch(m_.data() + buyer);
+  __builtin_prefetch(counters_.data() + buyer * counter_stride_);
+  __builtin_prefetch(units_.data() + buyer);
+  hinted_ = buyer;
+}
+
+void Engine::PrefetchRelations(MemberId buyer) const {
+  const MemberRec& b = m_[buyer];
+  PrefetchMember(b.referrer);
+  if (b.placed) PrefetchMember(b.leader);
+  if (b.diff_up != kNone) __builtin_prefetch(m_.data() + b.diff_up);
+  if (b.track_up != kNone) {
+    __builtin_prefetch(m_.data() + b.track_up);
+    __builtin_prefetch(units_.data() + b.track_up);
+  }
+  if (b.referrer != kNone && plan_.fund.enabled) {
+    __builtin_prefetch(fund_positions_.data() + size_t{b.referrer} * plan_.fund.positions);
+  }
+}
+
+void Engine::PrefetchMentors(MemberId buyer) const {
+  const MemberRec& b = m_[buyer];
+  if (b.referrer != kNone) {
+    const MemberRec& r = m_[b.referrer];
+    PrefetchMember(r.mentor);
+    // A first purchase: the buyer's leader will be the referrer or the referrer's leader (for a fan
+    // referrer, found by walking up: request the first step).
+    if (!b.placed) {
+      if (r.placed) {
+        if (r.leader != b.referrer) PrefetchMember(r.leader);
+      } else if (r.referrer != kNone) {
+        __builtin_prefetch(m_.data() + r.referrer);
+      }
+    }
+  }
+  if (b.placed && b.leader != kNone && b.leader != b.referrer) PrefetchMember(m_[b.leader].mentor);
+  if (b.diff_up != kNone) ledger_.Prefetch(b.diff_up);
+}
+
+Effect Engine::RuleEffect(ActivityId activity, size_t rule, EarnedId earned, OrderId id, const OrderRec& o) {
+  Effect why;
+  why.activity = activity;
+  why.rule = static_cast<uint16_t>(rule);
+  why.earned = earned;
+  why.buyer = o.buyer;
+  why.order = id;
+  why.units = o.qty;
+  return why;
+}
+
+void Engine::Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why, Effects* out) {
+  lines_.push_back(Line{amount, to, earned, false, false});
+  Earned(to, earned) += amount;
+  if (out == nullptr) {
+    ledger_.PlatformToMember(PlatformAccount::kRevenue, to, Bucket::kPending, amount);
+  } else {
+    Post(Account::Platform(PlatformAccount::kRevenue), Account::Member(to, Bucket::kPending), amount, Reason::kReward,
+         out, *why);
+  }
 }
 
 template <MemberId Engine::MemberRec::*kUp, typename Pred>
@@ -113,16 +207,26 @@ MemberId Engine::NearestMarked(MemberId x, Pred marked) {
   return answer;
 }
 
-template <typename Pred, typename Fn>
-void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn) {
-  dfs_stack_.clear();
-  for (MemberId c = m_[q].first_child; c != kNone; c = m_[c].next_sibling) dfs_stack_.push_back(c);
-  while (!dfs_stack_.empty()) {
-    const MemberId d = dfs_stack_.back();
-    dfs_stack_.pop_back();
+// Breadth-first over the first-child / next-sibling links, so that every member is queued (and its
+// line requested) long before it is visited: the misses of a wide subtree overlap instead of following
+// one another as in a depth-first walk down sibling chains. The visiting order is not part of the
+// contract; both callers do order-independent work (write one pointer, add up counts).
+template <typename Pred, typename Fn, typename Pre>
+void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn, Pre prefetch) {
+  std::vector<MemberId>& queue = walk_queue_;
+  queue.clear();
+  const auto enqueue = [this, &queue, &prefetch](MemberId c) {
+    __builtin_prefetch(m_.data() + c);
+    prefetch(c);
+    queue.push_back(c);
+  };
+  if (m_[q].first_child != kNone) enqueue(m_[q].first_child);
+  for (size_t head = 0; head < queue.size(); ++head) {
+    const MemberId d = queue[head];
     fn(d);
-    if (marked(d)) continue;
-    for (MemberId c = m_[d].first_child; c != kNone; c = m_[c].next_sibling) dfs_stack_.push_back(c);
+    const MemberRec& rec = m_[d];
+    if (rec.next_sibling != kNone) enqueue(rec.next_sibling);
+    if (rec.first_child != kNone && !marked(d)) enqueue(rec.first_child);
   }
 }
 
@@ -135,7 +239,9 @@ MemberId Engine::leader(MemberId m) const {
 }
 
 TeamSummary Engine::team(MemberId m) const {
-  return TeamSummary{m_[m].team_size, team_units_[m], team_amount_[m], m_[m].direct_count, m_[m].member_directs};
+  const Fen* x = ledger_.extra(m);
+  return TeamSummary{m_[m].team_size, x[earned_stride_], x[earned_stride_ + 1], m_[m].direct_count,
+                     m_[m].member_directs};
 }
 
 std::optional<ProductId> Engine::FindProduct(std::string_view sku) const {
@@ -152,17 +258,15 @@ OrderView Engine::order(OrderId o) const {
 size_t Engine::MemoryBytes() const {
   const auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   return bytes(m_) + bytes(counters_) + bytes(fund_positions_) +
-         bytes(own_units_) + bytes(desc_units_) + bytes(earned_) + bytes(team_units_) + bytes(team_amount_) +
-         ledger_.MemberBytes();
+         bytes(units_) + ledger_.MemberBytes();
 }
 
 void Engine::Reserve(uint32_t members, uint32_t orders) {
   const size_t n = members;
   m_.reserve(n);
-  for (auto* v : {&own_units_, &desc_units_, &team_units_, &team_amount_}) v->reserve(n);
+  units_.reserve(n);
   counters_.reserve(n * counter_stride_);
   if (plan_.fund.enabled) fund_positions_.reserve(n * plan_.fund.positions);
-  earned_.reserve(n * earned_stride_);
   ledger_.Reserve(n);
   orders_.reserve(orders);
   size_t lines_per_order = 0;
@@ -189,11 +293,7 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
   m_.push_back(rec);
   counters_.resize(counters_.size() + counter_stride_, 0);
   if (plan_.fund.enabled) fund_positions_.resize(fund_positions_.size() + plan_.fund.positions, kNone);
-  own_units_.push_back(0);
-  desc_units_.push_back(0);
-  earned_.resize(earned_.size() + earned_stride_, 0);
-  team_units_.push_back(0);
-  team_amount_.push_back(0);
+  units_.emplace_back();
   ledger_.AddMember();
   ++rank_count_[0];
 
@@ -218,7 +318,7 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
       ++counters_[LegsSlot(referrer, i)];
       counted = true;
     }
-    if (counted) upgrade_queue_.push_back(referrer);
+    if (counted) QueueUpgradeCheck(referrer);
   }
   if (out != nullptr) {
     Effect e;
@@ -241,7 +341,7 @@ void Engine::Place(MemberId m, Effects* out) {
     m_[m].position = k;
     if (plan_.fund.enabled && k <= plan_.fund.positions) fund_positions_[r * plan_.fund.positions + k - 1] = m;
     lead = (m_[r].rank >= plan_.placement.partner_rank && k >= plan_.placement.team_from_position) ? r : leader(r);
-    Prefetch(lead);
+    PrefetchMember(lead);
   }
   m_[m].leader = lead;
   if (lead != kNone) ++m_[lead].team_size;
@@ -294,7 +394,7 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
       const bool after = to >= directs_ranks_[i];
       if (before != after) {
         counters_[DirectsSlot(r, i)] += after ? 1u : static_cast<uint32_t>(-1);
-        upgrade_queue_.push_back(r);
+        QueueUpgradeCheck(r);
       }
     }
   }
@@ -305,14 +405,14 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
   }
   if (from < diff_min_rank_ && to >= diff_min_rank_) {
     ForEachUnshadowed(m, [this](MemberId d) { return m_[d].rank >= diff_min_rank_; },
-                      [this, m](MemberId d) { m_[d].diff_up = m; });
+                      [this, m](MemberId d) { m_[d].diff_up = m; }, [](MemberId) {});
   }
   const Fund& f = plan_.fund;
   if (f.enabled && r != kNone && m_[m].position >= 1 && m_[m].position <= f.positions &&
       (from >= f.position_min_rank) != (to >= f.position_min_rank)) {
     FundPositionsChanged(r);
   }
-  upgrade_queue_.push_back(m);
+  // m itself is not queued: Cascade goes on checking the member it upgrades, and SetRank decides.
 }
 
 void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
@@ -323,7 +423,7 @@ void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
     const bool after = new_max >= legs_ranks_[i];
     if (before != after) {
       counters_[LegsSlot(p, i)] += after ? 1u : static_cast<uint32_t>(-1);
-      upgrade_queue_.push_back(p);
+      QueueUpgradeCheck(p);
     }
   }
 }
@@ -351,22 +451,16 @@ void Engine::RecomputeSubtreeMax(MemberId m) {
 }
 
 bool Engine::Qualifies(MemberId m, RankId r) const {
-  const RankDef& d = plan_.ranks[r];
-  if (!d.automatic()) return false;
-  if (!d.buy_any.empty()) {
+  const RankCheck& c = rank_checks_[r];
+  if (!c.automatic) return false;
+  const uint32_t* counters = counters_.data() + m * counter_stride_;
+  if (c.buy_begin != c.buy_end) {
     bool bought = false;
-    for (int32_t slot : rank_buy_slots_[r]) {
-      bought = bought || counters_[BuySlot(m, slot)] > 0;
-    }
+    for (uint32_t i = c.buy_begin; i < c.buy_end; ++i) bought = bought || counters[rank_buy_offsets_[i]] > 0;
     if (!bought) return false;
   }
-  if (d.directs &&
-      counters_[DirectsSlot(m, IndexOf(directs_ranks_, d.directs->rank))] < d.directs->count) {
-    return false;
-  }
-  if (d.legs && counters_[LegsSlot(m, IndexOf(legs_ranks_, d.legs->rank))] < d.legs->count) {
-    return false;
-  }
+  if (c.directs >= 0 && counters[c.directs] < c.directs_count) return false;
+  if (c.legs >= 0 && counters[c.legs] < c.legs_count) return false;
   return true;
 }
 
@@ -391,11 +485,12 @@ void Engine::Cascade(Effects* out) {
 Status Engine::SetRank(MemberId member, RankId rank, Effects* out) {
   if (auto s = CheckMember(member, "member"); !s) return s;
   if (rank >= plan_.ranks.size()) return MakeError("unknown_rank", "the plan has no such rank", "rank");
-  const bool lowered = rank < m_[member].rank;
+  const bool raised = rank > m_[member].rank;
   ChangeRank(member, rank, true, out);
-  // An admin's demotion is a decision, not an oversight: the member is not upgraded straight back in
-  // the same command, though a later event that changes its counts re-checks it.
-  if (lowered) std::erase(upgrade_queue_, member);
+  // A raised member may qualify for the next rank at once. An admin's demotion is a decision, not an
+  // oversight: the member is not upgraded straight back in the same command, though a later event that
+  // changes its counts re-checks it.
+  if (raised) QueueUpgradeCheck(member);
   Cascade(out);
   return Ok{};
 }
@@ -430,19 +525,20 @@ void Engine::TrackPositions(MemberId x, bool on) {
     int64_t sum = 0;
     ForEachUnshadowed(q, [this](MemberId d) { return m_[d].tracked != 0; },
                       [this, q, &sum](MemberId d) {
-                        sum += own_units_[d] + (m_[d].tracked ? desc_units_[d] : 0);
+                        sum += units_[d].own + (m_[d].tracked ? units_[d].desc : 0);
                         m_[d].track_up = q;
-                      });
-    desc_units_[q] = sum;
+                      },
+                      [this](MemberId d) { __builtin_prefetch(units_.data() + d); });
+    units_[q].desc = sum;
   }
 }
 
 void Engine::AddFundUnits(MemberId buyer, int64_t delta) {
-  own_units_[buyer] += delta;
+  units_[buyer].own += delta;
   const auto tracked = [this](MemberId p) { return m_[p].tracked != 0; };
   for (MemberId t = NearestMarked<&MemberRec::track_up>(buyer, tracked); t != kNone;
        t = NearestMarked<&MemberRec::track_up>(t, tracked)) {
-    desc_units_[t] += delta;
+    units_[t].desc += delta;
     if (delta > 0) fund_checks_.push_back(m_[t].referrer);
   }
 }
@@ -451,7 +547,7 @@ void Engine::CheckFund(MemberId x, Effects* out) {
   if (!m_[x].fund_locked || !m_[x].fund_watch) return;
   const uint32_t n = plan_.fund.positions;
   int64_t units = 0;
-  for (uint32_t k = 0; k < n; ++k) units += desc_units_[fund_positions_[x * n + k]];
+  for (uint32_t k = 0; k < n; ++k) units += units_[fund_positions_[x * n + k]].desc;
   if (units < plan_.fund.units) return;
   m_[x].fund_locked = 0;
   m_[x].fund_watch = 0;
@@ -582,17 +678,35 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   const OrderId id = static_cast<OrderId>(orders_.size());
   OrderRec o{buyer, product, qty, price * qty, static_cast<uint32_t>(lines_.size()), 0, kNone, OrderStatus::kPaid};
   // The referrer and the leader are paid by most plans: start loading their lines now, so that the
-  // cache misses overlap instead of following one another.
-  Prefetch(m_[buyer].referrer);
-  if (m_[buyer].placed) Prefetch(m_[buyer].leader);
+  // cache misses overlap instead of following one another. If this buyer was hinted (Prefetch), they
+  // and their mentors were requested during the previous order.
+  if (related_ != buyer) {
+    __builtin_prefetch(counters_.data() + buyer * counter_stride_);
+    __builtin_prefetch(units_.data() + buyer);
+    const MemberRec& b = m_[buyer];
+    PrefetchMember(b.referrer);
+    if (b.placed) {
+      PrefetchMember(b.leader);
+    } else if (b.referrer != kNone && plan_.fund.enabled) {  // a first purchase takes a position
+      __builtin_prefetch(fund_positions_.data() + size_t{b.referrer} * plan_.fund.positions);
+    }
+    if (b.diff_up != kNone) __builtin_prefetch(m_.data() + b.diff_up);
+    if (b.track_up != kNone) __builtin_prefetch(m_.data() + b.track_up);
+  }
+  related_ = kNone;
 
-  Effect paid;
-  paid.buyer = buyer;
-  paid.member = buyer;
-  paid.order = id;
-  paid.units = qty;
-  Post(Account::Platform(PlatformAccount::kBuyers), Account::Platform(PlatformAccount::kRevenue), o.paid,
-       Reason::kOrderPaid, out, paid);
+  const Account buyers = Account::Platform(PlatformAccount::kBuyers);
+  const Account revenue = Account::Platform(PlatformAccount::kRevenue);
+  if (out == nullptr) {
+    ledger_.Move(buyers, revenue, o.paid);
+  } else {
+    Effect paid;
+    paid.buyer = buyer;
+    paid.member = buyer;
+    paid.order = id;
+    paid.units = qty;
+    Post(buyers, revenue, o.paid, Reason::kOrderPaid, out, paid);
+  }
   if (prod.buy_index >= 0) counters_[BuySlot(buyer, prod.buy_index)] += qty;
 
   // Placement comes first: if this order makes the buyer a member, it takes its position now.
@@ -607,78 +721,90 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   const MemberId team_leader = leader(buyer);
   if (team_leader != kNone && team_leader != buyer) {
     o.team_leader = team_leader;
-    team_units_[team_leader] += qty;
-    team_amount_[team_leader] += o.paid;
+    TeamUnits(team_leader) += qty;
+    TeamAmount(team_leader) += o.paid;
   }
+  // The next order's buyer (hinted before this order began) has had its record loaded meanwhile:
+  // request its relations now, so that they arrive while this order's rewards and upgrades run.
+  const MemberId next = hinted_;
+  hinted_ = kNone;
+  if (next != kNone) PrefetchRelations(next);
   // Rewards see every rank as it was before this order; upgrades come last.
   if (prod.activity != kNoActivity) ApplyRules(id, o, prod.activity, out);
   o.line_count = static_cast<uint32_t>(lines_.size()) - o.first_line;
   orders_.push_back(o);
   if (prod.fund_unit) AddFundUnits(buyer, qty);
-  if (prod.buy_index >= 0) upgrade_queue_.push_back(buyer);  // its purchase counts changed
+  if (prod.buy_index >= 0) QueueUpgradeCheck(buyer);  // its purchase counts changed
   Cascade(out);
+  // By now the next buyer's referrer and leader have arrived: request their mentors (and, for a first
+  // purchase, the leader-to-be), which the next order reads.
+  if (next != kNone) PrefetchMentors(next);
+  related_ = next;
   return id;
 }
 
 void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, Effects* out) {
-  const Activity& activity = plan_.activities[activity_id];
-  for (size_t ri = 0; ri < activity.rules.size(); ++ri) {
-    const Rule& rule = activity.rules[ri];
-    Effect why;
-    why.activity = activity_id;
-    why.rule = static_cast<uint16_t>(ri);
-    why.earned = rule.earned;
-    why.buyer = o.buyer;
-    why.order = id;
-    why.units = o.qty;
+  const std::vector<RuleEval>& rules = rule_evals_[activity_id];
+  std::optional<Effect> effect;
+  for (size_t ri = 0; ri < rules.size(); ++ri) {
+    const RuleEval& rule = rules[ri];
+    // Without a sink nothing is explained, so the effect is only built when someone reads it.
+    Effect* const why = out != nullptr ? &effect.emplace(RuleEffect(activity_id, ri, rule.earned, id, o)) : nullptr;
     switch (rule.kind) {
       case RuleKind::kReferral: {
         MemberId x = o.buyer;
         for (uint32_t g = 0; g < rule.generation && x != kNone; ++g) x = m_[x].referrer;
-        if (x == kNone || m_[x].rank < rule.min_rank) break;
-        const std::optional<Fen> amount = rule.amount.For(m_[x].rank, o.qty, o.paid);
-        if (!amount || *amount <= 0) break;
-        why.relation = Relation::kAncestor;
-        why.generation = rule.generation;
-        why.rank = m_[x].rank;
-        why.member = x;
-        Credit(*amount, why, out);
+        if (x == kNone) break;
+        const RankId rank = m_[x].rank;
+        if (rank < rule.min_rank) break;
+        const Fen amount = rule.AmountFor(rank, o.qty, o.paid);
+        if (amount == RuleEval::kNothing || amount <= 0) break;
+        if (out != nullptr) {
+          why->relation = Relation::kAncestor;
+          why->generation = rule.generation;
+          why->rank = rank;
+          why->member = x;
+        }
+        Credit(x, rule.earned, amount, why, out);
         break;
       }
       case RuleKind::kLeader: {
-        const MemberId l = leader(o.buyer);
-        if (l == kNone || l == o.buyer || m_[l].rank < rule.min_rank) break;
-        const std::optional<Fen> amount = rule.amount.For(m_[l].rank, o.qty, o.paid);
-        if (!amount || *amount <= 0) break;
-        why.relation = Relation::kLeader;
-        why.rank = m_[l].rank;
-        why.member = l;
-        Credit(*amount, why, out);
+        const MemberId l = o.team_leader;  // leader(o.buyer), kNone when that is none or the buyer
+        if (l == kNone) break;
+        const RankId rank = m_[l].rank;
+        if (rank < rule.min_rank) break;
+        const Fen amount = rule.AmountFor(rank, o.qty, o.paid);
+        if (amount == RuleEval::kNothing || amount <= 0) break;
+        if (out != nullptr) {
+          why->relation = Relation::kLeader;
+          why->rank = rank;
+          why->member = l;
+        }
+        Credit(l, rule.earned, amount, why, out);
         break;
       }
       case RuleKind::kDifferential: {
-        const RankId top = rule.targets.entries.back().first;
         const auto qualified = [this](MemberId p) { return m_[p].rank >= diff_min_rank_; };
         Fen paid_so_far = 0;
         int highest = -1;
         for (MemberId x = NearestMarked<&MemberRec::diff_up>(o.buyer, qualified); x != kNone;
              x = NearestMarked<&MemberRec::diff_up>(x, qualified)) {
           const RankId r = m_[x].rank;
-          if (r >= rule.min_rank && static_cast<int>(r) > highest) {
-            if (const std::optional<Fen> target = rule.targets.For(r)) {
-              highest = r;
-              const Fen due = *target * o.qty;
-              if (due > paid_so_far) {
-                why.relation = Relation::kAncestor;
-                why.generation = m_[o.buyer].depth - m_[x].depth;
-                why.rank = r;
-                why.member = x;
-        Credit(due - paid_so_far, why, out);
-                paid_so_far = due;
+          if (r >= rule.min_rank && static_cast<int>(r) > highest && rule.target[r] != RuleEval::kNothing) {
+            highest = r;
+            const Fen due = rule.target[r] * o.qty;
+            if (due > paid_so_far) {
+              if (out != nullptr) {
+                why->relation = Relation::kAncestor;
+                why->generation = m_[o.buyer].depth - m_[x].depth;
+                why->rank = r;
+                why->member = x;
               }
+              Credit(x, rule.earned, due - paid_so_far, why, out);
+              paid_so_far = due;
             }
           }
-          if (r >= top) break;
+          if (r >= rule.top) break;
         }
         break;
       }
@@ -692,21 +818,27 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
           if (mentor == kNone || m_[mentor].rank < rule.min_rank) continue;
           const Fen amount = ApplyBps(src.amount, rule.rate_bps);
           if (amount <= 0) continue;
-          why.relation = Relation::kMentor;
-          why.via = src.recipient;
-          why.rank = m_[mentor].rank;
-          why.member = mentor;
-        Credit(amount, why, out);
+          if (out != nullptr) {
+            why->relation = Relation::kMentor;
+            why->via = src.recipient;
+            why->rank = m_[mentor].rank;
+            why->member = mentor;
+          }
+          Credit(mentor, rule.earned, amount, why, out);
         }
         break;
       }
       case RuleKind::kPool: {
-        const std::optional<Fen> amount = rule.amount.For(0, o.qty, o.paid);
-        if (!amount || *amount <= 0) break;
-        lines_.push_back(Line{*amount, 0, rule.pool, true, 0});
-        why.relation = Relation::kPool;
-        Post(Account::Platform(PlatformAccount::kRevenue), Account::Pool(rule.pool), *amount,
-             Reason::kPoolContribution, out, why);
+        const Fen amount = rule.AmountFor(0, o.qty, o.paid);
+        if (amount == RuleEval::kNothing || amount <= 0) break;
+        lines_.push_back(Line{amount, rule.pool, 0, true, false});
+        const Account from = Account::Platform(PlatformAccount::kRevenue);
+        if (out == nullptr) {
+          ledger_.Move(from, Account::Pool(rule.pool), amount);
+        } else {
+          why->relation = Relation::kPool;
+          Post(from, Account::Pool(rule.pool), amount, Reason::kPoolContribution, out, *why);
+        }
         break;
       }
     }
@@ -724,15 +856,16 @@ Status Engine::Settle(OrderId id, Effects* out) {
     if (line.pool) continue;
     const MemberId m = line.recipient;
     const bool hold = f.enabled && m_[m].fund_locked && ((f.held_mask >> line.earned) & 1u) != 0;
-    line.held = hold ? ApplyBps(line.amount, f.hold_bps) : 0;
+    line.held = hold;
+    const Fen held = HeldPart(line);
     Effect why;
     why.member = m;
     why.buyer = o.buyer;
     why.order = id;
     why.earned = line.earned;
-    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kAvailable), line.amount - line.held,
+    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kAvailable), line.amount - held,
          Reason::kSettled, out, why);
-    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kFrozen), line.held, Reason::kHeld, out,
+    Post(Account::Member(m, Bucket::kPending), Account::Member(m, Bucket::kFrozen), held, Reason::kHeld, out,
          why);
   }
   o.status = OrderStatus::kSettled;
@@ -757,14 +890,15 @@ Status Engine::Refund(OrderId id, Effects* out) {
     }
     const MemberId m = line.recipient;
     why.member = m;
-    earned_[m * earned_stride_ + line.earned] -= line.amount;
+    Earned(m, line.earned) -= line.amount;
     if (o.status == OrderStatus::kPaid) {
       Post(Account::Member(m, Bucket::kPending), revenue, line.amount, Reason::kRefundReward, out, why);
     } else {
       // Claw back from where settlement put it; available may go below zero and blocks withdrawals.
-      Post(Account::Member(m, Bucket::kAvailable), revenue, line.amount - line.held, Reason::kRefundReward, out, why);
+      const Fen held = HeldPart(line);
+      Post(Account::Member(m, Bucket::kAvailable), revenue, line.amount - held, Reason::kRefundReward, out, why);
       const Bucket held_in = m_[m].fund_locked ? Bucket::kFrozen : Bucket::kAvailable;
-      Post(Account::Member(m, held_in), revenue, line.held, Reason::kRefundReward, out, why);
+      Post(Account::Member(m, held_in), revenue, held, Reason::kRefundReward, out, why);
     }
   }
   Effect back;
@@ -778,8 +912,8 @@ Status Engine::Refund(OrderId id, Effects* out) {
     counters_[BuySlot(o.buyer, prod.buy_index)] -= o.qty;
   }
   if (o.team_leader != kNone) {
-    team_units_[o.team_leader] -= o.qty;
-    team_amount_[o.team_leader] -= o.paid;
+    TeamUnits(o.team_leader) -= o.qty;
+    TeamAmount(o.team_leader) -= o.paid;
   }
   if (prod.fund_unit) AddFundUnits(o.buyer, -static_cast<int64_t>(o.qty));
   o.status = OrderStatus::kRefunded;
@@ -806,7 +940,7 @@ Status Engine::CloseDay(Effects* out) {
     for (MemberId m = 0; m < member_count(); ++m) {
       if (m_[m].rank < min_rank) continue;
       why.member = m;
-      earned_[m * earned_stride_ + pool_earned_] += share;
+      Earned(m, pool_earned_) += share;
       Post(Account::Pool(p), Account::Member(m, Bucket::kAvailable), share, Reason::kPoolPayout, out, why);
     }
   }

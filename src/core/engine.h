@@ -11,7 +11,10 @@
 // Not thread-safe: one thread owns an Engine. Effects* may be null when the caller does not want them.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +29,21 @@
 #include "core/result.h"
 
 namespace guanxi::core {
+
+// Allocates on cache-line boundaries, so that a member's block of a per-member array starts where the
+// arithmetic says (malloc's 16-byte alignment would let a 32-byte block straddle two lines).
+template <typename T>
+struct LineAlignedAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{64};
+  LineAlignedAllocator() = default;
+  template <typename U>
+  LineAlignedAllocator(const LineAlignedAllocator<U>&) {}  // NOLINT: rebinding is implicit
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T* p, size_t) { ::operator delete(p, kAlign); }
+  template <typename U>
+  friend bool operator==(const LineAlignedAllocator&, const LineAlignedAllocator<U>&) { return true; }
+};
 
 enum class OrderStatus : uint8_t { kPaid, kSettled, kRefunded };
 enum class WithdrawalStatus : uint8_t { kRequested, kPaid, kRejected };
@@ -98,7 +116,7 @@ class Engine {
   MemberId next_sibling(MemberId m) const { return m_[m].next_sibling; }
   bool fund_locked(MemberId m) const { return m_[m].fund_locked != 0; }
   Balances balances(MemberId m) const { return ledger_.member(m); }
-  Fen earned(MemberId m, EarnedId e) const { return earned_[m * earned_stride_ + e]; }
+  Fen earned(MemberId m, EarnedId e) const { return ledger_.extra(m)[e]; }
   TeamSummary team(MemberId m) const;
   uint32_t rank_count(RankId r) const { return rank_count_[r]; }
 
@@ -107,6 +125,14 @@ class Engine {
   ActivityId product_activity(ProductId p) const { return products_[p].activity; }
   OrderView order(OrderId o) const;
   WithdrawalStatus withdrawal_status(WithdrawalId w) const { return withdrawals_[w].status; }
+
+  // A hint, not a command: `buyer` is about to pay (the next order in the caller's queue). The engine
+  // starts loading the buyer's records now and, during the next PayOrder, those of its referrer and
+  // leader and then of their mentors, so that the hinted order finds them in cache instead of waiting
+  // for memory one record after another. Call it for order i + 1 just before paying order i. Whether
+  // it is called, for whom, and whether that buyer then pays changes no result; an unknown id is
+  // ignored.
+  void Prefetch(MemberId buyer);
 
   // Bytes held per member by the network, ledger and counters (capacity, not size), for benchmarks.
   size_t MemoryBytes() const;
@@ -147,11 +173,13 @@ class Engine {
   // One reward (or pool contribution) of an order, kept so settlement and refunds undo exactly it.
   struct Line {
     Fen amount;
-    Fen held;          // part sent to frozen at settlement
     MemberId recipient;  // MemberId, or PoolId for pool lines
-    bool pool;
     EarnedId earned;
+    bool pool;
+    bool held;           // settled with the fund hold: HeldPart(amount) went to frozen
   };
+  static_assert(sizeof(Line) == 16);
+  Fen HeldPart(const Line& line) const { return line.held ? ApplyBps(line.amount, plan_.fund.hold_bps) : 0; }
   struct OrderRec {
     MemberId buyer;
     ProductId product;
@@ -167,11 +195,55 @@ class Engine {
     Fen amount;
     WithdrawalStatus status;
   };
+  // A rule with its rank tables spelled out per rank, built once from the plan: evaluating it on an
+  // order is an array index, not a search of the plan's (rank, value) lists.
+  struct RuleEval {
+    static constexpr int64_t kNothing = INT64_MIN;  // the rank earns nothing from this rule
+    RuleKind kind = RuleKind::kReferral;
+    Amount::Kind amount_kind = Amount::Kind::kPerUnit;
+    EarnedId earned = 0;
+    RankId min_rank = 0;
+    RankId source_min_rank = 0;
+    RankId top = 0;  // kDifferential: the walk ends after this rank
+    PoolId pool = 0;
+    Bps rate_bps = 0;
+    uint32_t generation = 1;
+    uint32_t of_mask = 0;
+    std::array<int64_t, kMaxRanks> amount{};  // Rule::amount.by_rank (or the flat pool amount) per rank
+    std::array<int64_t, kMaxRanks> target{};  // Rule::targets per rank (kDifferential)
+
+    // What Amount::For gives for a recipient of rank r, or kNothing.
+    Fen AmountFor(RankId r, uint32_t qty, Fen paid) const {
+      const int64_t v = amount[r];
+      if (v == kNothing) return kNothing;
+      return amount_kind == Amount::Kind::kPerUnit ? v * static_cast<Fen>(qty) : ApplyBps(paid, static_cast<Bps>(v));
+    }
+  };
+  // An automatic rank's conditions as offsets into a member's counter block (RankDef's, resolved once).
+  struct RankCheck {
+    bool automatic = false;
+    uint32_t buy_begin = 0, buy_end = 0;  // [begin, end) in rank_buy_offsets_: has bought one of these
+    int32_t directs = -1;                 // offset of the directs counter, or -1: no such condition
+    uint32_t directs_count = 0;
+    int32_t legs = -1;                    // offset of the legs counter, or -1
+    uint32_t legs_count = 0;
+  };
+
   Status CheckMember(MemberId m, const char* field) const;
+  // The effect every posting of a rule on an order starts from (only built when effects are wanted).
+  static Effect RuleEffect(ActivityId activity, size_t rule, EarnedId earned, OrderId id, const OrderRec& o);
+  // Pays `to` a reward into pending and records the line for settlement and refunds; `why` (may be
+  // null when out is) explains it.
+  void Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why, Effects* out);
   void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, const Effect& why = Effect{});
-  // Pays why.member `amount` into pending and records the line for settlement and refunds.
-  void Credit(Fen amount, const Effect& why, Effects* out);
-  void Prefetch(MemberId m) const;  // a hint to the CPU; changes nothing
+  // Hints to the CPU; they change nothing. PrefetchMember: m's record, counters and ledger block.
+  // PrefetchRelations (before the current order's rules): reads the hinted buyer's record (loaded by
+  // Prefetch) and requests its referrer's, leader's and nearest-ancestor targets'. PrefetchMentors (at
+  // the end of the current order): reads the referrer's and leader's records (loaded by then) and
+  // requests their mentors' and, for a first purchase, the leader-to-be's.
+  void PrefetchMember(MemberId m) const;
+  void PrefetchRelations(MemberId buyer) const;
+  void PrefetchMentors(MemberId buyer) const;
 
   // Nearest marked strict referral ancestor, through a pointer per member (`up`). Invariant: up[x] is a
   // strict ancestor of x (or kNone) and nothing strictly between them is marked. Marking a member
@@ -180,9 +252,9 @@ class Engine {
   template <MemberId MemberRec::*kUp, typename Pred>
   MemberId NearestMarked(MemberId x, Pred marked);
   // Calls fn(d) for each descendant d of q that has no marked member between itself and q; does not
-  // descend below a marked d.
-  template <typename Pred, typename Fn>
-  void ForEachUnshadowed(MemberId q, Pred marked, Fn fn);
+  // descend below a marked d. prefetch(d) is called when d is queued, well before fn(d).
+  template <typename Pred, typename Fn, typename Pre>
+  void ForEachUnshadowed(MemberId q, Pred marked, Fn fn, Pre prefetch);
 
   // Network changes.
   void Place(MemberId m, Effects* out);
@@ -191,6 +263,11 @@ class Engine {
   void RecomputeSubtreeMax(MemberId m);
   void SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max);
   bool Qualifies(MemberId m, RankId r) const;
+  // Queues m for an upgrade check. The same member twice in a row is queued once: nothing between the
+  // two checks could change its counters, so the second could only repeat the first.
+  void QueueUpgradeCheck(MemberId m) {
+    if (upgrade_queue_.empty() || upgrade_queue_.back() != m) upgrade_queue_.push_back(m);
+  }
   // Runs queued upgrade checks and fund checks until nothing changes: upgrades cascade up the tree.
   void Cascade(Effects* out);
 
@@ -211,7 +288,9 @@ class Engine {
   RankId diff_min_rank_ = 0xFF;             // lowest rank any differential rule pays
   std::vector<RankId> directs_ranks_;       // distinct ranks counted by "directs" conditions
   std::vector<RankId> legs_ranks_;          // distinct ranks counted by "legs" conditions
-  std::vector<std::vector<int32_t>> rank_buy_slots_;  // per rank: buy counter slots of its buy_any
+  std::vector<RankCheck> rank_checks_;                 // per rank
+  std::vector<uint32_t> rank_buy_offsets_;             // the buy counters each rank's buy_any names
+  std::vector<std::vector<RuleEval>> rule_evals_;      // per activity, per rule
   size_t buy_slots_ = 0;
   size_t earned_stride_ = 0;
 
@@ -219,7 +298,7 @@ class Engine {
   std::vector<MemberRec> m_;
   // The counters upgrade conditions read, side by side per member (one cache line for the chain plan):
   // directs of rank ≥ directs_ranks_[i], legs holding rank ≥ legs_ranks_[i], unrefunded units per buy slot.
-  std::vector<uint32_t> counters_;
+  std::vector<uint32_t, LineAlignedAllocator<uint32_t>> counters_;
   size_t counter_stride_ = 0;
   size_t DirectsSlot(MemberId m, size_t i) const { return m * counter_stride_ + i; }
   size_t LegsSlot(MemberId m, size_t i) const { return m * counter_stride_ + directs_ranks_.size() + i; }
@@ -227,10 +306,18 @@ class Engine {
     return m * counter_stride_ + directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot);
   }
   std::vector<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
-  std::vector<int64_t> own_units_, desc_units_;  // fund units bought by m / by m's tracked descendants
-  std::vector<Fen> earned_;                 // [m * earned_stride_ + e]
-  std::vector<int64_t> team_units_;
-  std::vector<Fen> team_amount_;
+  // Fund units bought by m (own) and by m's descendants while m is tracked (desc), side by side: a
+  // subtree count reads both for every member it visits.
+  struct FundUnits {
+    int64_t own = 0;
+    int64_t desc = 0;
+  };
+  std::vector<FundUnits> units_;
+  // Earnings per category and team sales live beside the member's balances, in the ledger's block
+  // (Ledger::extra): [earned 0 .. earned_stride_ − 1, team units, team amount].
+  Fen& Earned(MemberId m, EarnedId e) { return ledger_.extra(m)[e]; }
+  int64_t& TeamUnits(MemberId m) { return ledger_.extra(m)[earned_stride_]; }
+  Fen& TeamAmount(MemberId m) { return ledger_.extra(m)[earned_stride_ + 1]; }
   std::vector<uint32_t> rank_count_;
 
   std::vector<ProductRec> products_;
@@ -239,10 +326,15 @@ class Engine {
   std::vector<Line> lines_;
   std::vector<WithdrawalRec> withdrawals_;
 
+  // Prefetch pipeline (see Prefetch): the buyer hinted for the next order, and the buyer whose relations
+  // and mentors were requested during the previous order.
+  MemberId hinted_ = kNone;
+  MemberId related_ = kNone;
+
   // Scratch, reused so that the hot path does not allocate.
   std::vector<MemberId> upgrade_queue_;
   std::vector<MemberId> fund_checks_;
-  std::vector<MemberId> dfs_stack_;
+  std::vector<MemberId> walk_queue_;
 };
 
 }  // namespace guanxi::core

@@ -40,13 +40,33 @@ struct Balances {
   Fen withdrawing = 0;
 };
 
+// Member balances are kept in one block per member: the four buckets, then `extra` words that the
+// owner (the engine) keeps beside them — its earnings per category and team sales — so that paying a
+// reward, which moves a balance and an earning, touches one block instead of two arrays. The extra
+// words are not accounts: Sum() and every Account ignore them.
 class Ledger {
  public:
-  void AddMember() { members_.emplace_back(); }
-  void Reserve(size_t members) { members_.reserve(members); }
+  // REQUIRES: no member added yet.
+  void SetMemberExtra(size_t words) { stride_ = kBucketCount + words; }
+  void AddMember() { members_.resize(members_.size() + stride_, 0); }
+  void Reserve(size_t members) { members_.reserve(members * stride_); }
   size_t MemberBytes() const { return members_.capacity() * sizeof(members_[0]); }
-  void Prefetch(MemberId m) const { __builtin_prefetch(&members_[m]); }
+  // Every line of m's block (a hint to the CPU; changes nothing).
+  void Prefetch(MemberId m) const {
+    const Fen* block = members_.data() + m * stride_;
+    for (size_t i = 0; i < stride_; i += 8) __builtin_prefetch(block + i);
+    __builtin_prefetch(block + stride_ - 1);
+  }
   void AddPools(size_t count) { pools_.assign(count, 0); }
+
+  // The owner's words beside m's balances (see SetMemberExtra).
+  Fen* extra(MemberId m) { return members_.data() + m * stride_ + kBucketCount; }
+  const Fen* extra(MemberId m) const { return members_.data() + m * stride_ + kBucketCount; }
+  // Moves `amount` from a platform account into m's bucket: a reward, without the general dispatch.
+  void PlatformToMember(PlatformAccount from, MemberId m, Bucket to, Fen amount) {
+    platform_[static_cast<size_t>(from)] -= amount;
+    members_[m * stride_ + static_cast<size_t>(to)] += amount;
+  }
 
   // Moves `amount` (may be 0, never negative) from `from` to `to`.
   void Move(Account from, Account to, Fen amount) {
@@ -56,7 +76,7 @@ class Ledger {
 
   Fen Balance(Account a) const { return const_cast<Ledger*>(this)->Slot(a); }
   Balances member(MemberId m) const {
-    const auto& b = members_[m];
+    const Fen* b = &members_[m * stride_];
     return {b[0], b[1], b[2], b[3]};
   }
   Fen pool(uint32_t p) const { return pools_[p]; }
@@ -69,14 +89,15 @@ class Ledger {
  private:
   Fen& Slot(Account a) {
     switch (a.kind) {
-      case Account::Kind::kMember: return members_[a.id][a.sub];
+      case Account::Kind::kMember: return members_[size_t{a.id} * stride_ + a.sub];
       case Account::Kind::kPool: return pools_[a.id];
       case Account::Kind::kPlatform: break;
     }
     return platform_[a.sub];
   }
 
-  std::vector<std::array<Fen, kBucketCount>> members_;
+  size_t stride_ = kBucketCount;  // words per member block
+  std::vector<Fen> members_;      // [m * stride_ + bucket], then the extra words
   std::vector<Fen> pools_;
   std::array<Fen, kPlatformAccountCount> platform_{};
 };
