@@ -297,29 +297,7 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
   ledger_.AddMember();
   ++rank_count_[0];
 
-  if (referrer != kNone) {
-    if (m_[referrer].last_child == kNone) {
-      m_[referrer].first_child = m;
-    } else {
-      m_[m_[referrer].last_child].next_sibling = m;
-    }
-    m_[referrer].last_child = m;
-    ++m_[referrer].direct_count;
-    // A newcomer is a new direct and a new leg of the first rank: count it where conditions do, and
-    // re-check the referrer only then.
-    bool counted = false;
-    for (size_t i = 0; i < directs_ranks_.size(); ++i) {
-      if (directs_ranks_[i] != 0) continue;
-      ++counters_[DirectsSlot(referrer, i)];
-      counted = true;
-    }
-    for (size_t i = 0; i < legs_ranks_.size(); ++i) {
-      if (legs_ranks_[i] != 0) continue;
-      ++counters_[LegsSlot(referrer, i)];
-      counted = true;
-    }
-    if (counted) QueueUpgradeCheck(referrer);
-  }
+  if (referrer != kNone) LinkUnder(m, referrer);
   if (out != nullptr) {
     Effect e;
     e.kind = EffectKind::kJoined;
@@ -565,6 +543,34 @@ void Engine::CheckFund(MemberId x, Effects* out) {
        Reason::kFundUnlocked, out, why);
 }
 
+// Appends m to r's directs. A member with no descendants at the first rank is a new direct and a new
+// leg of the first rank: count it where conditions do (±1), and re-check the referrer when it gained.
+void Engine::LinkUnder(MemberId m, MemberId r) {
+  if (m_[r].last_child == kNone) {
+    m_[r].first_child = m;
+  } else {
+    m_[m_[r].last_child].next_sibling = m;
+  }
+  m_[r].last_child = m;
+  ++m_[r].direct_count;
+  if (CountFirstRankLeg(r, +1)) QueueUpgradeCheck(r);
+}
+
+bool Engine::CountFirstRankLeg(MemberId r, int delta) {
+  bool counted = false;
+  for (size_t i = 0; i < directs_ranks_.size(); ++i) {
+    if (directs_ranks_[i] != 0) continue;
+    counters_[DirectsSlot(r, i)] += static_cast<uint32_t>(delta);
+    counted = true;
+  }
+  for (size_t i = 0; i < legs_ranks_.size(); ++i) {
+    if (legs_ranks_[i] != 0) continue;
+    counters_[LegsSlot(r, i)] += static_cast<uint32_t>(delta);
+    counted = true;
+  }
+  return counted;
+}
+
 Status Engine::Rebind(MemberId m, MemberId r, Effects* out) {
   if (auto s = CheckMember(m, "member"); !s) return s;
   if (r != kNone) {
@@ -586,13 +592,7 @@ Status Engine::Rebind(MemberId m, MemberId r, Effects* out) {
     (prev == kNone ? m_[old].first_child : m_[prev].next_sibling) = m_[m].next_sibling;
     if (m_[old].last_child == m) m_[old].last_child = prev;
     --m_[old].direct_count;
-    // A fan with no descendants counts only where a condition counts directs or legs of the first rank.
-    for (size_t i = 0; i < directs_ranks_.size(); ++i) {
-      if (directs_ranks_[i] == 0) --counters_[DirectsSlot(old, i)];
-    }
-    for (size_t i = 0; i < legs_ranks_.size(); ++i) {
-      if (legs_ranks_[i] == 0) --counters_[LegsSlot(old, i)];
-    }
+    CountFirstRankLeg(old, -1);  // its rank stays: ranks never drop by themselves
   }
   MemberRec& rec = m_[m];
   rec.referrer = r;
@@ -605,25 +605,7 @@ Status Engine::Rebind(MemberId m, MemberId r, Effects* out) {
     rec.depth = p.depth + 1;
     rec.diff_up = p.rank >= diff_min_rank_ ? r : p.diff_up;
     rec.track_up = p.tracked ? r : p.track_up;
-    if (p.last_child == kNone) {
-      m_[r].first_child = m;
-    } else {
-      m_[p.last_child].next_sibling = m;
-    }
-    m_[r].last_child = m;
-    ++m_[r].direct_count;
-    bool counted = false;
-    for (size_t i = 0; i < directs_ranks_.size(); ++i) {
-      if (directs_ranks_[i] != 0) continue;
-      ++counters_[DirectsSlot(r, i)];
-      counted = true;
-    }
-    for (size_t i = 0; i < legs_ranks_.size(); ++i) {
-      if (legs_ranks_[i] != 0) continue;
-      ++counters_[LegsSlot(r, i)];
-      counted = true;
-    }
-    if (counted) upgrade_queue_.push_back(r);
+    LinkUnder(m, r);
   }
   if (out != nullptr) {
     Effect e;

@@ -258,6 +258,9 @@ class Engine {
 
   // Network changes.
   void Place(MemberId m, Effects* out);
+  void LinkUnder(MemberId m, MemberId r);
+  // ±1 on r's counters of directs and legs of the first rank; true when a condition counts them.
+  bool CountFirstRankLeg(MemberId r, int delta);
   void ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out);
   void RaiseSubtreeMax(MemberId m, RankId r);
   void RecomputeSubtreeMax(MemberId m);
