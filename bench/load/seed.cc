@@ -95,6 +95,7 @@ struct Options {
   uint32_t products = 100;
   uint32_t buyers = 2'000;
   uint32_t per_job = 1'000;
+  uint32_t paid_percent = 0;
   std::string password = "load-bench-password";
 };
 
@@ -102,7 +103,7 @@ struct Options {
   std::fprintf(stderr,
                "load_seed: %s\n"
                "usage: load_seed --db FILE --plan FILE [--out DIR] [--members N] [--team N] [--products N]\n"
-               "                 [--buyers N] [--per-job N]\n",
+               "                 [--buyers N] [--per-job N] [--paid-percent P]\n",
                why);
   std::exit(2);
 }
@@ -127,6 +128,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--products") o.products = num();
     else if (a == "--buyers") o.buyers = num();
     else if (a == "--per-job") o.per_job = std::max(1u, num());
+    else if (a == "--paid-percent") o.paid_percent = std::min(100u, num());
     else Usage(("unknown option " + a).c_str());
   }
   if (o.db.empty() || o.plan.empty()) Usage("--db and --plan are required");
@@ -260,6 +262,7 @@ int main(int argc, char** argv) {
   // included); their tokens are the ones Register issued.
   const uint32_t stride = opt.members / opt.buyers;
   std::vector<std::string> buyer_tokens;
+  std::vector<int64_t> account(opt.members, -1);  // each member's account
   std::string head_token;
   std::mutex mu;
   std::condition_variable cv;
@@ -278,7 +281,7 @@ int main(int argc, char** argv) {
       ++in_flight;
     }
     auto job = [&ref, first, last, &hash](Tx& tx) -> Reply {
-      json::array tokens;
+      json::array tokens, accounts;
       guanxi::store::Stmt& code = tx.db.Cached("SELECT invite_code FROM members WHERE id = ?");
       for (uint32_t i = first; i < last; ++i) {
         guanxi::service::RegisterReq r;
@@ -297,8 +300,9 @@ int main(int argc, char** argv) {
           return guanxi::core::MakeError("seed", "member " + std::to_string(i) + " got another engine id");
         }
         tokens.push_back(o.at("token"));
+        accounts.push_back(o.at("account"));
       }
-      return json::value(std::move(tokens));
+      return json::value{{"tokens", std::move(tokens)}, {"accounts", std::move(accounts)}};
     };
     auto done = [&, first](Reply r) {
       std::lock_guard lock(mu);
@@ -308,9 +312,11 @@ int main(int argc, char** argv) {
                      r.error().code.c_str(), r.error().message.c_str());
         failed = true;
       } else {
-        const json::array& tokens = r.value().as_array();
+        const json::array& tokens = r.value().at("tokens").as_array();
+        const json::array& ids = r.value().at("accounts").as_array();
         for (size_t k = 0; k < tokens.size(); ++k) {
           const uint32_t m = first + static_cast<uint32_t>(k);
+          account[m] = ids[k].as_int64();
           if (m % stride == 0 && buyer_tokens.size() < opt.buyers) {
             buyer_tokens.emplace_back(tokens[k].as_string());
           }
@@ -332,6 +338,69 @@ int main(int argc, char** argv) {
     cv.wait(lock, [&] { return in_flight == 0; });
   }
   if (failed) return 1;
+
+  // ---- first purchases: --paid-percent of the members buy the 699 package, in join order ----
+  // Each through the real CreateOrder, CreatePayment and ApplyPaymentNotification (the sandbox's
+  // notification, applied as if verified), so the engine places them (chain 2+1), pays commissions
+  // and the journal holds the orders as a live shop's would.
+  if (opt.paid_percent > 0) {
+    SplitMix pick(kSeed + 1);
+    std::vector<uint32_t> buyers;
+    for (uint32_t m = 0; m < opt.members; ++m) {
+      if (pick.Below(100) < opt.paid_percent) buyers.push_back(m);
+    }
+    const auto t_paid = std::chrono::steady_clock::now();
+    uint32_t paid = 0;
+    next_report = 50'000;
+    const size_t per_job = std::max<size_t>(1, opt.per_job / 2);
+    for (size_t first = 0; first < buyers.size(); first += per_job) {
+      const size_t last = std::min(buyers.size(), first + per_job);
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return in_flight < 8; });
+        if (failed) break;
+        ++in_flight;
+      }
+      auto job = [&buyers, &account, first, last](Tx& tx) -> Reply {
+        for (size_t k = first; k < last; ++k) {
+          const Caller buyer{account[buyers[k]], "member", int64_t{buyers[k]}};
+          guanxi::service::CreateOrderReq req;
+          req.items.push_back({"pkg699", 1});
+          Reply order = guanxi::service::CreateOrder(tx, buyer, req);
+          if (!order) return order;
+          const int64_t id = order.value().at("id").as_int64();
+          Reply intent = guanxi::service::CreatePayment(tx, buyer, id, "sandbox");
+          if (!intent) return intent;
+          const std::string pi(intent.value().at("intent").as_string());
+          Reply done = guanxi::service::ApplyPaymentNotification(tx, "sandbox", pi, "seed-" + std::to_string(id),
+                                                                 intent.value().at("amount").as_int64());
+          if (!done) return done;
+        }
+        return json::value(static_cast<int64_t>(last - first));
+      };
+      auto done = [&, first](Reply r) {
+        std::lock_guard lock(mu);
+        --in_flight;
+        if (!r) {
+          std::fprintf(stderr, "load_seed: paying from buyer %zu failed: %s: %s\n", first, r.error().code.c_str(),
+                       r.error().message.c_str());
+          failed = true;
+        } else {
+          paid += static_cast<uint32_t>(r.value().as_int64());
+          if (paid >= next_report || paid == buyers.size()) {
+            const double s = Since(t_paid);
+            std::fprintf(stderr, "load_seed: %u paid first orders in %.1f s (%.0f/s)\n", paid, s, paid / s);
+            next_report += 50'000;
+          }
+        }
+        cv.notify_all();
+      };
+      shop.Write(job, done);
+    }
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return in_flight == 0; });
+    if (failed) return 1;
+  }
 
   // ---- check and write what the drivers need ----
   const json::value team = Must(shop.ReadSync([&](guanxi::service::ReadCtx& c) {
@@ -367,7 +436,8 @@ int main(int argc, char** argv) {
     std::ofstream f(out / "seed.txt");
     f << "members " << opt.members << "\nteam_head " << head << "\nteam_below " << below << "\ndirects_of_head "
       << team.at("directs").to_number<int64_t>() << "\nbuyers " << buyer_tokens.size() << "\nproducts " << opt.products
-      << "\npassword " << opt.password << "\n";
+      << "\nteam_size_placed " << team.at("team_size").to_number<int64_t>() << "\npaid_percent "
+      << opt.paid_percent << "\npassword " << opt.password << "\n";
   }
   std::fprintf(stderr,
                "load_seed: done in %.1f s: %u members, member %u has %u people below (%lld directs); "

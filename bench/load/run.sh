@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# HTTP load benchmarks of `guanxi serve` on this machine: server and load generators on 127.0.0.1.
+# Figures and how to read them: docs/benchmarks.md, "Shop service (HTTP)".
+#
+#   cmake --preset release && cmake --build --preset release --target guanxi load_seed load_order_flow
+#   bench/load/run.sh                       # everything, 15 s per load
+#   DURATION=5 MEMBERS=20000 TEAM=5000 bench/load/run.sh    # a quick look
+#
+# Builds nothing. Seeds $LOAD_DIR/seed-$MEMBERS/shop.db once with load_seed (reused afterwards; delete
+# the directory to seed again), copies it to $LOAD_DIR/run/ so every run starts from the same shop,
+# starts the server on it, runs each load for $DURATION seconds after a short warm-up, prints a table
+# and stops the server. Every step has a time limit.
+#
+# Loads (wrk: $WRK_THREADS threads, $WRK_CONNECTIONS connections, --latency):
+#   products      GET /api/v1/products?limit=20             first page of the catalogue, anonymous
+#   products_p3   GET /api/v1/products?limit=20&after=40    a later page
+#   team          GET /api/v1/me/team                       the summary of the member with $TEAM below
+#   team_members  GET /api/v1/me/team/members?limit=20      the first page of that member's downline
+#   order_flow    load_order_flow, $FLOW_CONNECTIONS connections: create → pay → signed notification
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+BUILD=${BUILD:-build/release}
+LOAD_DIR=${LOAD_DIR:-build/load}
+MEMBERS=${MEMBERS:-1000000}
+TEAM=${TEAM:-100000}
+PAID_PERCENT=${PAID_PERCENT:-70}
+BUYERS=${BUYERS:-2000}
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-3}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
+FLOW_CONNECTIONS=${FLOW_CONNECTIONS:-64}
+PORT=${PORT:-18080}
+LOADS=${LOADS:-"products products_p3 team team_members order_flow"}
+SECRET=load-bench-secret-0123456789abcdef
+
+GUANXI=$BUILD/src/cli/guanxi
+SEED=$BUILD/bench/load/load_seed
+FLOW=$BUILD/bench/load/load_order_flow
+for bin in "$GUANXI" "$SEED" "$FLOW"; do
+  [[ -x $bin ]] || { echo "run.sh: $bin is missing; build the release targets first (see the top of this file)" >&2; exit 2; }
+done
+command -v wrk >/dev/null || { echo "run.sh: wrk is missing (apt-get install wrk)" >&2; exit 2; }
+
+SEED_DIR=$LOAD_DIR/seed-$MEMBERS-$TEAM-$PAID_PERCENT
+RUN_DIR=$LOAD_DIR/run
+mkdir -p "$LOAD_DIR"
+
+# ---- the shop ----
+if [[ ! -f $SEED_DIR/seed.txt ]]; then
+  rm -rf "$SEED_DIR" && mkdir -p "$SEED_DIR"
+  echo "== seeding $MEMBERS members ($TEAM below one member, $PAID_PERCENT% paid) into $SEED_DIR"
+  /usr/bin/time -f "load_seed: %e s wall, %M KiB peak RSS" timeout 7200 \
+    "$SEED" --db "$SEED_DIR/shop.db" --plan plans/chain-2plus1-699.toml --out "$SEED_DIR" \
+    --members "$MEMBERS" --team "$TEAM" --buyers "$BUYERS" --paid-percent "$PAID_PERCENT" 2>&1 | tee "$SEED_DIR/seed.log"
+  [[ -f $SEED_DIR/seed.txt ]] || { echo "run.sh: seeding failed" >&2; exit 1; }
+else
+  echo "== reusing the shop in $SEED_DIR ($(tr '\n' ' ' < "$SEED_DIR/seed.txt"))"
+fi
+rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
+cp "$SEED_DIR/shop.db" "$RUN_DIR/shop.db"
+printf 'payment_secret = "%s"\n' "$SECRET" > "$RUN_DIR/shop.toml"
+TEAM_TOKEN=$(cat "$SEED_DIR/team.token")
+OUT=$RUN_DIR/results.txt
+: > "$OUT"
+
+# ---- the server ----
+"$GUANXI" serve --db "$RUN_DIR/shop.db" --listen "127.0.0.1:$PORT" --config "$RUN_DIR/shop.toml" \
+  > "$RUN_DIR/serve.out" 2> "$RUN_DIR/serve.err" &
+SERVER=$!
+stop_server() {
+  if kill -0 "$SERVER" 2>/dev/null; then
+    kill -TERM "$SERVER"
+    timeout 60 tail --pid="$SERVER" -f /dev/null || kill -KILL "$SERVER"
+  fi
+}
+trap stop_server EXIT
+for _ in $(seq 1 600); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 "$SERVER" 2>/dev/null || { cat "$RUN_DIR/serve.err" >&2; exit 1; }
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "run.sh: the server did not come up" >&2; exit 1; }
+rss() { awk -v k="$1:" '$1 == k { printf "%.0f MiB", $2 / 1024 }' "/proc/$SERVER/status"; }
+REBUILD=$(grep -o 'rebuilt the engine from .*' "$RUN_DIR/serve.err" || true)
+RSS_START=$(rss VmRSS)
+echo "== server pid $SERVER: $REBUILD; RSS $RSS_START"
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- the loads ----
+run_wrk() {  # name path [bearer token]
+  local name=$1 path=$2 auth=()
+  [[ $# -ge 3 ]] && auth=(-H "Authorization: Bearer $3")
+  local url="http://127.0.0.1:$PORT$path"
+  echo "== $name: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s --latency $path"
+  timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP}s" "${auth[@]}" "$url" >/dev/null
+  LOAD_NAME=$name timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${DURATION}s" --latency \
+    -s bench/load/report.lua "${auth[@]}" "$url" | tee -a "$OUT"
+}
+for load in $LOADS; do
+  case $load in
+    products) run_wrk products '/api/v1/products?limit=20' ;;
+    products_p3) run_wrk products_p3 '/api/v1/products?limit=20&after=40' ;;
+    team) run_wrk team /api/v1/me/team "$TEAM_TOKEN" ;;
+    team_members) run_wrk team_members '/api/v1/me/team/members?limit=20' "$TEAM_TOKEN" ;;
+    order_flow)
+      echo "== order_flow: load_order_flow --connections $FLOW_CONNECTIONS --duration $DURATION (after ${WARMUP} s warm-up)"
+      timeout $((DURATION + WARMUP + 60)) "$FLOW" --port "$PORT" --tokens "$SEED_DIR/buyers.tokens" --secret "$SECRET" \
+        --connections "$FLOW_CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" | tee -a "$OUT"
+      ;;
+    *) echo "run.sh: unknown load $load" >&2; exit 2 ;;
+  esac
+done
+RSS_END=$(rss VmRSS)
+RSS_PEAK=$(rss VmHWM)
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+stop_server
+trap - EXIT
+
+# ---- the table ----
+echo
+echo "guanxi serve, $MEMBERS members ($TEAM below the team head, $PAID_PERCENT% paid), $(nproc) cores shared by server and load"
+echo "$REBUILD; server RSS: $RSS_START after start, $RSS_END at the end, $RSS_PEAK peak; load average at the end $LOADAVG"
+printf '%-14s %12s %9s %9s %9s %s\n' load "requests/s" "p50 ms" "p99 ms" "max ms" notes
+awk '
+  $1 == "RESULT" {
+    delete f
+    for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    if ($2 == "order_flow") {
+      split("create pay notify", step, " ")
+      for (k = 0; k < 3; k++)
+        printf "%-14s %12.0f %9.2f %9.2f %9.2f %s\n", "order " step[k + 1], f["paid_per_s"], f["s" k "_p50"], f["s" k "_p99"], f["s" k "_max"], (k == 0 ? "errors " f["errors"] : "")
+      printf "%-14s %12.0f %9.2f %9.2f %9.2f paid orders/s: create → pay → notify, fsync'"'"'d\n", "paid orders", f["paid_per_s"], f["s3_p50"], f["s3_p99"], f["s3_max"]
+    } else {
+      printf "%-14s %12.0f %9.2f %9.2f %9.2f errors %s\n", $2, f["rps"], f["p50"], f["p99"], f["max"], f["errors"]
+    }
+  }' "$OUT"
