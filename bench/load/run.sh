@@ -30,7 +30,8 @@ DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-3}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
-FLOW_CONNECTIONS=${FLOW_CONNECTIONS:-64}
+LIGHT_CONNECTIONS=${LIGHT_CONNECTIONS:-2}
+FLOW_CONNECTIONS=${FLOW_CONNECTIONS:-"16 64 256"}
 PORT=${PORT:-18080}
 LOADS=${LOADS:-"products products_p3 team team_members order_flow"}
 SECRET=load-bench-secret-0123456789abcdef
@@ -89,14 +90,29 @@ echo "== server pid $SERVER: $REBUILD; RSS $RSS_START"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- the loads ----
+wrk_once() {  # name threads connections url [wrk options]
+  local name=$1 threads=$2 conns=$3 url=$4
+  shift 4
+  echo "== $name: wrk -t$threads -c$conns -d${DURATION}s --latency ${url#http://127.0.0.1:$PORT}"
+  timeout $((WARMUP + 30)) wrk -t"$threads" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null
+  LOAD_NAME=$name timeout $((DURATION + 30)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency \
+    -s bench/load/report.lua "$@" "$url" | tee -a "$OUT"
+}
+# Each read load twice: saturated ($WRK_CONNECTIONS connections: throughput, and latency that is mostly
+# queueing) and light ($LIGHT_CONNECTIONS connections, one request at a time per server thread: the
+# latency of a request that does not wait behind others).
 run_wrk() {  # name path [bearer token]
   local name=$1 path=$2 auth=()
   [[ $# -ge 3 ]] && auth=(-H "Authorization: Bearer $3")
-  local url="http://127.0.0.1:$PORT$path"
-  echo "== $name: wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s --latency $path"
-  timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP}s" "${auth[@]}" "$url" >/dev/null
-  LOAD_NAME=$name timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${DURATION}s" --latency \
-    -s bench/load/report.lua "${auth[@]}" "$url" | tee -a "$OUT"
+  wrk_once "$name" "$WRK_THREADS" "$WRK_CONNECTIONS" "http://127.0.0.1:$PORT$path" "${auth[@]}"
+  wrk_once "$name@$LIGHT_CONNECTIONS" 1 "$LIGHT_CONNECTIONS" "http://127.0.0.1:$PORT$path" "${auth[@]}"
+}
+metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+writer_metrics() {
+  local m
+  for m in guanxi_commit_batch_size_count guanxi_commit_batch_size_sum guanxi_apply_seconds_sum guanxi_commit_fsync_seconds_sum; do
+    printf '%s ' "$(metric $m)"
+  done
 }
 for load in $LOADS; do
   case $load in
@@ -105,9 +121,20 @@ for load in $LOADS; do
     team) run_wrk team /api/v1/me/team "$TEAM_TOKEN" ;;
     team_members) run_wrk team_members '/api/v1/me/team/members?limit=20' "$TEAM_TOKEN" ;;
     order_flow)
-      echo "== order_flow: load_order_flow --connections $FLOW_CONNECTIONS --duration $DURATION (after ${WARMUP} s warm-up)"
-      timeout $((DURATION + WARMUP + 60)) "$FLOW" --port "$PORT" --tokens "$SEED_DIR/buyers.tokens" --secret "$SECRET" \
-        --connections "$FLOW_CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" | tee -a "$OUT"
+      for conns in $FLOW_CONNECTIONS; do
+        echo "== order_flow@$conns: load_order_flow --connections $conns --duration $DURATION (after ${WARMUP} s warm-up)"
+        before=$(writer_metrics)
+        timeout $((DURATION + WARMUP + 60)) "$FLOW" --port "$PORT" --tokens "$SEED_DIR/buyers.tokens" --secret "$SECRET" \
+          --connections "$conns" --duration "$DURATION" --warmup "$WARMUP" | sed "s/^RESULT order_flow /RESULT order_flow@$conns /" | tee -a "$OUT"
+        # The writer thread's own account (Shop::RunBatch metrics), warm-up included: batches, jobs per
+        # batch, time applying the jobs and time in COMMIT (WAL write + fsync) per batch.
+        read -r -a b <<< "$before"
+        read -r -a a <<< "$(writer_metrics)"
+        awk -v n="$((${a[0]%.*} - ${b[0]%.*}))" -v jobs="$(awk -v x="${a[1]}" -v y="${b[1]}" 'BEGIN { print x - y }')" \
+            -v apply="$(awk -v x="${a[2]}" -v y="${b[2]}" 'BEGIN { print x - y }')" \
+            -v commit="$(awk -v x="${a[3]}" -v y="${b[3]}" 'BEGIN { print x - y }')" -v secs="$((DURATION + WARMUP))" -v c="$conns" '
+          BEGIN { if (n > 0) printf "WRITER order_flow@%s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs }' | tee -a "$OUT"
+      done
       ;;
     *) echo "run.sh: unknown load $load" >&2; exit 2 ;;
   esac
@@ -122,17 +149,24 @@ trap - EXIT
 echo
 echo "guanxi serve, $MEMBERS members ($TEAM below the team head, $PAID_PERCENT% paid), $(nproc) cores shared by server and load"
 echo "$REBUILD; server RSS: $RSS_START after start, $RSS_END at the end, $RSS_PEAK peak; load average at the end $LOADAVG"
-printf '%-14s %12s %9s %9s %9s %s\n' load "requests/s" "p50 ms" "p99 ms" "max ms" notes
+printf '%-16s %12s %9s %9s %9s %s\n' load "requests/s" "p50 ms" "p99 ms" "max ms" notes
 awk '
   $1 == "RESULT" {
     delete f
     for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-    if ($2 == "order_flow") {
+    if ($2 ~ /^order_flow/) {
+      c = $2; sub(/^order_flow@/, "", c)
       split("create pay notify", step, " ")
       for (k = 0; k < 3; k++)
-        printf "%-14s %12.0f %9.2f %9.2f %9.2f %s\n", "order " step[k + 1], f["paid_per_s"], f["s" k "_p50"], f["s" k "_p99"], f["s" k "_max"], (k == 0 ? "errors " f["errors"] : "")
-      printf "%-14s %12.0f %9.2f %9.2f %9.2f paid orders/s: create → pay → notify, fsync'"'"'d\n", "paid orders", f["paid_per_s"], f["s3_p50"], f["s3_p99"], f["s3_max"]
+        printf "%-16s %12.0f %9.2f %9.2f %9.2f %s\n", "order " step[k + 1] "@" c, f["paid_per_s"], f["s" k "_p50"], f["s" k "_p99"], f["s" k "_max"], (k == 0 ? "errors " f["errors"] : "")
+      printf "%-16s %12.0f %9.2f %9.2f %9.2f paid orders/s: create → pay → notify, fsync'"'"'d\n", "paid orders@" c, f["paid_per_s"], f["s3_p50"], f["s3_p99"], f["s3_max"]
     } else {
-      printf "%-14s %12.0f %9.2f %9.2f %9.2f errors %s\n", $2, f["rps"], f["p50"], f["p99"], f["max"], f["errors"]
+      printf "%-16s %12.0f %9.2f %9.2f %9.2f errors %s\n", $2, f["rps"], f["p50"], f["p99"], f["max"], f["errors"]
     }
-  }' "$OUT"
+  }
+  $1 == "WRITER" {
+    delete f
+    for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    writer = writer sprintf("  %s: %d batches of %.1f jobs; per batch %.2f ms applying (%.0f µs a job) + %.2f ms COMMIT with fsync; writer busy %.0f%%\n", $2, f["batches"], f["jobs_per_batch"], f["apply_ms"], f["apply_us_per_job"], f["commit_ms"], f["busy_pct"])
+  }
+  END { if (writer != "") printf "writer thread (its metrics, warm-up included):\n%s", writer }' "$OUT"
