@@ -339,7 +339,8 @@ int main(int argc, char** argv) {
   }
   if (failed) return 1;
 
-  // ---- first purchases: --paid-percent of the members buy the 699 package, in join order ----
+  // ---- first purchases: --paid-percent of the members (and the team head) buy the 699 package, in
+  // join order ----
   // Each through the real CreateOrder, CreatePayment and ApplyPaymentNotification (the sandbox's
   // notification, applied as if verified), so the engine places them (chain 2+1), pays commissions
   // and the journal holds the orders as a live shop's would.
@@ -347,7 +348,8 @@ int main(int argc, char** argv) {
     SplitMix pick(kSeed + 1);
     std::vector<uint32_t> buyers;
     for (uint32_t m = 0; m < opt.members; ++m) {
-      if (pick.Below(100) < opt.paid_percent) buyers.push_back(m);
+      // The team head always buys (before its team, who joined after it), so its team is not empty.
+      if (pick.Below(100) < opt.paid_percent || m == head) buyers.push_back(m);
     }
     const auto t_paid = std::chrono::steady_clock::now();
     uint32_t paid = 0;
