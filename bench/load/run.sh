@@ -87,25 +87,44 @@ rss() { awk -v k="$1:" '$1 == k { printf "%.0f MiB", $2 / 1024 }' "/proc/$SERVER
 REBUILD=$(grep -o 'rebuilt the engine from .*' "$RUN_DIR/serve.err" || true)
 RSS_START=$(rss VmRSS)
 echo "== server pid $SERVER: $REBUILD; RSS $RSS_START"
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# How busy the machine is with other work: load average and CPU pressure (the share of time some
+# runnable task waited for a CPU, over the last 60 s).
+pressure() { awk '$1 == "some" { sub("avg60=", "", $3); print $3 "%" }' /proc/pressure/cpu 2>/dev/null || echo n/a; }
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg); CPU pressure $(pressure)"
 
 # ---- the loads ----
-wrk_once() {  # name threads connections url [wrk options]
-  local name=$1 threads=$2 conns=$3 url=$4
-  shift 4
+# Cumulative counts of a route's requests handled within 0.5, 1, 2.5, 5 ms and in all, by the server's
+# own timer (guanxi_http_request_seconds: from the parsed request to the response, before writing it).
+server_hist() {  # route
+  curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v r="route=\"$1\"" '
+    index($0, "guanxi_http_request_seconds_bucket{" r ",") == 1 {
+      le = $1; sub(/.*le="/, "", le); sub(/".*/, "", le); c[le] = $2 }
+    END { printf "%d %d %d %d %d\n", c["5e-04"], c["0.001"], c["0.0025"], c["0.005"], c["+Inf"] }'
+}
+wrk_once() {  # name route threads connections url [wrk options]
+  local name=$1 route=$2 threads=$3 conns=$4 url=$5
+  shift 5
   echo "== $name: wrk -t$threads -c$conns -d${DURATION}s --latency ${url#http://127.0.0.1:$PORT}"
   timeout $((WARMUP + 30)) wrk -t"$threads" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null
+  local before after
+  before=$(server_hist "$route")
   LOAD_NAME=$name timeout $((DURATION + 30)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency \
-    -s bench/load/report.lua "$@" "$url" | tee -a "$OUT"
+    -s bench/load/report.lua "$@" "$url" | tee "$RUN_DIR/wrk.txt"
+  after=$(server_hist "$route")
+  # The RESULT line, with the share of this run's requests the server handled within 1 and 2.5 ms.
+  awk -v b="$before" -v a="$after" '
+    BEGIN { split(b, x, " "); split(a, y, " "); n = y[5] - x[5] }
+    /^RESULT/ { if (n > 0) printf "%s srv_le1=%.2f srv_le2_5=%.2f\n", $0, 100 * (y[2] - x[2]) / n, 100 * (y[3] - x[3]) / n; else print }' \
+    "$RUN_DIR/wrk.txt" >> "$OUT"
 }
 # Each read load twice: saturated ($WRK_CONNECTIONS connections: throughput, and latency that is mostly
 # queueing) and light ($LIGHT_CONNECTIONS connections, one request at a time per server thread: the
 # latency of a request that does not wait behind others).
-run_wrk() {  # name path [bearer token]
-  local name=$1 path=$2 auth=()
-  [[ $# -ge 3 ]] && auth=(-H "Authorization: Bearer $3")
-  wrk_once "$name" "$WRK_THREADS" "$WRK_CONNECTIONS" "http://127.0.0.1:$PORT$path" "${auth[@]}"
-  wrk_once "$name@$LIGHT_CONNECTIONS" 1 "$LIGHT_CONNECTIONS" "http://127.0.0.1:$PORT$path" "${auth[@]}"
+run_wrk() {  # name route path [bearer token]
+  local name=$1 route=$2 path=$3 auth=()
+  [[ $# -ge 4 ]] && auth=(-H "Authorization: Bearer $4")
+  wrk_once "$name" "$route" "$WRK_THREADS" "$WRK_CONNECTIONS" "http://127.0.0.1:$PORT$path" "${auth[@]}"
+  wrk_once "$name@$LIGHT_CONNECTIONS" "$route" 1 "$LIGHT_CONNECTIONS" "http://127.0.0.1:$PORT$path" "${auth[@]}"
 }
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 writer_metrics() {
@@ -116,10 +135,10 @@ writer_metrics() {
 }
 for load in $LOADS; do
   case $load in
-    products) run_wrk products '/api/v1/products?limit=20' ;;
-    products_p3) run_wrk products_p3 '/api/v1/products?limit=20&after=40' ;;
-    team) run_wrk team /api/v1/me/team "$TEAM_TOKEN" ;;
-    team_members) run_wrk team_members '/api/v1/me/team/members?limit=20' "$TEAM_TOKEN" ;;
+    products) run_wrk products /api/v1/products '/api/v1/products?limit=20' ;;
+    products_p3) run_wrk products_p3 /api/v1/products '/api/v1/products?limit=20&after=40' ;;
+    team) run_wrk team /api/v1/me/team /api/v1/me/team "$TEAM_TOKEN" ;;
+    team_members) run_wrk team_members /api/v1/me/team/members '/api/v1/me/team/members?limit=20' "$TEAM_TOKEN" ;;
     order_flow)
       for conns in $FLOW_CONNECTIONS; do
         echo "== order_flow@$conns: load_order_flow --connections $conns --duration $DURATION (after ${WARMUP} s warm-up)"
@@ -141,7 +160,7 @@ for load in $LOADS; do
 done
 RSS_END=$(rss VmRSS)
 RSS_PEAK=$(rss VmHWM)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg), CPU pressure $(pressure)"
 stop_server
 trap - EXIT
 
@@ -161,7 +180,7 @@ awk '
         printf "%-16s %12.0f %9.2f %9.2f %9.2f %s\n", "order " step[k + 1] "@" c, f["paid_per_s"], f["s" k "_p50"], f["s" k "_p99"], f["s" k "_max"], (k == 0 ? "errors " f["errors"] : "")
       printf "%-16s %12.0f %9.2f %9.2f %9.2f paid orders/s: create → pay → notify, fsync'"'"'d\n", "paid orders@" c, f["paid_per_s"], f["s3_p50"], f["s3_p99"], f["s3_max"]
     } else {
-      printf "%-16s %12.0f %9.2f %9.2f %9.2f errors %s\n", $2, f["rps"], f["p50"], f["p99"], f["max"], f["errors"]
+      printf "%-16s %12.0f %9.2f %9.2f %9.2f errors %s; server: %s%% within 1 ms, %s%% within 2.5 ms\n", $2, f["rps"], f["p50"], f["p99"], f["max"], f["errors"], f["srv_le1"], f["srv_le2_5"]
     }
   }
   $1 == "WRITER" {
