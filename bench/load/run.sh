@@ -6,17 +6,23 @@
 #   bench/load/run.sh                       # everything, 15 s per load
 #   DURATION=5 MEMBERS=20000 TEAM=5000 bench/load/run.sh    # a quick look
 #
-# Builds nothing. Seeds $LOAD_DIR/seed-$MEMBERS/shop.db once with load_seed (reused afterwards; delete
-# the directory to seed again), copies it to $LOAD_DIR/run/ so every run starts from the same shop,
-# starts the server on it, runs each load for $DURATION seconds after a short warm-up, prints a table
-# and stops the server. Every step has a time limit.
+# Builds nothing. Seeds $LOAD_DIR/seed-$MEMBERS-$TEAM-$PAID_PERCENT/shop.db once with load_seed (about
+# 10 minutes for 1,000,000 members here; reused afterwards, delete the directory to seed again), copies
+# it to $LOAD_DIR/run/ so every run starts from the same shop, starts the server on it (config: the
+# sandbox's payment_secret; everything else default: 2 HTTP threads, max_batch 1024), runs each load for
+# $DURATION seconds after a $WARMUP-second warm-up, prints a table and stops the server. Every step
+# has a time limit; everything listens on 127.0.0.1 only.
 #
-# Loads (wrk: $WRK_THREADS threads, $WRK_CONNECTIONS connections, --latency):
+# Loads (wrk: $WRK_THREADS threads, $WRK_CONNECTIONS connections, --latency; each read load also runs
+# "light", as NAME@$LIGHT_CONNECTIONS: wrk -t1 -c$LIGHT_CONNECTIONS):
+#   healthz       GET /healthz                              the floor: a route that does nothing
 #   products      GET /api/v1/products?limit=20             first page of the catalogue, anonymous
 #   products_p3   GET /api/v1/products?limit=20&after=40    a later page
 #   team          GET /api/v1/me/team                       the summary of the member with $TEAM below
 #   team_members  GET /api/v1/me/team/members?limit=20      the first page of that member's downline
-#   order_flow    load_order_flow, $FLOW_CONNECTIONS connections: create → pay → signed notification
+#   order_flow    load_order_flow at each of $FLOW_CONNECTIONS connections: create → pay → signed
+#                 notification, every step a write answered after its group commit (fsync)
+# Choose loads with LOADS="team order_flow" etc.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -33,7 +39,7 @@ WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
 LIGHT_CONNECTIONS=${LIGHT_CONNECTIONS:-2}
 FLOW_CONNECTIONS=${FLOW_CONNECTIONS:-"16 64 256"}
 PORT=${PORT:-18080}
-LOADS=${LOADS:-"products products_p3 team team_members order_flow"}
+LOADS=${LOADS:-"healthz products products_p3 team team_members order_flow"}
 SECRET=load-bench-secret-0123456789abcdef
 
 GUANXI=$BUILD/src/cli/guanxi
@@ -135,6 +141,7 @@ writer_metrics() {
 }
 for load in $LOADS; do
   case $load in
+    healthz) run_wrk healthz /healthz /healthz ;;
     products) run_wrk products /api/v1/products '/api/v1/products?limit=20' ;;
     products_p3) run_wrk products_p3 /api/v1/products '/api/v1/products?limit=20&after=40' ;;
     team) run_wrk team /api/v1/me/team /api/v1/me/team "$TEAM_TOKEN" ;;
