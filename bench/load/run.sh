@@ -112,15 +112,22 @@ wrk_once() {  # name route threads connections url [wrk options]
   shift 5
   echo "== $name: wrk -t$threads -c$conns -d${DURATION}s --latency ${url#http://127.0.0.1:$PORT}"
   timeout $((WARMUP + 30)) wrk -t"$threads" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null
-  local before after
+  local before after cpu0 cpu1
   before=$(server_hist "$route")
-  LOAD_NAME=$name timeout $((DURATION + 30)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency \
-    -s bench/load/report.lua "$@" "$url" | tee "$RUN_DIR/wrk.txt"
+  cpu0=$(server_cpu)
+  LOAD_NAME=$name timeout $((DURATION + 30)) /usr/bin/time -o "$RUN_DIR/wrk.cpu" -f "%U %S" \
+    wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s bench/load/report.lua "$@" "$url" | tee "$RUN_DIR/wrk.txt"
+  cpu1=$(server_cpu)
   after=$(server_hist "$route")
-  # The RESULT line, with the share of this run's requests the server handled within 1 and 2.5 ms.
-  awk -v b="$before" -v a="$after" '
-    BEGIN { split(b, x, " "); split(a, y, " "); n = y[5] - x[5] }
-    /^RESULT/ { if (n > 0) printf "%s srv_le1=%.2f srv_le2_5=%.2f\n", $0, 100 * (y[2] - x[2]) / n, 100 * (y[3] - x[3]) / n; else print }' \
+  # The RESULT line, with the share of this run's requests the server handled within 1 and 2.5 ms, and
+  # the CPU time per request of the server and of wrk (user + system, from /proc and time(1)).
+  awk -v b="$before" -v a="$after" -v cpu="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v w="$(tail -1 "$RUN_DIR/wrk.cpu")" '
+    BEGIN { split(b, x, " "); split(a, y, " "); n = y[5] - x[5]; split(w, wc, " ") }
+    /^RESULT/ {
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "requests") r = kv[2] }
+      if (n > 0) printf "%s srv_le1=%.2f srv_le2_5=%.2f srv_cpu_us=%.0f wrk_cpu_us=%.0f\n", $0,
+        100 * (y[2] - x[2]) / n, 100 * (y[3] - x[3]) / n, 1e6 * cpu / hz / r, 1e6 * (wc[1] + wc[2]) / r
+      else print }' \
     "$RUN_DIR/wrk.txt" >> "$OUT"
 }
 # Each read load twice: saturated ($WRK_CONNECTIONS connections: throughput, and latency that is mostly
@@ -132,6 +139,7 @@ run_wrk() {  # name route path [bearer token]
   wrk_once "$name" "$route" "$WRK_THREADS" "$WRK_CONNECTIONS" "http://127.0.0.1:$PORT$path" "${auth[@]}"
   wrk_once "$name@$LIGHT_CONNECTIONS" "$route" 1 "$LIGHT_CONNECTIONS" "http://127.0.0.1:$PORT$path" "${auth[@]}"
 }
+server_cpu() { awk '{ print $14 + $15 }' "/proc/$SERVER/stat"; }  # clock ticks, all threads
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 writer_metrics() {
   local m
@@ -150,8 +158,21 @@ for load in $LOADS; do
       for conns in $FLOW_CONNECTIONS; do
         echo "== order_flow@$conns: load_order_flow --connections $conns --duration $DURATION (after ${WARMUP} s warm-up)"
         before=$(writer_metrics)
-        timeout $((DURATION + WARMUP + 60)) "$FLOW" --port "$PORT" --tokens "$SEED_DIR/buyers.tokens" --secret "$SECRET" \
-          --connections "$conns" --duration "$DURATION" --warmup "$WARMUP" | sed "s/^RESULT order_flow /RESULT order_flow@$conns /" | tee -a "$OUT"
+        cpu0=$(server_cpu)
+        timeout $((DURATION + WARMUP + 60)) /usr/bin/time -o "$RUN_DIR/flow.cpu" -f "%U %S" \
+          "$FLOW" --port "$PORT" --tokens "$SEED_DIR/buyers.tokens" --secret "$SECRET" \
+          --connections "$conns" --duration "$DURATION" --warmup "$WARMUP" | tee "$RUN_DIR/flow.txt"
+        cpu1=$(server_cpu)
+        # Server and driver CPU per paid order (warm-up included in both the CPU and the count of
+        # orders: the paid orders of the warm-up are estimated at the measured rate).
+        awk -v c="$conns" -v cpu="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v w="$(tail -1 "$RUN_DIR/flow.cpu")" \
+            -v secs="$((DURATION + WARMUP))" '
+          BEGIN { split(w, wc, " ") }
+          /^RESULT/ {
+            for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "paid_per_s") p = kv[2] * secs }
+            sub(/^RESULT order_flow /, "RESULT order_flow@" c " ")
+            if (p > 0) printf "%s srv_cpu_us=%.0f drv_cpu_us=%.0f\n", $0, 1e6 * cpu / hz / p, 1e6 * (wc[1] + wc[2]) / p
+            else print }' "$RUN_DIR/flow.txt" >> "$OUT"
         # The writer thread's own account (Shop::RunBatch metrics), warm-up included: batches, jobs per
         # batch, time applying the jobs and time in COMMIT (WAL write + fsync) per batch.
         read -r -a b <<< "$before"
@@ -185,9 +206,9 @@ awk '
       split("create pay notify", step, " ")
       for (k = 0; k < 3; k++)
         printf "%-16s %12.0f %9.2f %9.2f %9.2f %s\n", "order " step[k + 1] "@" c, f["paid_per_s"], f["s" k "_p50"], f["s" k "_p99"], f["s" k "_max"], (k == 0 ? "errors " f["errors"] : "")
-      printf "%-16s %12.0f %9.2f %9.2f %9.2f paid orders/s: create → pay → notify, fsync'"'"'d\n", "paid orders@" c, f["paid_per_s"], f["s3_p50"], f["s3_p99"], f["s3_max"]
+      printf "%-16s %12.0f %9.2f %9.2f %9.2f paid orders/s (create → pay → notify, fsync'"'"'d); CPU µs/paid order: server %s, driver %s\n", "paid orders@" c, f["paid_per_s"], f["s3_p50"], f["s3_p99"], f["s3_max"], f["srv_cpu_us"], f["drv_cpu_us"]
     } else {
-      printf "%-16s %12.0f %9.2f %9.2f %9.2f errors %s; server: %s%% within 1 ms, %s%% within 2.5 ms\n", $2, f["rps"], f["p50"], f["p99"], f["max"], f["errors"], f["srv_le1"], f["srv_le2_5"]
+      printf "%-16s %12.0f %9.2f %9.2f %9.2f errors %s; server: %s%% within 1 ms, %s%% within 2.5 ms; CPU µs/request: server %s, wrk %s\n", $2, f["rps"], f["p50"], f["p99"], f["max"], f["errors"], f["srv_le1"], f["srv_le2_5"], f["srv_cpu_us"], f["wrk_cpu_us"]
     }
   }
   $1 == "WRITER" {
