@@ -211,6 +211,7 @@ void Run(const Options& o, const std::vector<std::string>& tokens, int thread, c
     } catch (const std::exception& e) {
       ++st.errors;
       if (st.first_error.empty()) st.first_error = e.what();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // e.g. refused: do not spin
     }
   }
 }

@@ -55,6 +55,11 @@ RUN_DIR=$LOAD_DIR/run
 mkdir -p "$LOAD_DIR"
 
 # ---- the shop ----
+# The seed's login tokens expire after 7 days (token_ttl_days): seed again before that.
+if [[ -f $SEED_DIR/seed.txt && -n $(find "$SEED_DIR/seed.txt" -mtime +5) ]]; then
+  echo "== the shop in $SEED_DIR is older than 6 days; its tokens are about to expire: seeding again"
+  rm -f "$SEED_DIR/seed.txt"
+fi
 if [[ ! -f $SEED_DIR/seed.txt ]]; then
   rm -rf "$SEED_DIR" && mkdir -p "$SEED_DIR"
   echo "== seeding $MEMBERS members ($TEAM below one member, $PAID_PERCENT% paid) into $SEED_DIR"
