@@ -11,8 +11,10 @@
 //   - one argon2id hash (libsodium's interactive cost, of the password printed at the end) is computed
 //     once and reused for every account, instead of one hash per account;
 //   - a job registers a thousand members, and the writer commits a few such jobs per transaction.
-// The referral tree is the typical social-commerce network of bench/engine.cc (same generator, same
-// seed) for all members but the last `--team`, who are a subtree of the same shape below one member.
+// The referral tree is a typical social-commerce network like bench/engine.cc's (same habits, shares
+// and seed; recency and the uniform tail pick among newcomers only, so the same code grows a subtree)
+// for all members but the last `--team`, who are a subtree of the same shape below one member.
+// --paid-percent of the members (and that member) then pay for the 699 package, in join order.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
