@@ -3,9 +3,11 @@
 #               an owner account, members in a small referral tree with paid orders) on 127.0.0.1:8080
 #   make test   installs what is missing, builds with warnings as errors, runs every test (also under
 #               address and undefined-behaviour sanitizers)
+# and for measuring: make bench (the engine), make load (HTTP load of a 1,000,000-member shop with wrk;
+# seeding it takes ~10 minutes the first time; figures in docs/benchmarks.md).
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo replay-demo test test-release test-asan bench clean
+.PHONY: deps build demo replay-demo test test-release test-asan bench load clean
 DEMO_DB ?= build/demo/guanxi.db
 LISTEN ?= 127.0.0.1:8080
 
@@ -37,6 +39,9 @@ test-asan: deps
 
 bench: build
 	./build/release/bench/engine_bench
+
+load: build
+	./bench/load/run.sh
 
 clean:
 	rm -rf build
