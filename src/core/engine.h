@@ -139,8 +139,9 @@ class Engine {
 
  private:
   // What the engine reads about a member on nearly every order, in one cache line: an ancestor walk
-  // touches one line per ancestor, not one per array. Variable-width facts (counters per condition,
-  // earnings per category, balances) live in their own arrays.
+  // touches one line per ancestor, not one per array. Variable-width facts live in their own arrays:
+  // counters per condition (counters_), fund positions and units, and the ledger's block per member,
+  // which holds the balances and, beside them, the earnings per category and team sales.
   struct alignas(64) MemberRec {
     MemberId referrer = kNone;
     MemberId leader = kNone;
