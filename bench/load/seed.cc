@@ -31,6 +31,7 @@
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/shop.h"
+#include "../splitmix.h"
 
 namespace {
 
@@ -41,23 +42,8 @@ using guanxi::service::Shop;
 using guanxi::service::Tx;
 
 constexpr uint32_t kNone = 0xffffffffu;
-constexpr uint64_t kSeed = 0x6775616e786921;  // "guanxi!", as bench/engine.cc
-
-// splitmix64, as bench/engine.cc: the same network on every platform.
-class SplitMix {
- public:
-  explicit SplitMix(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  uint32_t Below(uint64_t n) { return static_cast<uint32_t>(Next() % n); }
-
- private:
-  uint64_t state_;
-};
+using guanxi::bench::kSeed;
+using guanxi::bench::SplitMix;
 
 // The typical network of bench/engine.cc (see there): founders, preferential attachment, recency and a
 // uniform tail. Here it grows below `roots` (members already in `ref`) by `count` newcomers appended to
