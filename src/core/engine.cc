@@ -936,14 +936,15 @@ Status Engine::CloseDay(Effects* out) {
   return Ok{};
 }
 
-Result<WithdrawalId> Engine::Withdraw(MemberId member, Fen amount, Effects* out) {
+Result<WithdrawalId> Engine::Withdraw(MemberId member, Fen amount, Fen fee, Effects* out) {
   if (auto s = CheckMember(member, "member"); !s) return s.error();
   if (amount <= 0) return MakeError("invalid_amount", "a withdrawal is at least 1 fen", "amount");
+  if (fee < 0 || fee >= amount) return MakeError("invalid_fee", "the fee must be 0 fen or more and below the amount", "fee");
   if (amount > ledger_.member(member).available) {
     return MakeError("insufficient_balance", "the amount is more than the available balance", "amount");
   }
   const WithdrawalId id = static_cast<WithdrawalId>(withdrawals_.size());
-  withdrawals_.push_back(WithdrawalRec{member, amount, WithdrawalStatus::kRequested});
+  withdrawals_.push_back(WithdrawalRec{member, amount, fee, WithdrawalStatus::kRequested});
   Effect why;
   why.member = member;
   why.order = id;
@@ -966,9 +967,13 @@ Status Engine::CloseWithdrawal(WithdrawalId id, bool paid, Effects* out) {
   Effect why;
   why.member = w.member;
   why.order = id;
-  const Account to = paid ? Account::Platform(PlatformAccount::kPayouts) : Account::Member(w.member, Bucket::kAvailable);
-  Post(Account::Member(w.member, Bucket::kWithdrawing), to, w.amount,
-       paid ? Reason::kWithdrawPaid : Reason::kWithdrawRejected, out, why);
+  const Account withdrawing = Account::Member(w.member, Bucket::kWithdrawing);
+  if (!paid) {
+    Post(withdrawing, Account::Member(w.member, Bucket::kAvailable), w.amount, Reason::kWithdrawRejected, out, why);
+    return Ok{};
+  }
+  Post(withdrawing, Account::Platform(PlatformAccount::kPayouts), w.amount - w.fee, Reason::kWithdrawPaid, out, why);
+  if (w.fee > 0) Post(withdrawing, Account::Platform(PlatformAccount::kRevenue), w.fee, Reason::kWithdrawFee, out, why);
   return Ok{};
 }
 

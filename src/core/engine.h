@@ -91,7 +91,9 @@ class Engine {
   Status Refund(OrderId order, Effects* out);
   Status Settle(OrderId order, Effects* out);
   Status CloseDay(Effects* out);
-  Result<WithdrawalId> Withdraw(MemberId member, Fen amount, Effects* out);
+  // Moves `amount` from available to withdrawing. When it is paid, the member receives amount − fee and
+  // the platform keeps the fee (revenue); when it is rejected, the whole amount returns. 0 ≤ fee < amount.
+  Result<WithdrawalId> Withdraw(MemberId member, Fen amount, Fen fee, Effects* out);
   Status WithdrawPaid(WithdrawalId id, Effects* out);
   Status WithdrawRejected(WithdrawalId id, Effects* out);
 
@@ -194,6 +196,7 @@ class Engine {
   struct WithdrawalRec {
     MemberId member;
     Fen amount;
+    Fen fee;
     WithdrawalStatus status;
   };
   // A rule with its rank tables spelled out per rank, built once from the plan: evaluating it on an
@@ -281,7 +284,7 @@ class Engine {
   void AddFundUnits(MemberId buyer, int64_t delta);
   void CheckFund(MemberId x, Effects* out);
 
-  // Paid: withdrawing → the platform's payouts; rejected: back to available.
+  // Paid: withdrawing → the platform's payouts, the fee → revenue; rejected: back to available.
   Status CloseWithdrawal(WithdrawalId id, bool paid, Effects* out);
   void ApplyRules(OrderId id, const OrderRec& o, ActivityId activity, Effects* out);
 

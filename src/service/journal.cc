@@ -50,7 +50,7 @@ Result<uint32_t> ApplyCommand(core::Engine& engine, const Command& c, Effects* o
     case Op::kCloseDay:
       return Done(engine.CloseDay(out));
     case Op::kWithdraw:
-      return Created(engine.Withdraw(Id(c.a), c.amount, out));
+      return Created(engine.Withdraw(Id(c.a), c.amount, c.n, out));
     case Op::kWithdrawPaid:
       return Done(engine.WithdrawPaid(Id(c.a), out));
     case Op::kWithdrawRejected:

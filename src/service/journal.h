@@ -22,7 +22,7 @@ enum class Op : uint8_t {
   kRefund = 5,      // a: engine order
   kSettle = 6,      // a: engine order
   kCloseDay = 7,
-  kWithdraw = 8,    // a: member, amount
+  kWithdraw = 8,    // a: member, amount, n: fee
   kWithdrawPaid = 9,       // a: withdrawal
   kWithdrawRejected = 10,  // a: withdrawal
   kRebind = 11,            // a: member, n: new referrer or -1

@@ -381,6 +381,66 @@ TEST_F(ShopTest, ConcurrentWithdrawalsSpendEachFenOnce) {
   EXPECT_EQ(WalletOf(L).at("balances").at("withdrawing"), 0);
 }
 
+// The configured fee (fixed + a share) is shown at the request, kept whole while the withdrawal waits,
+// returned whole on rejection, and on payment split: the net to payouts, the fee to revenue.
+TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
+  shop_.reset();
+  config_.withdraw_fee_fixed = 200;  // 2.00 yuan
+  config_.withdraw_fee_bps = 100;    // + 1%
+  Open();
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  const int64_t o = Buy(A, "pkg699");
+  ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF"); }).ok());
+  clock_.Advance(8 * kDay);
+  ASSERT_EQ(shop_->RunScheduler().value().at("confirmed"), 1);
+  clock_.Advance(8 * kDay);
+  ASSERT_EQ(shop_->RunScheduler().value().at("settled"), 1);
+  ASSERT_EQ(WalletOf(L).at("balances").at("available"), 34000);  // direct 300.00 + team point 40.00, settled
+
+  auto refused = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 202); });  // fee 202 leaves nothing
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "amount");
+
+  auto first = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 10000); });
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first.value().at("fee"), 300);
+  EXPECT_EQ(first.value().at("net"), 9700);
+  const int64_t revenue_before = LedgerOf().at("platform").at("revenue").as_int64();
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, first.value().at("id").as_int64(), false, "name mismatch"); }).ok());
+  EXPECT_EQ(WalletOf(L).at("balances").at("available"), 34000);  // all of it back, no fee
+  EXPECT_EQ(LedgerOf().at("platform").at("revenue"), revenue_before);
+
+  auto second = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 20000); });
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second.value().at("fee"), 400);
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, second.value().at("id").as_int64(), true, "BANK-7"); }).ok());
+  const auto check = [&] {
+    const json::value ledger = LedgerOf();
+    EXPECT_EQ(ledger.at("platform").at("payouts"), 19600);
+    EXPECT_EQ(ledger.at("platform").at("revenue"), revenue_before + 400);
+    const json::value w = WalletOf(L);
+    EXPECT_EQ(w.at("balances").at("available"), 14000);
+    EXPECT_EQ(w.at("balances").at("withdrawing"), 0);
+  };
+  check();
+  shop_.reset();  // the journal rebuilds the same split
+  Open();
+  check();
+  auto earnings = Read([&](ReadCtx& c) { return Earnings(c, L, -1, -1, 50); });
+  ASSERT_TRUE(earnings.ok());
+  bool explained = false;
+  for (const json::value& e : earnings.value().at("items").as_array()) {
+    if (e.at("type") == "withdraw_fee") {
+      EXPECT_EQ(e.at("amount"), 400);
+      EXPECT_NE(std::string(e.at("why").as_string()).find("fee: 4.00"), std::string::npos) << e;
+      explained = true;
+    }
+  }
+  EXPECT_TRUE(explained) << earnings.value();
+}
+
 TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
   Caller A = Join("13800000002", nullptr);
   Caller B = Join("13800000003", nullptr);
