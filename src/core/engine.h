@@ -96,6 +96,14 @@ class Engine {
   Result<WithdrawalId> Withdraw(MemberId member, Fen amount, Fen fee, Effects* out);
   Status WithdrawPaid(WithdrawalId id, Effects* out);
   Status WithdrawRejected(WithdrawalId id, Effects* out);
+  // A new version of the plan for the orders paid from now on: its activities (which products they
+  // cover, their rules and amounts) replace the current ones, and products it declares that the engine
+  // does not know are added at its price. Orders paid before keep the lines they were paid with, so
+  // settling or refunding them undoes exactly what was paid. What members already hold cannot change
+  // under them, so the new plan must keep the ranks (names, order and conditions; labels may change),
+  // the earned categories, the pools, the placement, the assistance fund and the rank at which
+  // differential rules start; otherwise the error is plan_incompatible, naming what differs.
+  Status AdoptPlan(Plan next, Effects* out);
 
   // ---- queries ----
   const Plan& plan() const { return plan_; }
@@ -287,6 +295,8 @@ class Engine {
   // Paid: withdrawing → the platform's payouts, the fee → revenue; rejected: back to available.
   Status CloseWithdrawal(WithdrawalId id, bool paid, Effects* out);
   void ApplyRules(OrderId id, const OrderRec& o, ActivityId activity, Effects* out);
+  // The plan's rules spelled out per activity (rule_evals_).
+  static std::vector<std::vector<RuleEval>> SpellOutRules(const Plan& plan);
 
   Plan plan_;
   Ledger ledger_;
