@@ -441,6 +441,70 @@ TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
   EXPECT_TRUE(explained) << earnings.value();
 }
 
+// Plan versions: an upload is checked (its line on a mistake; refused when it would change what members
+// hold), applies to orders paid after it, leaves earlier orders' rewards as they were paid (refunds take
+// back exactly those), and survives a restart in its place in the journal.
+TEST_F(ShopTest, PlanVersionsApplyToOrdersPaidAfterThem) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  const int64_t first = Buy(A, "pkg699");
+  const auto direct = [&] { return WalletOf(L).at("earned").at("direct").as_int64(); };
+  EXPECT_EQ(direct(), 30000);
+
+  const Caller sales{next_account_, "sales", -1};
+  EXPECT_EQ(Write([&](Tx& tx) { return UploadPlan(tx, sales, plan_, ""); }).error().code, "forbidden");
+  std::string typo = plan_;
+  typo.replace(typo.find("earned = \"direct\""), 17, "earnd = \"direct\"");
+  auto bad = Write([&](Tx& tx) { return UploadPlan(tx, owner_, typo, ""); });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "invalid_plan");
+  const size_t typo_line = static_cast<size_t>(std::count(typo.begin(), typo.begin() + static_cast<long>(typo.find("earnd")), '\n')) + 1;
+  EXPECT_EQ(bad.error().message.rfind("plan.toml:" + std::to_string(typo_line) + ":", 0), 0u) << bad.error().message;
+  std::string incompatible = plan_;
+  incompatible.replace(incompatible.find("hold_bps = 2000"), 15, "hold_bps = 1000");
+  auto refused = Write([&](Tx& tx) { return UploadPlan(tx, owner_, incompatible, ""); });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "plan_incompatible");
+  EXPECT_EQ(refused.error().field, "fund");
+
+  std::string v2 = plan_;
+  v2.replace(v2.find("partner = 30000"), 15, "partner = 35000");
+  auto up = Write([&](Tx& tx) { return UploadPlan(tx, owner_, v2, "spring campaign"); });
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_EQ(up.value().at("version"), 2);
+  Caller B = Join("13800000003", &L);
+  const int64_t second = Buy(B, "pkg699");
+  EXPECT_EQ(direct(), 30000 + 35000);
+
+  auto versions = Read([&](ReadCtx& c) { return PlanVersions(c, owner_); });
+  ASSERT_TRUE(versions.ok());
+  const json::array& items = versions.value().at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("version"), 2);
+  EXPECT_EQ(items[0].at("active"), true);
+  EXPECT_EQ(items[0].at("note"), "spring campaign");
+  EXPECT_EQ(items[1].at("active"), false);
+  EXPECT_EQ(Read([&](ReadCtx& c) { return PlanVersion(c, owner_, 1); }).value().at("source").as_string(), plan_);
+  EXPECT_EQ(Read([&](ReadCtx& c) { return PlanVersion(c, owner_, 3); }).error().code, "not_found");
+
+  // A restart replays version 2 where it was adopted; the start-up plan file is only a seed.
+  shop_.reset();
+  Open();
+  EXPECT_TRUE(shop_->plan_file_ignored());  // the active plan (version 2) is not the seed
+  EXPECT_EQ(direct(), 65000);
+  Caller C = Join("13800000004", &L);
+  Buy(C, "pkg699");
+  EXPECT_EQ(direct(), 100000);  // still version 2's 350.00
+
+  // Refunds take back what each order paid: 300.00 for the order paid under version 1.
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, first); }).ok());
+  EXPECT_EQ(direct(), 70000);
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, second); }).ok());
+  EXPECT_EQ(direct(), 35000);
+  EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
+}
+
 TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
   Caller A = Join("13800000002", nullptr);
   Caller B = Join("13800000003", nullptr);
