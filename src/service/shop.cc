@@ -1,5 +1,9 @@
 #include "service/shop.h"
 
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +55,12 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
   CryptoInit();
   writer_db_ = store::OpenWriter(config_.db_path);
   store::Db& db = *writer_db_;
+  // Durability is the syncer's: COMMIT only writes the WAL (synchronous=NORMAL) and the syncer
+  // fdatasyncs it before any reply, so the next batch is applied while the disk flushes the last one.
+  // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's COMMIT.
+  db.Exec("PRAGMA synchronous=NORMAL");
+  sqlite3_wal_hook(db.raw(), &Shop::OnWalCommit, this);
+  checkpoint_db_ = std::make_unique<store::Db>(config_.db_path, /*create=*/false);
 
   // The engine starts from the first plan version; later versions are journal commands (Op::kPlan)
   // replayed where they were adopted. The plan file only seeds a new database.
@@ -109,7 +119,11 @@ void Shop::Start() {
   if (writer_.joinable()) return;
   stopping_ = false;
   workers_stopping_ = false;
+  sync_stopping_ = false;
+  checkpoint_stopping_ = false;
   writer_ = std::thread([this] { WriterLoop(); });
+  syncer_ = std::thread([this] { SyncerLoop(); });
+  checkpointer_ = std::thread([this] { CheckpointLoop(); });
   for (int i = 0; i < std::max(1, config_.workers); ++i) {
     workers_.emplace_back([this] {
       for (;;) {
@@ -134,6 +148,18 @@ void Shop::Stop() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();  // every committed batch made durable and answered
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
   {
     std::lock_guard lock(workers_mu_);
     workers_stopping_ = true;
@@ -212,30 +238,95 @@ void Shop::RunBatch(std::vector<Job>& batch) {
     Fatal(std::string("store error at commit: ") + e.what());
   }
   const auto t2 = std::chrono::steady_clock::now();
-  std::vector<std::function<void()>> ready;
-  {
-    std::lock_guard l(durable_mu_);
-    durable_seq_ = seq;
-    auto it = durable_waiters_.begin();
-    while (it != durable_waiters_.end()) {
-      if (it->first <= seq) {
-        ready.push_back(std::move(it->second));
-        it = durable_waiters_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
   if (metrics_ != nullptr) {
     metrics_->Add("guanxi_commands_total", {}, static_cast<double>(batch.size()));
     metrics_->Observe("guanxi_commit_batch_size", {}, static_cast<double>(batch.size()));
     metrics_->Observe("guanxi_apply_seconds", {}, std::chrono::duration<double>(t1 - t0).count());
-    metrics_->Observe("guanxi_commit_fsync_seconds", {}, std::chrono::duration<double>(t2 - t1).count());
+    metrics_->Observe("guanxi_commit_write_seconds", {}, std::chrono::duration<double>(t2 - t1).count());
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(std::move(replies[i]));
+  {
+    std::lock_guard l(sync_mu_);
+    committed_.push_back(Committed{seq, std::move(batch), std::move(replies)});
   }
-  for (auto& cb : ready) cb();
+  sync_cv_.notify_one();
+}
+
+void Shop::SyncerLoop() {
+  const std::string wal = config_.db_path + "-wal";
+  std::deque<Committed> ready;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return sync_stopping_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // stopping and drained
+      ready.swap(committed_);
+    }
+    // fsync on a descriptor of our own: Linux flushes the file's data whoever wrote it, and everything
+    // written before the call is covered, so every batch in `ready` (and perhaps more) is durable.
+    const auto t0 = std::chrono::steady_clock::now();
+    const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fdatasync(fd) != 0) Fatal("cannot fsync " + wal);
+    ::close(fd);
+    if (metrics_ != nullptr) {
+      metrics_->Observe("guanxi_commit_fsync_seconds", {},
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    const uint64_t seq = ready.back().seq;
+    std::vector<std::function<void()>> waiters;
+    {
+      std::lock_guard l(durable_mu_);
+      durable_seq_ = seq;
+      auto it = durable_waiters_.begin();
+      while (it != durable_waiters_.end()) {
+        if (it->first <= seq) {
+          waiters.push_back(std::move(it->second));
+          it = durable_waiters_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (Committed& c : ready) {
+      for (size_t i = 0; i < c.jobs.size(); ++i) {
+        if (c.jobs[i].done) c.jobs[i].done(std::move(c.replies[i]));
+      }
+    }
+    ready.clear();
+    for (auto& cb : waiters) cb();
+  }
+}
+
+int Shop::OnWalCommit(void* shop, sqlite3*, const char*, int frames) {
+  constexpr int kCheckpointFrames = 4000;  // 16 MiB of 4 KiB pages
+  if (frames >= kCheckpointFrames) {
+    auto* self = static_cast<Shop*>(shop);
+    {
+      std::lock_guard l(self->checkpoint_mu_);
+      self->checkpoint_wanted_ = true;
+    }
+    self->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void Shop::CheckpointLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_stopping_ || checkpoint_wanted_; });
+      if (checkpoint_stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE: copies what no reader still needs, without blocking the writer or readers. The writer
+    // starts the WAL over once a checkpoint has copied all of it.
+    const auto t0 = std::chrono::steady_clock::now();
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) Fatal(std::string("store error at checkpoint: ") + sqlite3_errstr(rc));
+    if (metrics_ != nullptr) {
+      metrics_->Observe("guanxi_checkpoint_seconds", {},
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
 }
 
 void Shop::Fatal(const std::string& what) {

@@ -135,8 +135,21 @@ class Shop {
     std::function<Reply(Tx&)> fn;
     Done done;
   };
+  // A batch written to the WAL by COMMIT but not yet fsync'd, with the replies that wait for it.
+  struct Committed {
+    uint64_t seq;
+    std::vector<Job> jobs;
+    std::vector<Reply> replies;
+  };
   void WriterLoop();
   void RunBatch(std::vector<Job>& batch);
+  // Makes committed batches durable (one fdatasync of the WAL for all that are waiting), then answers
+  // them and the reads that saw them.
+  void SyncerLoop();
+  // Copies the WAL into the database file (a passive checkpoint, on its own connection) when the
+  // writer's commits have made it long, so that neither the writer nor the syncer waits for it.
+  void CheckpointLoop();
+  static int OnWalCommit(void* shop, sqlite3* db, const char* name, int frames);
   [[noreturn]] void Fatal(const std::string& what);
   store::Db& AcquireReader();
   void ReleaseReader(store::Db& db);
@@ -160,9 +173,22 @@ class Shop {
   bool stopping_ = false;
   std::thread writer_;
 
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Committed> committed_;
+  bool sync_stopping_ = false;
+  std::thread syncer_;
+
+  std::unique_ptr<store::Db> checkpoint_db_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
+  std::thread checkpointer_;
+
   std::mutex durable_mu_;
   uint64_t applied_seq_ = 0;  // batches applied to the engine (under engine_mu_)
-  uint64_t durable_seq_ = 0;  // batches committed
+  uint64_t durable_seq_ = 0;  // batches committed and fsync'd
   std::vector<std::pair<uint64_t, std::function<void()>>> durable_waiters_;
 
   std::mutex readers_mu_;
