@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <future>
 #include <stdexcept>
 
@@ -60,6 +61,7 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
   // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's COMMIT.
   db.Exec("PRAGMA synchronous=NORMAL");
   sqlite3_wal_hook(db.raw(), &Shop::OnWalCommit, this);
+  sqlite3_update_hook(db.raw(), &Shop::OnRowChange, this);
   checkpoint_db_ = std::make_unique<store::Db>(config_.db_path, /*create=*/false);
 
   // The engine starts from the first plan version; later versions are journal commands (Op::kPlan)
@@ -238,6 +240,10 @@ void Shop::RunBatch(std::vector<Job>& batch) {
     Fatal(std::string("store error at commit: ") + e.what());
   }
   const auto t2 = std::chrono::steady_clock::now();
+  if (catalogue_changed_) {
+    catalogue_changed_ = false;
+    catalogue_version_.fetch_add(1, std::memory_order_release);
+  }
   if (metrics_ != nullptr) {
     metrics_->Add("guanxi_commands_total", {}, static_cast<double>(batch.size()));
     metrics_->Observe("guanxi_commit_batch_size", {}, static_cast<double>(batch.size()));
@@ -294,6 +300,26 @@ void Shop::SyncerLoop() {
     ready.clear();
     for (auto& cb : waiters) cb();
   }
+}
+
+void Shop::OnRowChange(void* shop, int, const char*, const char* table, long long) {  // NOLINT(runtime/int)
+  if (std::strcmp(table, "products") == 0 || std::strcmp(table, "plans") == 0) {
+    static_cast<Shop*>(shop)->catalogue_changed_ = true;
+  }
+}
+
+std::optional<std::string> Shop::CachedCatalogue(const std::string& key, uint64_t version) const {
+  std::lock_guard l(catalogue_mu_);
+  auto it = catalogue_cache_.find(key);
+  if (it == catalogue_cache_.end() || it->second.first != version) return std::nullopt;
+  return it->second.second;
+}
+
+void Shop::CacheCatalogue(const std::string& key, uint64_t version, std::string body) {
+  constexpr size_t kMaxEntries = 256;  // pages of the list; any query string makes a key
+  std::lock_guard l(catalogue_mu_);
+  if (catalogue_cache_.size() >= kMaxEntries && !catalogue_cache_.contains(key)) catalogue_cache_.clear();
+  catalogue_cache_[key] = {version, std::move(body)};
 }
 
 int Shop::OnWalCommit(void* shop, sqlite3*, const char*, int frames) {

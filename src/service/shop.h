@@ -10,6 +10,7 @@
 // rebuilds from the store at the next start.
 #pragma once
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <cstdint>
@@ -126,6 +127,16 @@ class Shop {
   bool LoginAllowed(const std::string& phone, const std::string& remote);
   void LoginFailed(const std::string& phone, const std::string& remote);
 
+  // ---- the catalogue cache ----
+  // The public product list is the same for every caller until a write changes the products (stock
+  // included) or the plan (which names their activities). catalogue_version() counts the batches that
+  // did, and moves only after their COMMIT; so a reply computed by a read that began after reading
+  // version v is valid for v, and stops being served as soon as a later change is committed. Bodies are
+  // stored once their read is durable (the caller's job).
+  uint64_t catalogue_version() const { return catalogue_version_.load(std::memory_order_acquire); }
+  std::optional<std::string> CachedCatalogue(const std::string& key, uint64_t version) const;
+  void CacheCatalogue(const std::string& key, uint64_t version, std::string body);
+
   // Team by rank of each leader, kept from effects (O(1) team summaries).
   std::vector<uint32_t> TeamByRank(core::MemberId leader) const;  // REQUIRES: engine read lock held
 
@@ -150,6 +161,7 @@ class Shop {
   // writer's commits have made it long, so that neither the writer nor the syncer waits for it.
   void CheckpointLoop();
   static int OnWalCommit(void* shop, sqlite3* db, const char* name, int frames);
+  static void OnRowChange(void* shop, int op, const char* db, const char* table, long long rowid);  // NOLINT(runtime/int)
   [[noreturn]] void Fatal(const std::string& what);
   store::Db& AcquireReader();
   void ReleaseReader(store::Db& db);
@@ -190,6 +202,11 @@ class Shop {
   uint64_t applied_seq_ = 0;  // batches applied to the engine (under engine_mu_)
   uint64_t durable_seq_ = 0;  // batches committed and fsync'd
   std::vector<std::pair<uint64_t, std::function<void()>>> durable_waiters_;
+
+  std::atomic<uint64_t> catalogue_version_{0};
+  bool catalogue_changed_ = false;  // by the batch being applied (writer thread only)
+  mutable std::mutex catalogue_mu_;
+  std::unordered_map<std::string, std::pair<uint64_t, std::string>> catalogue_cache_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<store::Db>> readers_;

@@ -195,6 +195,43 @@ TEST_F(ApiTest, PlanUploadShowsTheLineOfAMistakeAndKeepsEveryVersion) {
   EXPECT_EQ(client_->Get("/api/v1/admin/plan/versions/9", op).status, 404u);
 }
 
+// The public product list is cached between changes: an order's stock reservation, its expiry, an
+// operator's edit and a plan version that renames an activity all show in the next list.
+TEST_F(ApiTest, ProductListShowsEveryCommittedChange) {
+  const auto tea = [&] {
+    auto r = client_->Get("/api/v1/products?limit=50");
+    EXPECT_EQ(r.status, 200u);
+    const json::value page = r.Json();
+    for (const json::value& p : page.at("items").as_array()) {
+      if (p.at("sku") == "tea") return p;
+    }
+    ADD_FAILURE() << "no tea in " << r.body;
+    return json::value();
+  };
+  EXPECT_EQ(tea().at("stock"), 1000);
+  EXPECT_EQ(tea().at("stock"), 1000);  // the same page again, from the cache
+  Member A = Register("13800000002");
+  auto order = client_->Post("/api/v1/orders", R"({"items":[{"sku":"tea","qty":3}]})", A.token);
+  ASSERT_EQ(order.status, 201u) << order.body;
+  EXPECT_EQ(tea().at("stock"), 997);
+  clock_.Advance(kDayMs);  // unpaid orders expire and give their stock back
+  ASSERT_TRUE(shop_->RunScheduler().ok());
+  EXPECT_EQ(tea().at("stock"), 1000);
+  auto put = client_->Request(verb::put, "/api/v1/admin/products/tea",
+                              R"({"name":"龙井","price":9900,"stock":50})", owner_token_);
+  ASSERT_EQ(put.status, 200u) << put.body;
+  EXPECT_EQ(tea().at("name"), "龙井");
+  EXPECT_EQ(tea().at("stock"), 50);
+  EXPECT_FALSE(tea().as_object().contains("activity"));
+  std::string v2 = plan_;
+  const std::string trial = "skus = [\"pkg499\"]";
+  v2.replace(v2.find(trial), trial.size(), "skus = [\"pkg499\", \"tea\"]");
+  v2 += "\n[[products]]\nsku = \"tea\"\nname = \"tea\"\nprice = 9900\n";
+  auto up = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", v2}}), owner_token_);
+  ASSERT_EQ(up.status, 201u) << up.body;
+  EXPECT_EQ(tea().at("activity"), "trial499");
+}
+
 TEST_F(ApiTest, UnpaidOrdersExpireAndRefundsClawBack) {
   Member L = Register("13800000001");
   ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",
