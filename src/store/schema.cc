@@ -227,6 +227,8 @@ std::unique_ptr<Db> OpenWriter(const std::string& path) {
 std::unique_ptr<Db> OpenReader(const std::string& path) {
   auto db = std::make_unique<Db>(path, /*create=*/false);
   db->Exec("PRAGMA query_only=ON");
+  // Pages of the database file are read through a shared mapping, not copied into each reader's cache.
+  db->Exec("PRAGMA mmap_size=1073741824");
   return db;
 }
 
