@@ -60,9 +60,7 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
   // fdatasyncs it before any reply, so the next batch is applied while the disk flushes the last one.
   // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's COMMIT.
   db.Exec("PRAGMA synchronous=NORMAL");
-  // The writer's page cache holds the hot index pages of a large shop (members, orders, effects).
-  db.Exec("PRAGMA cache_size=-65536");
-  db.Exec("PRAGMA mmap_size=1073741824");
+  db.Exec("PRAGMA mmap_size=1073741824");  // pages read through a shared mapping, not pread
   sqlite3_wal_hook(db.raw(), &Shop::OnWalCommit, this);
   sqlite3_update_hook(db.raw(), &Shop::OnRowChange, this);
   checkpoint_db_ = std::make_unique<store::Db>(config_.db_path, /*create=*/false);
