@@ -197,7 +197,7 @@ void EntryFee(const Plan& plan, LintReport& rep) {
     }
     ranks.push_back(RankName(plan, from));
     parts.push_back("rank " + RankName(plan, from) + " is bought: buy_any = " + skus + "; only from " +
-                    RankName(plan, from) + " up is a member paid by " + JoinList(unlocked, ", "));
+                    RankName(plan, from) + " up does a member earn from " + JoinList(unlocked, ", "));
   }
   if (parts.empty()) return;
   rep.findings.push_back(Finding{
