@@ -30,7 +30,8 @@ long PeakRssMb() {
 int main(int argc, char** argv) {
   const std::string root = GUANXI_SOURCE_DIR;
   const std::string plan_path = argc > 2 ? argv[1] : root + "/plans/chain-2plus1-699.toml";
-  const std::string scenario_path = argc > 2 ? argv[2] : root + "/scenarios/chain-2plus1-1m-year.toml";
+  const std::string scenario_path =
+      argc > 2 ? argv[2] : root + "/scenarios/chain-2plus1-1m-year.toml";
   auto plan = guanxi::plan::LoadPlanFile(plan_path);
   if (!plan) {
     std::fprintf(stderr, "%s\n", plan.error().message.c_str());
@@ -57,10 +58,11 @@ int main(int argc, char** argv) {
   const auto& eng = sim.engine();
   std::printf("members %u, orders %u, days %u\n", eng.member_count(), eng.order_count(), eng.day());
   std::printf("run     %.2f s wall, %.2f s CPU\n", secs(t0, t1), c1 - c0);
-  std::printf("report  %.2f s wall, %.2f s CPU (%zu bytes of JSON)\n", secs(t1, t2), c2 - c1, json.size());
+  std::printf("report  %.2f s wall, %.2f s CPU (%zu bytes of JSON)\n", secs(t1, t2), c2 - c1,
+              json.size());
   std::printf("html    %.2f s wall (%zu bytes)\n", secs(t2, t3), html.size());
-  std::printf("total   %.2f s wall (goal ≤ 10 s), %.2f s CPU; peak RSS %ld MB\n", secs(t0, t3), CpuSeconds() - c0,
-              PeakRssMb());
+  std::printf("total   %.2f s wall (goal ≤ 10 s), %.2f s CPU; peak RSS %ld MB\n", secs(t0, t3),
+              CpuSeconds() - c0, PeakRssMb());
   const bool ok = report.at("conservation").at("ok").as_bool() && eng.ledger().Sum() == 0;
   std::printf("conservation %s\n", ok ? "ok" : "FAILED");
   return ok ? 0 : 1;

@@ -39,7 +39,8 @@ std::string Grouped(int64_t v) {
 core::Result<int64_t> Whole(const std::string& text, const char* field) {
   auto v = sim::ParseCenti(text, field);
   if (!v) return v.error();
-  if (*v % 100 != 0) return core::MakeError("invalid", std::string(field) + " is a whole number", field);
+  if (*v % 100 != 0)
+    return core::MakeError("invalid", std::string(field) + " is a whole number", field);
   return *v / 100;
 }
 
@@ -55,8 +56,9 @@ int CalcMembers(const CalcOptions& o) {
   auto fan = sim::ParsePercent(o.fan, "--fan");
   auto deal = sim::ParsePercent(o.deal, "--deal");
   auto member = sim::ParsePercent(o.member, "--member");
-  for (const core::Error* e : {reach ? nullptr : &reach.error(), fan ? nullptr : &fan.error(),
-                               deal ? nullptr : &deal.error(), member ? nullptr : &member.error()}) {
+  for (const core::Error* e :
+       {reach ? nullptr : &reach.error(), fan ? nullptr : &fan.error(),
+        deal ? nullptr : &deal.error(), member ? nullptr : &member.error()}) {
     if (e != nullptr) return Fail(e->message);
   }
   auto r = sim::CalcMembers({*reach, *fan, *deal, *member});
@@ -65,10 +67,11 @@ int CalcMembers(const CalcOptions& o) {
     std::cout << PrettyJson(sim::MembersJson(*r));
     return 0;
   }
-  std::cout << "会员人数 = 触达人数 × 粉丝转化率 × 成交转化率 × 会员转化率 (each stage rounded down)\n"
-            << "  reached  " << Grouped(r->reach) << "\n  fans     " << Grouped(r->fans) << "  (× " << o.fan
-            << ")\n  buyers   " << Grouped(r->buyers) << "  (× " << o.deal << ")\n  members  " << Grouped(r->members)
-            << "  (× " << o.member << ")\n";
+  std::cout
+      << "会员人数 = 触达人数 × 粉丝转化率 × 成交转化率 × 会员转化率 (each stage rounded down)\n"
+      << "  reached  " << Grouped(r->reach) << "\n  fans     " << Grouped(r->fans) << "  (× "
+      << o.fan << ")\n  buyers   " << Grouped(r->buyers) << "  (× " << o.deal << ")\n  members  "
+      << Grouped(r->members) << "  (× " << o.member << ")\n";
   return 0;
 }
 
@@ -86,9 +89,9 @@ int CalcLifetime(const CalcOptions& o) {
     std::cout << PrettyJson(sim::LifetimeJson(*r));
     return 0;
   }
-  std::cout << "终身消费 = 购买频次 × 平均生命周期 × 平均客单价\n  " << o.frequency << " × " << o.lifetime << " × "
-            << core::FormatYuan(*ticket) << " = " << core::FormatYuan(r->spend) << " yuan (" << r->spend
-            << " fen, rounded down)\n";
+  std::cout << "终身消费 = 购买频次 × 平均生命周期 × 平均客单价\n  " << o.frequency << " × "
+            << o.lifetime << " × " << core::FormatYuan(*ticket) << " = "
+            << core::FormatYuan(r->spend) << " yuan (" << r->spend << " fen, rounded down)\n";
   return 0;
 }
 
@@ -106,23 +109,26 @@ int CalcFission(const CalcOptions& o) {
     if (e != nullptr) return Fail(e->message);
   }
   if (*generations < 1 || *generations > 100) return Fail("--generations must be 1..100");
-  sim::FissionInput in{*referrals, *levels, static_cast<uint32_t>(*generations), *seeds, *conversion, *market};
+  sim::FissionInput in{*referrals, *levels,     static_cast<uint32_t>(*generations),
+                       *seeds,     *conversion, *market};
   auto r = sim::CalcFission(in);
   if (!r) return Fail(r.error().message);
   if (o.json) {
     std::cout << PrettyJson(sim::FissionJson(in, *r));
     return 0;
   }
-  std::printf("裂变人数 = (会员推荐 × 裂变级数)^N = (%s × %s)^%s = %.6g\n", o.referrals.c_str(), o.levels.c_str(),
-              o.generations.c_str(), r->naive);
-  std::printf("Projection: %s seeds; each member invites %s people, %s of them join%s.\n", o.seeds.c_str(),
-              o.referrals.c_str(), o.conversion.c_str(), *market > 0 ? ", fewer as the market fills" : "");
+  std::printf("裂变人数 = (会员推荐 × 裂变级数)^N = (%s × %s)^%s = %.6g\n", o.referrals.c_str(),
+              o.levels.c_str(), o.generations.c_str(), r->naive);
+  std::printf("Projection: %s seeds; each member invites %s people, %s of them join%s.\n",
+              o.seeds.c_str(), o.referrals.c_str(), o.conversion.c_str(),
+              *market > 0 ? ", fewer as the market fills" : "");
   std::printf("Each generation is %.3g times the one before%s.\n\n", r->growth_factor,
               r->growth_factor < 1 ? ": below 1 the growth dies out" : "");
   std::printf("%10s %16s %14s %14s %14s\n", "generation", "formula", "invited", "joined", "total");
   for (const sim::FissionRow& row : r->rows) {
-    std::printf("%10u %16.6g %14s %14s %14s\n", row.generation, row.naive, Grouped(row.invited).c_str(),
-                Grouped(row.joined).c_str(), Grouped(row.total).c_str());
+    std::printf("%10u %16.6g %14s %14s %14s\n", row.generation, row.naive,
+                Grouped(row.invited).c_str(), Grouped(row.joined).c_str(),
+                Grouped(row.total).c_str());
   }
   return 0;
 }
@@ -150,13 +156,15 @@ int Simulate(const SimulateOptions& o) {
     const auto now = std::chrono::steady_clock::now();
     if (p.day < p.days && now - last < std::chrono::milliseconds(tty ? 200 : 2000)) return true;
     last = now;
-    std::cerr << (tty ? "\r" : "") << "simulate: day " << p.day << "/" << p.days << ", " << Grouped(p.members)
-              << " members, " << Grouped(p.orders) << " orders" << (tty ? "   " : "\n") << std::flush;
+    std::cerr << (tty ? "\r" : "") << "simulate: day " << p.day << "/" << p.days << ", "
+              << Grouped(p.members) << " members, " << Grouped(p.orders) << " orders"
+              << (tty ? "   " : "\n") << std::flush;
     return true;
   });
   const json::value report = simulation.Report();
   if (!o.quiet) {
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << (tty ? "\n" : "") << "simulate: done in " << seconds << " s\n";
   }
   const std::string text = PrettyJson(report);
@@ -165,10 +173,11 @@ int Simulate(const SimulateOptions& o) {
   } else if (!WriteFile(o.out, text)) {
     return Fail("cannot write " + o.out);
   }
-  if (!o.html.empty() && !WriteFile(o.html, sim::ReportHtml(report))) return Fail("cannot write " + o.html);
+  if (!o.html.empty() && !WriteFile(o.html, sim::ReportHtml(report)))
+    return Fail("cannot write " + o.html);
   if (!report.at("conservation").at("ok").as_bool()) {
-    std::cerr << "guanxi: the report's totals differ from the engine's ledger: " << json::serialize(report.at("conservation"))
-              << "\n";
+    std::cerr << "guanxi: the report's totals differ from the engine's ledger: "
+              << json::serialize(report.at("conservation")) << "\n";
     return 3;
   }
   return 0;

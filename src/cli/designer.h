@@ -1,5 +1,5 @@
-// The designer's commands (docs/designer.md): `guanxi calc members|lifetime|fission`, `guanxi simulate`
-// and `guanxi plan lint`. Each returns the process exit code and prints errors to stderr.
+// The designer's commands (docs/designer.md): `guanxi calc members|lifetime|fission`, `guanxi
+// simulate` and `guanxi plan lint`. Each returns the process exit code and prints errors to stderr.
 #pragma once
 
 #include <string>

@@ -1,8 +1,9 @@
-// The designer's staff routes (docs/designer.md, docs/openapi.yaml): plan lint, the calculators, and
-// simulations as background jobs with progress and reports. Thin: each handler reads its JSON, calls
-// src/sim, and maps the result. Nothing here writes to the shop: the plan is read from the engine (or
-// posted), simulations run a separate engine on a thread of their own (sim::SimulationJobs), never on
-// the writer or I/O threads. No handler awaits anything, so none has a co_await to get wrong.
+// The designer's staff routes (docs/designer.md, docs/openapi.yaml): plan lint, the calculators,
+// and simulations as background jobs with progress and reports. Thin: each handler reads its JSON,
+// calls src/sim, and maps the result. Nothing here writes to the shop: the plan is read from the
+// engine (or posted), simulations run a separate engine on a thread of their own
+// (sim::SimulationJobs), never on the writer or I/O threads. No handler awaits anything, so none
+// has a co_await to get wrong.
 //
 // Who may call (docs/designer.md): lint and calculators, every staff role — they compute from the
 // plan, which all staff may read (GET /admin/plan), or from the caller's own numbers; simulations
@@ -52,32 +53,38 @@ core::Result<json::object> ObjectOf(const Request& req) {
   if (req.body.empty()) return json::object{};
   boost::system::error_code ec;
   json::value v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) return core::MakeError("malformed_json", "the body must be a JSON object");
+  if (ec || !v.is_object())
+    return core::MakeError("malformed_json", "the body must be a JSON object");
   return std::move(v.as_object());
 }
 
 core::Error BadField(const char* field, const std::string& what) {
-  return core::MakeError("invalid_" + std::string(field), std::string(field) + " must be " + what, field);
+  return core::MakeError("invalid_" + std::string(field), std::string(field) + " must be " + what,
+                         field);
 }
 
 // An integer field (absent: fallback, or an error when required).
-core::Result<int64_t> IntField(const json::object& o, const char* field, std::optional<int64_t> fallback) {
+core::Result<int64_t> IntField(const json::object& o, const char* field,
+                               std::optional<int64_t> fallback) {
   const json::value* v = o.if_contains(field);
   if (v == nullptr || v->is_null()) {
     if (fallback) return *fallback;
     return core::MakeError("missing_field", std::string(field) + " is required", field);
   }
   if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(v->as_uint64());
+  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX))
+    return static_cast<int64_t>(v->as_uint64());
   return BadField(field, "an integer (fen for money, bps for rates)");
 }
 
 // A number with at most two decimals, in hundredths (a frequency of 2.5 is 250).
-core::Result<int64_t> CentiField(const json::object& o, const char* field, std::optional<int64_t> fallback) {
+core::Result<int64_t> CentiField(const json::object& o, const char* field,
+                                 std::optional<int64_t> fallback) {
   const json::value* v = o.if_contains(field);
   if (v != nullptr && v->is_double()) {
     const double x = v->as_double() * 100;
-    if (!(x >= 0 && x < 1e15) || std::fabs(x - std::round(x)) > 1e-6) return BadField(field, "a number with at most two decimals");
+    if (!(x >= 0 && x < 1e15) || std::fabs(x - std::round(x)) > 1e-6)
+      return BadField(field, "a number with at most two decimals");
     return static_cast<int64_t>(std::llround(x));
   }
   auto i = IntField(o, field, fallback ? std::optional<int64_t>(*fallback / 100) : std::nullopt);
@@ -94,8 +101,8 @@ core::Result<std::string> TextField(const json::object& o, const char* field) {
   return std::string(v->as_string());
 }
 
-// The posted plan (TOML in "plan"), or the plan the shop runs. The shop's plan was stored before the
-// engine was built from it, so it is durable: no need to wait for a commit before answering.
+// The posted plan (TOML in "plan"), or the plan the shop runs. The shop's plan was stored before
+// the engine was built from it, so it is durable: no need to wait for a commit before answering.
 core::Result<core::Plan> PlanOf(service::Shop& shop, const json::object& body) {
   auto text = TextField(body, "plan");
   if (!text) return text.error();
@@ -122,10 +129,13 @@ json::value StatusJson(const sim::JobStatus& s) {
                  {"plan", s.plan},
                  {"scenario", s.scenario},
                  {"progress",
-                  {{"day", s.progress.day}, {"days", s.progress.days}, {"members", s.progress.members},
+                  {{"day", s.progress.day},
+                   {"days", s.progress.days},
+                   {"members", s.progress.members},
                    {"orders", s.progress.orders}}}};
   if (!s.error.empty()) o["error"] = s.error;
-  if (s.state == sim::JobState::kDone) o["report"] = {{"json", self + "/report"}, {"html", self + "/report.html"}};
+  if (s.state == sim::JobState::kDone)
+    o["report"] = {{"json", self + "/report"}, {"html", self + "/report.html"}};
   return o;
 }
 
@@ -133,7 +143,8 @@ core::Result<uint64_t> JobId(const Request& req) {
   const std::string_view v = req.Param("id");
   uint64_t id = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
-  if (ec != std::errc() || p != v.data() + v.size()) return core::MakeError("not_found", "no such simulation", "id");
+  if (ec != std::errc() || p != v.data() + v.size())
+    return core::MakeError("not_found", "no such simulation", "id");
   return id;
 }
 
@@ -151,10 +162,12 @@ void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOption
     auto body = ObjectOf(req);
     if (!body) co_return Fail(body.error());
     const json::value* wechat = body->if_contains("wechat");
-    if (wechat != nullptr && !wechat->is_bool()) co_return Fail(BadField("wechat", "true or false"));
+    if (wechat != nullptr && !wechat->is_bool())
+      co_return Fail(BadField("wechat", "true or false"));
     auto plan = PlanOf(*s, *body);
     if (!plan) co_return Fail(plan.error());
-    const sim::LintReport report = sim::Lint(*plan, sim::LintOptions{wechat == nullptr || wechat->as_bool()});
+    const sim::LintReport report =
+        sim::Lint(*plan, sim::LintOptions{wechat == nullptr || wechat->as_bool()});
     co_return Response::Json(200, sim::LintJson(report));
   });
 
@@ -164,12 +177,12 @@ void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOption
     auto body = ObjectOf(req);
     if (!body) co_return Fail(body.error());
     sim::MembersInput in;
-    for (auto [field, out] : {std::pair{"reach", &in.reach}}) {
-      auto v = IntField(*body, field, std::nullopt);
-      if (!v) co_return Fail(v.error());
-      *out = *v;
-    }
-    for (auto [field, out] : {std::pair{"fan_bps", &in.fan_bps}, {"deal_bps", &in.deal_bps}, {"member_bps", &in.member_bps}}) {
+    auto reach = IntField(*body, "reach", std::nullopt);
+    if (!reach) co_return Fail(reach.error());
+    in.reach = *reach;
+    for (auto [field, out] : {std::pair{"fan_bps", &in.fan_bps},
+                              {"deal_bps", &in.deal_bps},
+                              {"member_bps", &in.member_bps}}) {
       auto v = IntField(*body, field, std::nullopt);
       if (!v) co_return Fail(v.error());
       if (*v < 0 || *v > core::kWholeBps) co_return Fail(BadField(field, "0..10000 bps"));
@@ -211,9 +224,14 @@ void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOption
       if (!*v) co_return Fail(v->error());
     }
     if (*generations < 1 || *generations > 100) co_return Fail(BadField("generations", "1..100"));
-    if (*conversion < 0 || *conversion > core::kWholeBps) co_return Fail(BadField("conversion_bps", "0..10000 bps"));
-    const sim::FissionInput in{*referrals, *levels, static_cast<uint32_t>(*generations), *seeds,
-                               static_cast<core::Bps>(*conversion), *market};
+    if (*conversion < 0 || *conversion > core::kWholeBps)
+      co_return Fail(BadField("conversion_bps", "0..10000 bps"));
+    const sim::FissionInput in{*referrals,
+                               *levels,
+                               static_cast<uint32_t>(*generations),
+                               *seeds,
+                               static_cast<core::Bps>(*conversion),
+                               *market};
     auto r = sim::CalcFission(in);
     if (!r) co_return Fail(r.error());
     co_return Response::Json(200, sim::FissionJson(in, *r));
@@ -226,13 +244,16 @@ void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOption
     if (!body) co_return Fail(body.error());
     auto scenario_text = TextField(*body, "scenario");
     if (!scenario_text) co_return Fail(scenario_text.error());
-    if (scenario_text->empty()) co_return Fail(core::MakeError("missing_field", "scenario (TOML) is required", "scenario"));
+    if (scenario_text->empty())
+      co_return Fail(core::MakeError("missing_field", "scenario (TOML) is required", "scenario"));
     auto plan = PlanOf(*s, *body);
     if (!plan) co_return Fail(plan.error());
     auto scenario = sim::ParseScenario(*scenario_text, "scenario", *plan);
-    if (!scenario) co_return Fail(core::MakeError(scenario.error().code, scenario.error().message, "scenario"));
+    if (!scenario)
+      co_return Fail(core::MakeError(scenario.error().code, scenario.error().message, "scenario"));
     auto started = jobs->Start(std::move(*plan), std::move(*scenario));
-    if (!started) co_return Fail(started.error(), started.error().code == "too_many_simulations" ? 429 : 400);
+    if (!started)
+      co_return Fail(started.error(), started.error().code == "too_many_simulations" ? 429 : 400);
     co_return Response::Json(202, StatusJson(*started));
   });
 
@@ -256,13 +277,16 @@ void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOption
     auto id = JobId(req);
     if (!id) co_return Fail(id.error(), 404);
     const std::optional<sim::JobStatus> st = jobs->Status(*id);
-    if (!st) co_return Response::Error(404, "not_found", "no such simulation (jobs are kept in memory only)", "id");
+    if (!st)
+      co_return Response::Error(404, "not_found",
+                                "no such simulation (jobs are kept in memory only)", "id");
     co_return Response::Json(200, StatusJson(*st));
   });
 
   // The report, as JSON or as the HTML page; 409 while the job runs or when it did not finish.
   for (const bool html : {false, true}) {
-    router.Add(verb::get, base + (html ? "/simulations/{id}/report.html" : "/simulations/{id}/report"),
+    router.Add(verb::get,
+               base + (html ? "/simulations/{id}/report.html" : "/simulations/{id}/report"),
                [s, jobs, html](Request& req) -> awaitable<Response> {
                  const Caller c = s->Authenticate(req.bearer);
                  if (auto r = Refuse(c, true)) co_return *r;
@@ -273,7 +297,8 @@ void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOption
                  const std::shared_ptr<const sim::SimulationJobs::Output> out = jobs->Report(*id);
                  if (out == nullptr) {
                    co_return Response::Error(409, "no_report",
-                                             std::string("the simulation is ") + sim::JobStateName(st->state) +
+                                             std::string("the simulation is ") +
+                                                 sim::JobStateName(st->state) +
                                                  (st->error.empty() ? "" : ": " + st->error),
                                              "id");
                  }

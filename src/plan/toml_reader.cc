@@ -16,10 +16,13 @@ constexpr int64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
 
 }  // namespace
 
-void Refuse(const toml::node& at, std::string reason) { throw Refusal{LineOf(at), std::move(reason)}; }
+void Refuse(const toml::node& at, std::string reason) {
+  throw Refusal{LineOf(at), std::move(reason)};
+}
 
 std::string Quoted(std::string_view s) {
-  std::string out;  // not "\"" + … + "\"": GCC 12 sees a false -Wrestrict overlap in that out of line
+  std::string
+      out;  // not "\"" + … + "\"": GCC 12 sees a false -Wrestrict overlap in that out of line
   out.reserve(s.size() + 2);
   out += '"';
   out += s;
@@ -164,7 +167,8 @@ core::Result<std::string> ReadTextFile(const std::string& path, std::string_view
                                        std::string_view what) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    return core::MakeError(std::string(code), path + ": is a directory, not a " + std::string(what));
+    return core::MakeError(std::string(code),
+                           path + ": is a directory, not a " + std::string(what));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -1,8 +1,9 @@
 // Strict TOML reading shared by the repository's TOML formats (plan files, simulation scenarios):
 // unknown keys refused with the keys that were possible, integers refused as floats with the unit
-// they count, names listed once. Every refusal carries the line it is about. Parsing is an edge where
-// core/result.h allows exceptions: a reader throws Refusal where it sees the problem, and its entry
-// point turns the Refusal into a core::Error ("<source>:<line>: <reason>"). Thread-safe: no state.
+// they count, names listed once. Every refusal carries the line it is about. Parsing is an edge
+// where core/result.h allows exceptions: a reader throws Refusal where it sees the problem, and its
+// entry point turns the Refusal into a core::Error ("<source>:<line>: <reason>"). Thread-safe: no
+// state.
 #pragma once
 
 #include <toml++/toml.h>

@@ -8,10 +8,14 @@ namespace guanxi::sim {
 
 const char* JobStateName(JobState s) {
   switch (s) {
-    case JobState::kRunning: return "running";
-    case JobState::kDone: return "done";
-    case JobState::kFailed: return "failed";
-    case JobState::kCancelled: return "cancelled";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kDone:
+      return "done";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kCancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -33,16 +37,19 @@ SimulationJobs::~SimulationJobs() {
 core::Result<JobStatus> SimulationJobs::Start(core::Plan plan, Scenario scenario) {
   if (scenario.days > limits_.max_days || scenario.max_members > limits_.max_members) {
     return core::MakeError("scenario_too_large",
-                           "a simulation here runs at most " + std::to_string(limits_.max_days) + " days and " +
-                               std::to_string(limits_.max_members) + " members (the command line has no such limit)",
+                           "a simulation here runs at most " + std::to_string(limits_.max_days) +
+                               " days and " + std::to_string(limits_.max_members) +
+                               " members (the command line has no such limit)",
                            "scenario");
   }
   std::lock_guard<std::mutex> lock(mu_);
   int running = 0;
   for (const auto& [id, job] : jobs_) running += job->state == JobState::kRunning ? 1 : 0;
   if (running >= limits_.max_running) {
-    return core::MakeError("too_many_simulations",
-                           std::to_string(running) + " simulation(s) running, the most at once; try again when one is done");
+    return core::MakeError(
+        "too_many_simulations",
+        std::to_string(running) +
+            " simulation(s) running, the most at once; try again when one is done");
   }
   Evict();
   auto job = std::make_shared<Job>();
@@ -55,7 +62,8 @@ core::Result<JobStatus> SimulationJobs::Start(core::Plan plan, Scenario scenario
   return StatusOf(*job);
 }
 
-void SimulationJobs::Run(SimulationJobs* self, std::shared_ptr<Job> job, core::Plan plan, Scenario scenario) {
+void SimulationJobs::Run(SimulationJobs* self, std::shared_ptr<Job> job, core::Plan plan,
+                         Scenario scenario) {
   JobState state = JobState::kFailed;
   std::string error;
   std::shared_ptr<const Output> output;

@@ -1,8 +1,8 @@
-// Simulations as background jobs, for the staff HTTP API: each runs on a thread of its own (never on
-// the shop's writer or I/O threads), at most `max_running` at once, inside limits on days and
+// Simulations as background jobs, for the staff HTTP API: each runs on a thread of its own (never
+// on the shop's writer or I/O threads), at most `max_running` at once, inside limits on days and
 // members so that one request cannot exhaust the machine. Jobs and their reports are kept in memory
-// only (the newest `max_kept` finished ones): a restart forgets them. Thread-safe: every method may be
-// called from any thread; the destructor cancels running jobs and waits for their threads.
+// only (the newest `max_kept` finished ones): a restart forgets them. Thread-safe: every method may
+// be called from any thread; the destructor cancels running jobs and waits for their threads.
 #pragma once
 
 #include <atomic>
@@ -23,9 +23,9 @@
 namespace guanxi::sim {
 
 struct JobLimits {
-  int max_running = 1;       // simulations running at once (a 2-core machine serves the shop too)
-  size_t max_kept = 16;      // finished jobs kept with their reports
-  uint32_t max_days = 730;   // per scenario
+  int max_running = 1;      // simulations running at once (a 2-core machine serves the shop too)
+  size_t max_kept = 16;     // finished jobs kept with their reports
+  uint32_t max_days = 730;  // per scenario
   uint32_t max_members = 200'000;
 };
 
@@ -69,12 +69,13 @@ class SimulationJobs {
     uint32_t days = 0;
     std::atomic<bool> cancel{false};
     std::atomic<uint32_t> day{0}, members{0}, orders{0};
-    JobState state = JobState::kRunning;  // guarded by mu_
-    std::string error;                    // guarded by mu_
-    std::shared_ptr<const Output> output; // guarded by mu_
+    JobState state = JobState::kRunning;   // guarded by mu_
+    std::string error;                     // guarded by mu_
+    std::shared_ptr<const Output> output;  // guarded by mu_
     std::thread thread;
   };
-  static void Run(SimulationJobs* self, std::shared_ptr<Job> job, core::Plan plan, Scenario scenario);
+  static void Run(SimulationJobs* self, std::shared_ptr<Job> job, core::Plan plan,
+                  Scenario scenario);
   JobStatus StatusOf(const Job& job) const;  // REQUIRES: mu_ held
   void Evict();                              // REQUIRES: mu_ held
 

@@ -20,11 +20,16 @@ using core::RuleKind;
 
 const char* KindName(RuleKind k) {
   switch (k) {
-    case RuleKind::kReferral: return "referral";
-    case RuleKind::kLeader: return "leader";
-    case RuleKind::kDifferential: return "differential";
-    case RuleKind::kPeer: return "peer";
-    case RuleKind::kPool: return "pool";
+    case RuleKind::kReferral:
+      return "referral";
+    case RuleKind::kLeader:
+      return "leader";
+    case RuleKind::kDifferential:
+      return "differential";
+    case RuleKind::kPeer:
+      return "peer";
+    case RuleKind::kPool:
+      return "pool";
   }
   return "?";
 }
@@ -33,10 +38,12 @@ std::string EarnedOf(const Plan& plan, const Rule& r) {
   return r.kind == RuleKind::kPool ? plan.pools[r.pool].name : plan.earned[r.earned];
 }
 
-// "vip699 rule 1 (referral, direct)": rules are numbered from 1 as a merchant counts them in the file.
+// "vip699 rule 1 (referral, direct)": rules are numbered from 1 as a merchant counts them in the
+// file.
 std::string RuleName(const Plan& plan, const Activity& a, size_t i) {
   const Rule& r = a.rules[i];
-  return a.name + " rule " + std::to_string(i + 1) + " (" + KindName(r.kind) + ", " + EarnedOf(plan, r) + ")";
+  return a.name + " rule " + std::to_string(i + 1) + " (" + KindName(r.kind) + ", " +
+         EarnedOf(plan, r) + ")";
 }
 
 std::string Percent(double share) {
@@ -61,15 +68,19 @@ int64_t PayAt(const Plan& plan, const Rule& r, RankId s) {
     case RuleKind::kReferral:
     case RuleKind::kLeader:
       return s < r.min_rank ? 0 : r.amount.by_rank.For(s).value_or(0);
-    case RuleKind::kDifferential: return r.targets.For(s).value_or(0);
-    case RuleKind::kPeer: return s >= r.min_rank ? r.rate_bps : 0;
-    case RuleKind::kPool: return s >= plan.pools[r.pool].min_rank ? r.amount.by_rank.Max() : 0;
+    case RuleKind::kDifferential:
+      return r.targets.For(s).value_or(0);
+    case RuleKind::kPeer:
+      return s >= r.min_rank ? r.rate_bps : 0;
+    case RuleKind::kPool:
+      return s >= plan.pools[r.pool].min_rank ? r.amount.by_rank.Max() : 0;
   }
   return 0;
 }
 
 bool IsRate(const Rule& r) {
-  return r.kind == RuleKind::kPeer || (r.kind != RuleKind::kDifferential && r.amount.kind == Amount::Kind::kRateOfPaid);
+  return r.kind == RuleKind::kPeer ||
+         (r.kind != RuleKind::kDifferential && r.amount.kind == Amount::Kind::kRateOfPaid);
 }
 
 std::string FormatPay(const Rule& r, int64_t v) {
@@ -88,18 +99,24 @@ std::optional<RankId> FirstPaid(const Plan& plan, const Rule& r) {
 std::string Reaches(const Plan& plan, const Rule& r) {
   switch (r.kind) {
     case RuleKind::kReferral:
-      return r.generation == 1 ? "the referrer (generation 1)" : "generation " + std::to_string(r.generation);
-    case RuleKind::kLeader: return "the buyer's leader (any depth)";
+      return r.generation == 1 ? "the referrer (generation 1)"
+                               : "generation " + std::to_string(r.generation);
+    case RuleKind::kLeader:
+      return "the buyer's leader (any depth)";
     case RuleKind::kDifferential:
-      return "referral ancestors up to the first " + RankName(plan, r.targets.entries.back().first) + " (any depth)";
-    case RuleKind::kPeer: return "the mentor of an earner (any depth)";
-    case RuleKind::kPool: return RankName(plan, plan.pools[r.pool].min_rank) + " and above, shared at close_day";
+      return "referral ancestors up to the first " +
+             RankName(plan, r.targets.entries.back().first) + " (any depth)";
+    case RuleKind::kPeer:
+      return "the mentor of an earner (any depth)";
+    case RuleKind::kPool:
+      return RankName(plan, plan.pools[r.pool].min_rank) + " and above, shared at close_day";
   }
   return "";
 }
 
 bool WalksUp(const Rule& r) {
-  return r.kind == RuleKind::kLeader || r.kind == RuleKind::kDifferential || r.kind == RuleKind::kPeer;
+  return r.kind == RuleKind::kLeader || r.kind == RuleKind::kDifferential ||
+         r.kind == RuleKind::kPeer;
 }
 
 std::string JoinList(const std::vector<std::string>& items, const char* sep = "; ") {
@@ -153,14 +170,19 @@ std::vector<ProductPayout> Payouts(const Plan& plan) {
       switch (r.kind) {
         case RuleKind::kReferral:
         case RuleKind::kLeader:
-        case RuleKind::kPool: m = AmountMax(r.amount, p.price); break;
-        case RuleKind::kDifferential: m = r.targets.Max(); break;
+        case RuleKind::kPool:
+          m = AmountMax(r.amount, p.price);
+          break;
+        case RuleKind::kDifferential:
+          m = r.targets.Max();
+          break;
         case RuleKind::kPeer:
           // Each matched reward of an earlier rule pays its earner's mentor rate_bps of it.
           for (size_t j = 0; j < i; ++j) {
             const Rule& earlier = a.rules[j];
             if (earlier.kind == RuleKind::kPeer || earlier.kind == RuleKind::kPool) continue;
-            if (((r.of_mask >> earlier.earned) & 1u) != 0) m += core::ApplyBps(max_of[j], r.rate_bps);
+            if (((r.of_mask >> earlier.earned) & 1u) != 0)
+              m += core::ApplyBps(max_of[j], r.rate_bps);
           }
           break;
       }
@@ -168,7 +190,8 @@ std::vector<ProductPayout> Payouts(const Plan& plan) {
       pp.max_per_unit += m;
       pp.rules.push_back(RulePayout{i, KindName(r.kind), EarnedOf(plan, r), m, Reaches(plan, r)});
     }
-    pp.share = p.price > 0 ? static_cast<double>(pp.max_per_unit) / static_cast<double>(p.price) : 0;
+    pp.share =
+        p.price > 0 ? static_cast<double>(pp.max_per_unit) / static_cast<double>(p.price) : 0;
     out.push_back(std::move(pp));
   }
   return out;
@@ -182,7 +205,8 @@ void EntryFee(const Plan& plan, LintReport& rep) {
   std::vector<std::string> parts, ranks;
   for (size_t k = 0; k < bought.size(); ++k) {
     const RankId from = bought[k];
-    const RankId to = k + 1 < bought.size() ? bought[k + 1] : static_cast<RankId>(plan.ranks.size());
+    const RankId to =
+        k + 1 < bought.size() ? bought[k + 1] : static_cast<RankId>(plan.ranks.size());
     std::vector<std::string> unlocked;
     ForEachPayingRule(plan, [&](const Activity& a, size_t i, const Rule& r) {
       const RankId fp = *FirstPaid(plan, r);
@@ -196,18 +220,20 @@ void EntryFee(const Plan& plan, LintReport& rep) {
       skus += (skus.empty() ? "" : " or ") + sku + " (" + core::FormatYuan(price) + ")";
     }
     ranks.push_back(RankName(plan, from));
-    parts.push_back("rank " + RankName(plan, from) + " is bought: buy_any = " + skus + "; only from " +
-                    RankName(plan, from) + " up does a member earn from " + JoinList(unlocked, ", "));
+    parts.push_back("rank " + RankName(plan, from) + " is bought: buy_any = " + skus +
+                    "; only from " + RankName(plan, from) + " up does a member earn from " +
+                    JoinList(unlocked, ", "));
   }
   if (parts.empty()) return;
   rep.findings.push_back(Finding{
       "entry_fee", "Entry fee: a rank bought with a package unlocks commissions",
-      "《禁止传销条例》第七条第二项 (paying a fee, or buying goods as a disguised fee, to gain the right to join or to "
+      "《禁止传销条例》第七条第二项 (paying a fee, or buying goods as a disguised fee, to gain the "
+      "right to join or to "
       "recruit others)",
       JoinList(parts),
-      "Let members earn without buying the package: remove buy_any from rank " + JoinList(ranks, ", ") +
-          ", or give the rules listed an amount for the first rank " + RankName(plan, 0) +
-          " (min_rank and the amount table starting there)."});
+      "Let members earn without buying the package: remove buy_any from rank " +
+          JoinList(ranks, ", ") + ", or give the rules listed an amount for the first rank " +
+          RankName(plan, 0) + " (min_rank and the amount table starting there)."});
 }
 
 void Recruitment(const Plan& plan, LintReport& rep) {
@@ -218,33 +244,42 @@ void Recruitment(const Plan& plan, LintReport& rep) {
   std::vector<std::string> parts, ranks;
   for (size_t k = 0; k < counted.size(); ++k) {
     const RankId from = counted[k];
-    const RankId to = k + 1 < counted.size() ? counted[k + 1] : static_cast<RankId>(plan.ranks.size());
+    const RankId to =
+        k + 1 < counted.size() ? counted[k + 1] : static_cast<RankId>(plan.ranks.size());
     std::vector<std::string> changes = PayChanges(plan, from, to);
     const core::Placement& pl = plan.placement;
     if (pl.enabled && pl.partner_rank >= from && pl.partner_rank < to) {
-      changes.push_back(RankName(plan, pl.partner_rank) + " heads its own team (placement partner_rank)");
+      changes.push_back(RankName(plan, pl.partner_rank) +
+                        " heads its own team (placement partner_rank)");
     }
     if (changes.empty()) continue;
     const core::RankDef& d = plan.ranks[from];
     std::string how;
     if (d.directs) {
-      how = "directs = { rank = " + RankName(plan, d.directs->rank) + ", count = " + std::to_string(d.directs->count) + " }";
+      how = "directs = { rank = " + RankName(plan, d.directs->rank) +
+            ", count = " + std::to_string(d.directs->count) + " }";
     }
     if (d.legs) {
-      how += std::string(how.empty() ? "" : " and ") + "legs = { rank = " + RankName(plan, d.legs->rank) +
+      how += std::string(how.empty() ? "" : " and ") +
+             "legs = { rank = " + RankName(plan, d.legs->rank) +
              ", count = " + std::to_string(d.legs->count) + " }";
     }
     ranks.push_back(RankName(plan, from));
-    parts.push_back("rank " + RankName(plan, from) + " is reached by the number of people recruited (" + how +
-                    "), and there " + JoinList(changes, ", "));
+    parts.push_back("rank " + RankName(plan, from) +
+                    " is reached by the number of people recruited (" + how + "), and there " +
+                    JoinList(changes, ", "));
   }
   if (parts.empty()) return;
-  rep.findings.push_back(Finding{
-      "recruitment", "Recruitment-based reward: a rank that pays more is reached by the number of people recruited",
-      "《禁止传销条例》第七条第一项 (the number of people recruited as the basis of pay or rebates)", JoinList(parts),
-      "Reach rank " + JoinList(ranks, ", ") +
-          " by the member's own sales or the merchant's decision instead of directs/legs counts, or pay those "
-          "ranks the same as the rank below them."});
+  rep.findings.push_back(Finding{"recruitment",
+                                 "Recruitment-based reward: a rank that pays more is reached by "
+                                 "the number of people recruited",
+                                 "《禁止传销条例》第七条第一项 (the number of people recruited as "
+                                 "the basis of pay or rebates)",
+                                 JoinList(parts),
+                                 "Reach rank " + JoinList(ranks, ", ") +
+                                     " by the member's own sales or the merchant's decision "
+                                     "instead of directs/legs counts, or pay those "
+                                     "ranks the same as the rank below them."});
 }
 
 void TeamPay(const Plan& plan, LintReport& rep) {
@@ -256,31 +291,39 @@ void TeamPay(const Plan& plan, LintReport& rep) {
   });
   if (rules.empty()) return;
   rep.findings.push_back(Finding{
-      "team_pay", "Team-based pay: uplines beyond the direct referrer are paid on a downline's purchase",
-      "《禁止传销条例》第七条第三项 (the sales of downlines as the basis of the uplines' pay)", JoinList(rules),
-      "Pay only the buyer's direct referrer (kind = \"referral\", generation = 1) and remove the rules listed."});
+      "team_pay",
+      "Team-based pay: uplines beyond the direct referrer are paid on a downline's purchase",
+      "《禁止传销条例》第七条第三项 (the sales of downlines as the basis of the uplines' pay)",
+      JoinList(rules),
+      "Pay only the buyer's direct referrer (kind = \"referral\", generation = 1) and remove the "
+      "rules listed."});
 }
 
 void Depth(const LintOptions& options, LintReport& rep) {
   const bool deep = rep.unbounded_depth || rep.deepest_generation >= 3;
-  const std::string what =
-      rep.unbounded_depth
-          ? "the plan pays without a depth limit: " + rep.depth_reason
-          : "the plan pays " + std::to_string(rep.deepest_generation) + " generations above the buyer";
+  const std::string what = rep.unbounded_depth
+                               ? "the plan pays without a depth limit: " + rep.depth_reason
+                               : "the plan pays " + std::to_string(rep.deepest_generation) +
+                                     " generations above the buyer";
   if (deep) {
-    rep.findings.push_back(Finding{
-        "depth", "Three or more paid levels",
-        "最高人民法院、最高人民检察院、公安部《关于办理组织领导传销活动刑事案件适用法律若干问题的意见》(2013) 第一条 "
-        "(criminal cases: 30 or more participants in three or more levels)",
-        what, "Pay at most two generations: referral rules of generation 1 and 2 only, no leader, differential or peer rules."});
+    rep.findings.push_back(
+        Finding{"depth", "Three or more paid levels",
+                "最高人民法院、最高人民检察院、公安部《关于办理组织领导传销活动刑事案件适用法律若干"
+                "问题的意见》(2013) 第一条 "
+                "(criminal cases: 30 or more participants in three or more levels)",
+                what,
+                "Pay at most two generations: referral rules of generation 1 and 2 only, no "
+                "leader, differential or peer rules."});
   }
   if (options.wechat && (rep.unbounded_depth || rep.deepest_generation > 2)) {
-    rep.findings.push_back(Finding{
-        "wechat_levels", "More than two paid levels in a shop that sells inside WeChat",
-        "《微信外部链接内容管理规范》 (WeChat's platform rules forbid multi-level distribution, 多级分销)",
-        what + " and the shop sells inside WeChat",
-        "Pay at most two levels (the referrer and the referrer's referrer), or lint with --no-wechat if the shop "
-        "does not sell inside WeChat."});
+    rep.findings.push_back(Finding{"wechat_levels",
+                                   "More than two paid levels in a shop that sells inside WeChat",
+                                   "《微信外部链接内容管理规范》 (WeChat's platform rules forbid "
+                                   "multi-level distribution, 多级分销)",
+                                   what + " and the shop sells inside WeChat",
+                                   "Pay at most two levels (the referrer and the referrer's "
+                                   "referrer), or lint with --no-wechat if the shop "
+                                   "does not sell inside WeChat."});
   }
 }
 
@@ -289,17 +332,19 @@ void Over30(LintReport& rep) {
   for (const ProductPayout& p : rep.payouts) {
     // max / price > 30%, in integers.
     if (p.max_per_unit * core::kWholeBps <= p.price * 3000) continue;
-    over.push_back(p.sku + " (activity " + p.activity + ") pays up to " + core::FormatYuan(p.max_per_unit) + " per unit, " +
-                   Percent(p.share) + " of its price " + core::FormatYuan(p.price));
+    over.push_back(p.sku + " (activity " + p.activity + ") pays up to " +
+                   core::FormatYuan(p.max_per_unit) + " per unit, " + Percent(p.share) +
+                   " of its price " + core::FormatYuan(p.price));
     caps.push_back(core::FormatYuan(core::ApplyBps(p.price, 3000)) + " for " + p.sku);
   }
   if (over.empty()) return;
-  rep.findings.push_back(Finding{
-      "payout_over_30", "Total payout above 30% of the price",
-      "《直销管理条例》第二十四条 (licensed direct sellers: total pay at most 30% of the seller's own sales)",
-      JoinList(over),
-      "Lower the amounts so that all rules together pay at most 30% of the price per unit: at most " +
-          JoinList(caps, ", ") + "."});
+  rep.findings.push_back(Finding{"payout_over_30", "Total payout above 30% of the price",
+                                 "《直销管理条例》第二十四条 (licensed direct sellers: total pay "
+                                 "at most 30% of the seller's own sales)",
+                                 JoinList(over),
+                                 "Lower the amounts so that all rules together pay at most 30% of "
+                                 "the price per unit: at most " +
+                                     JoinList(caps, ", ") + "."});
 }
 
 }  // namespace
@@ -310,7 +355,8 @@ LintReport Lint(const Plan& plan, const LintOptions& options) {
   rep.payouts = Payouts(plan);
   std::vector<std::string> walkers;
   ForEachPayingRule(plan, [&](const Activity& a, size_t i, const Rule& r) {
-    if (r.kind == RuleKind::kReferral) rep.deepest_generation = std::max(rep.deepest_generation, r.generation);
+    if (r.kind == RuleKind::kReferral)
+      rep.deepest_generation = std::max(rep.deepest_generation, r.generation);
     if (WalksUp(r)) walkers.push_back(RuleName(plan, a, i));
   });
   rep.unbounded_depth = !walkers.empty();
@@ -328,18 +374,29 @@ json::value LintJson(const LintReport& rep) {
   for (const ProductPayout& p : rep.payouts) {
     json::array rules;
     for (const RulePayout& r : p.rules) {
-      rules.push_back({{"rule", r.rule + 1}, {"kind", r.kind}, {"earned", r.earned}, {"max_per_unit", r.max_per_unit},
+      rules.push_back({{"rule", r.rule + 1},
+                       {"kind", r.kind},
+                       {"earned", r.earned},
+                       {"max_per_unit", r.max_per_unit},
                        {"reaches", r.reaches}});
     }
-    payouts.push_back({{"sku", p.sku}, {"activity", p.activity}, {"price", p.price}, {"max_per_unit", p.max_per_unit},
-                       {"share", p.share}, {"rules", std::move(rules)}});
+    payouts.push_back({{"sku", p.sku},
+                       {"activity", p.activity},
+                       {"price", p.price},
+                       {"max_per_unit", p.max_per_unit},
+                       {"share", p.share},
+                       {"rules", std::move(rules)}});
   }
   json::array findings;
   for (const Finding& f : rep.findings) {
-    findings.push_back({{"code", f.code}, {"title", f.title}, {"reference", f.reference}, {"trigger", f.trigger},
+    findings.push_back({{"code", f.code},
+                        {"title", f.title},
+                        {"reference", f.reference},
+                        {"trigger", f.trigger},
                         {"fix", f.fix}});
   }
-  json::object depth{{"deepest_generation", rep.deepest_generation}, {"unbounded", rep.unbounded_depth}};
+  json::object depth{{"deepest_generation", rep.deepest_generation},
+                     {"unbounded", rep.unbounded_depth}};
   if (rep.unbounded_depth) depth["because"] = rep.depth_reason;
   return json::object{{"plan", rep.plan},
                       {"payouts", std::move(payouts)},
@@ -350,14 +407,15 @@ json::value LintJson(const LintReport& rep) {
 
 std::string LintText(const LintReport& rep) {
   std::ostringstream os;
-  os << "plan " << rep.plan << ": " << rep.findings.size() << (rep.findings.size() == 1 ? " finding" : " findings")
-     << "\n\nMaximum payout per unit\n";
+  os << "plan " << rep.plan << ": " << rep.findings.size()
+     << (rep.findings.size() == 1 ? " finding" : " findings") << "\n\nMaximum payout per unit\n";
   for (const ProductPayout& p : rep.payouts) {
     os << "  " << p.sku << " (activity " << p.activity << ", price " << core::FormatYuan(p.price)
-       << "): " << core::FormatYuan(p.max_per_unit) << ", " << Percent(p.share) << " of the price\n";
+       << "): " << core::FormatYuan(p.max_per_unit) << ", " << Percent(p.share)
+       << " of the price\n";
     for (const RulePayout& r : p.rules) {
-      os << "    rule " << r.rule + 1 << " " << r.kind << " → " << r.earned << ": " << core::FormatYuan(r.max_per_unit)
-         << " to " << r.reaches << "\n";
+      os << "    rule " << r.rule + 1 << " " << r.kind << " → " << r.earned << ": "
+         << core::FormatYuan(r.max_per_unit) << " to " << r.reaches << "\n";
     }
   }
   os << "Deepest generation paid: ";
@@ -368,8 +426,9 @@ std::string LintText(const LintReport& rep) {
   }
   for (size_t i = 0; i < rep.findings.size(); ++i) {
     const Finding& f = rep.findings[i];
-    os << "\n" << i + 1 << ". [" << f.code << "] " << f.title << "\n   " << f.reference << "\n   Trigger: " << f.trigger
-       << "\n   Change: " << f.fix << "\n";
+    os << "\n"
+       << i + 1 << ". [" << f.code << "] " << f.title << "\n   " << f.reference
+       << "\n   Trigger: " << f.trigger << "\n   Change: " << f.fix << "\n";
   }
   os << "\n" << kNotLegalAdvice << "\n";
   return os.str();

@@ -1,5 +1,5 @@
-// Plan lint: static analysis of a commission plan for the merchant (docs/designer.md). It states the
-// most the plan can pay per unit of each product and the deepest generation it pays, and raises
+// Plan lint: static analysis of a commission plan for the merchant (docs/designer.md). It states
+// the most the plan can pay per unit of each product and the deepest generation it pays, and raises
 // findings against the rules on pyramid selling and on WeChat distribution, each naming what in the
 // plan triggers it and what change would remove it. Findings are information, not legal advice.
 // Thread-safe: pure functions of the plan.
@@ -16,20 +16,22 @@
 namespace guanxi::sim {
 
 inline constexpr const char* kNotLegalAdvice =
-    "Findings are information for the merchant, not legal advice: whether a business is lawful depends "
+    "Findings are information for the merchant, not legal advice: whether a business is lawful "
+    "depends "
     "on how it is run as well as on its plan. Ask a lawyer before you launch.";
 
 struct LintOptions {
-  bool wechat = true;  // the shop sells inside WeChat (mini program, official account, H5 in WeChat)
+  bool wechat =
+      true;  // the shop sells inside WeChat (mini program, official account, H5 in WeChat)
 };
 
 // The most one rule can pay on one unit of a product.
 struct RulePayout {
-  size_t rule = 0;       // index in its activity, 0-based
-  std::string kind;      // referral, leader, differential, peer, pool
-  std::string earned;    // the category, or the pool's name
+  size_t rule = 0;     // index in its activity, 0-based
+  std::string kind;    // referral, leader, differential, peer, pool
+  std::string earned;  // the category, or the pool's name
   core::Fen max_per_unit = 0;
-  std::string reaches;   // who is paid: "generation 2", "the buyer's leader (any depth)" …
+  std::string reaches;  // who is paid: "generation 2", "the buyer's leader (any depth)" …
 };
 
 struct ProductPayout {
@@ -42,7 +44,7 @@ struct ProductPayout {
 };
 
 struct Finding {
-  std::string code;       // entry_fee, recruitment, team_pay, depth, payout_over_30, wechat_levels
+  std::string code;  // entry_fee, recruitment, team_pay, depth, payout_over_30, wechat_levels
   std::string title;
   std::string reference;  // the legal text it refers to
   std::string trigger;    // what in the plan raises it

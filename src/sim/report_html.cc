@@ -1,8 +1,8 @@
-// The simulation report as one self-contained HTML page: the figures of the JSON report in tables and
-// inline SVG line charts drawn here, with no script and no external URL, so the page can be saved,
-// mailed and opened offline. Deterministic: the same report gives the same bytes.
-#include <boost/json.hpp>
+// The simulation report as one self-contained HTML page: the figures of the JSON report in tables
+// and inline SVG line charts drawn here, with no script and no external URL, so the page can be
+// saved, mailed and opened offline. Deterministic: the same report gives the same bytes.
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -23,11 +23,20 @@ std::string Escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -93,8 +102,9 @@ std::string Label(double v) {
 }
 
 // An SVG line chart of series over x = 1..n (or the given x values), with axes, ticks and a legend.
-std::string LineChart(const std::string& title, const std::string& y_unit, const std::vector<Series>& series,
-                      const std::string& x_label = "day", std::vector<double> x = {}) {
+std::string LineChart(const std::string& title, const std::string& y_unit,
+                      const std::vector<Series>& series, const std::string& x_label = "day",
+                      std::vector<double> x = {}) {
   constexpr double W = 760, H = 300, L = 70, R = 20, T = 40, B = 40;
   size_t n = 0;
   double lo = 0, hi = 0;
@@ -118,17 +128,20 @@ std::string LineChart(const std::string& title, const std::string& y_unit, const
   std::ostringstream os;
   os << "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << W << " " << H
      << "\" role=\"img\" aria-label=\"" << Escape(title) << "\">\n";
-  os << "<text x=\"" << L << "\" y=\"16\" class=\"t\">" << Escape(title) << " (" << Escape(y_unit) << ")</text>\n";
+  os << "<text x=\"" << L << "\" y=\"16\" class=\"t\">" << Escape(title) << " (" << Escape(y_unit)
+     << ")</text>\n";
   for (double v = lo; v <= hi + step / 2; v += step) {
-    os << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << Fixed(py(v), 1) << "\" y2=\"" << Fixed(py(v), 1)
-       << "\" class=\"g\"/><text x=\"" << L - 6 << "\" y=\"" << Fixed(py(v) + 4, 1) << "\" class=\"yl\">" << Label(v)
-       << "</text>\n";
+    os << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << Fixed(py(v), 1) << "\" y2=\""
+       << Fixed(py(v), 1) << "\" class=\"g\"/><text x=\"" << L - 6 << "\" y=\""
+       << Fixed(py(v) + 4, 1) << "\" class=\"yl\">" << Label(v) << "</text>\n";
   }
   const double xstep = NiceStep(x1 - x0, 8);
   for (double v = std::ceil(x0 / xstep) * xstep; v <= x1 + 1e-9; v += xstep) {
-    os << "<text x=\"" << Fixed(px(v), 1) << "\" y=\"" << H - B + 16 << "\" class=\"xl\">" << Label(v) << "</text>\n";
+    os << "<text x=\"" << Fixed(px(v), 1) << "\" y=\"" << H - B + 16 << "\" class=\"xl\">"
+       << Label(v) << "</text>\n";
   }
-  os << "<text x=\"" << W - R << "\" y=\"" << H - 4 << "\" class=\"yl\">" << Escape(x_label) << "</text>\n";
+  os << "<text x=\"" << W - R << "\" y=\"" << H - 4 << "\" class=\"yl\">" << Escape(x_label)
+     << "</text>\n";
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
     const char* color = kColors[k % std::size(kColors)];
@@ -137,9 +150,11 @@ std::string LineChart(const std::string& title, const std::string& y_unit, const
       os << (i ? " " : "") << Fixed(px(x[i]), 1) << "," << Fixed(py(s.y[i]), 1);
     }
     os << "\"/>\n";
-    const double lx = L + 10 + static_cast<double>(k % 5) * 135, ly = 30 + static_cast<double>(k / 5) * 14;
-    os << "<rect x=\"" << lx << "\" y=\"" << ly - 8 << "\" width=\"10\" height=\"3\" fill=\"" << color
-       << "\"/><text x=\"" << lx + 14 << "\" y=\"" << ly - 3 << "\" class=\"lg\">" << Escape(s.name) << "</text>\n";
+    const double lx = L + 10 + static_cast<double>(k % 5) * 135,
+                 ly = 30 + static_cast<double>(k / 5) * 14;
+    os << "<rect x=\"" << lx << "\" y=\"" << ly - 8 << "\" width=\"10\" height=\"3\" fill=\""
+       << color << "\"/><text x=\"" << lx + 14 << "\" y=\"" << ly - 3 << "\" class=\"lg\">"
+       << Escape(s.name) << "</text>\n";
   }
   os << "</svg></figure>\n";
   return os.str();
@@ -160,41 +175,52 @@ std::string ReportHtml(const json::value& report) {
   std::ostringstream os;
   const std::string title = "Simulation: " + std::string(r.at("plan").as_string()) + " × " +
                             std::string(r.at("scenario").at("name").as_string());
-  os << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << Escape(title) << "</title>\n"
+  os << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << Escape(title)
+     << "</title>\n"
      << "<style>body{font-family:system-ui,sans-serif;max-width:800px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0}th,td{border-bottom:1px solid #ddd;padding:3px 10px;"
-        "text-align:left}td{text-align:right}.notice{background:#fff4d6;padding:.6em 1em;border-left:4px solid #e0a800}"
+        "table{border-collapse:collapse;margin:1em 0}th,td{border-bottom:1px solid "
+        "#ddd;padding:3px 10px;"
+        "text-align:left}td{text-align:right}.notice{background:#fff4d6;padding:.6em "
+        "1em;border-left:4px solid #e0a800}"
         "figure{margin:1em 0}svg{width:100%;height:auto}.t{font-size:14px;font-weight:bold}"
-        ".g{stroke:#eee}.yl{font-size:11px;text-anchor:end;fill:#555}.xl{font-size:11px;text-anchor:middle;fill:#555}"
+        ".g{stroke:#eee}.yl{font-size:11px;text-anchor:end;fill:#555}.xl{font-size:11px;text-"
+        "anchor:middle;fill:#555}"
         ".lg{font-size:11px;fill:#333}li{margin:.5em 0}</style></head><body>\n";
-  os << "<h1>" << Escape(title) << "</h1>\n<p class=\"notice\">" << Escape(std::string(r.at("notice").as_string()))
-     << "</p>\n";
+  os << "<h1>" << Escape(title) << "</h1>\n<p class=\"notice\">"
+     << Escape(std::string(r.at("notice").as_string())) << "</p>\n";
   os << "<h2>Summary</h2><table>\n";
-  Row(os, "days", std::to_string(r.at("days_run").to_number<int64_t>()) + " of " +
-                      std::to_string(r.at("scenario").at("days").to_number<int64_t>()) + ", seed " +
-                      std::to_string(r.at("scenario").at("seed").to_number<uint64_t>()));
+  Row(os, "days",
+      std::to_string(r.at("days_run").to_number<int64_t>()) + " of " +
+          std::to_string(r.at("scenario").at("days").to_number<int64_t>()) + ", seed " +
+          std::to_string(r.at("scenario").at("seed").to_number<uint64_t>()));
   Row(os, "members", Grouped(sum.at("members").to_number<double>()));
   Row(os, "orders", Grouped(sum.at("orders").to_number<double>()));
   Row(os, "net sales (yuan)", Yuan(tot.at("net_sales")));
   Row(os, "rewards paid, net of refunds (yuan)", Yuan(tot.at("rewards_net")));
-  Row(os, "pool contributions / paid out (yuan)", Yuan(tot.at("pool_contributions")) + " / " + Yuan(tot.at("pool_payouts")));
+  Row(os, "pool contributions / paid out (yuan)",
+      Yuan(tot.at("pool_contributions")) + " / " + Yuan(tot.at("pool_payouts")));
   Row(os, "payout ratio (rewards and pools / net sales)", Pct(sum.at("payout_ratio")));
-  Row(os, "platform margin (yuan)", Yuan(tot.at("platform_margin")) + " = " + Pct(sum.at("margin_ratio")));
+  Row(os, "platform margin (yuan)",
+      Yuan(tot.at("platform_margin")) + " = " + Pct(sum.at("margin_ratio")));
   Row(os, "members who paid", Grouped(earn.at("participants").to_number<double>()));
   if (earn.contains("median")) {
     Row(os, "earnings median / p90 / p99 (yuan)",
         Yuan(earn.at("median")) + " / " + Yuan(earn.at("p90")) + " / " + Yuan(earn.at("p99")));
-    Row(os, "top 1% share of earnings, Gini", Pct(earn.at("top1_share")) + ", " + Fixed(earn.at("gini").to_number<double>(), 3));
+    Row(os, "top 1% share of earnings, Gini",
+        Pct(earn.at("top1_share")) + ", " + Fixed(earn.at("gini").to_number<double>(), 3));
     Row(os, "earned back what they paid (回本率)", Pct(earn.at("recovered_share")));
     Row(os, "never recovered their spend", Pct(earn.at("never_recovered_share")));
   }
-  Row(os, "deepest member / mean depth", std::to_string(r.at("depth").at("max").to_number<int64_t>()) + " / " +
-                                             Fixed(r.at("depth").at("mean").to_number<double>(), 1));
-  Row(os, "report totals equal the engine's ledger", r.at("conservation").at("ok").as_bool() ? "yes" : "NO");
+  Row(os, "deepest member / mean depth",
+      std::to_string(r.at("depth").at("max").to_number<int64_t>()) + " / " +
+          Fixed(r.at("depth").at("mean").to_number<double>(), 1));
+  Row(os, "report totals equal the engine's ledger",
+      r.at("conservation").at("ok").as_bool() ? "yes" : "NO");
   os << "</table>\n";
 
   std::vector<Series> ranks;
-  for (const auto& kv : daily.at("members_by_rank").as_object()) ranks.push_back({std::string(kv.key()), Numbers(kv.value())});
+  for (const auto& kv : daily.at("members_by_rank").as_object())
+    ranks.push_back({std::string(kv.key()), Numbers(kv.value())});
   os << "<h2>Members</h2>\n" << LineChart("Members by rank", "people", ranks);
   os << LineChart("New members and package buyers per day", "people",
                   {{"joined", Numbers(daily.at("joined"))},
@@ -229,9 +255,9 @@ std::string ReportHtml(const json::value& report) {
         "<th>margin per unit</th><th>nominal (price − most the plan pays)</th></tr>\n";
   for (const json::value& p : r.at("products").as_array()) {
     os << "<tr><th>" << Escape(std::string(p.at("sku").as_string())) << "</th><td>"
-       << Grouped(p.at("units").to_number<double>()) << "</td><td>" << Yuan(p.at("price")) << "</td><td>"
-       << Fixed(p.at("margin_per_unit").to_number<double>() / 100, 2) << "</td><td>" << Yuan(p.at("nominal_margin_per_unit"))
-       << "</td></tr>\n";
+       << Grouped(p.at("units").to_number<double>()) << "</td><td>" << Yuan(p.at("price"))
+       << "</td><td>" << Fixed(p.at("margin_per_unit").to_number<double>() / 100, 2) << "</td><td>"
+       << Yuan(p.at("nominal_margin_per_unit")) << "</td></tr>\n";
   }
   os << "</table>\n";
 
@@ -249,12 +275,12 @@ std::string ReportHtml(const json::value& report) {
   std::vector<double> depth = Numbers(r.at("depth").at("histogram"));
   std::vector<double> dx;
   for (size_t i = 0; i < depth.size(); ++i) dx.push_back(static_cast<double>(i));
-  os << LineChart("Members by depth in the referral tree (30: 30 and deeper)", "people", {{"members", depth}},
-                  "depth", dx);
+  os << LineChart("Members by depth in the referral tree (30: 30 and deeper)", "people",
+                  {{"members", depth}}, "depth", dx);
   os << "<table><tr><th>direct referrals</th><th>members</th></tr>\n";
   for (const auto& kv : r.at("legs").at("directs").as_object()) {
-    os << "<tr><th>" << Escape(std::string(kv.key())) << "</th><td>" << Grouped(kv.value().to_number<double>())
-       << "</td></tr>\n";
+    os << "<tr><th>" << Escape(std::string(kv.key())) << "</th><td>"
+       << Grouped(kv.value().to_number<double>()) << "</td></tr>\n";
   }
   os << "</table>\n";
 
@@ -262,11 +288,13 @@ std::string ReportHtml(const json::value& report) {
   os << "<h2>Plan lint</h2>\n<ol>\n";
   for (const json::value& f : lint.at("findings").as_array()) {
     os << "<li><b>" << Escape(std::string(f.at("title").as_string())) << "</b> <code>"
-       << Escape(std::string(f.at("code").as_string())) << "</code><br>" << Escape(std::string(f.at("reference").as_string()))
-       << "<br><i>Trigger:</i> " << Escape(std::string(f.at("trigger").as_string())) << "<br><i>Change:</i> "
+       << Escape(std::string(f.at("code").as_string())) << "</code><br>"
+       << Escape(std::string(f.at("reference").as_string())) << "<br><i>Trigger:</i> "
+       << Escape(std::string(f.at("trigger").as_string())) << "<br><i>Change:</i> "
        << Escape(std::string(f.at("fix").as_string())) << "</li>\n";
   }
-  os << "</ol>\n<p class=\"notice\">" << Escape(std::string(lint.at("notice").as_string())) << "</p>\n</body></html>\n";
+  os << "</ol>\n<p class=\"notice\">" << Escape(std::string(lint.at("notice").as_string()))
+     << "</p>\n</body></html>\n";
   return os.str();
 }
 

@@ -44,9 +44,9 @@ class ScenarioReader {
     const std::optional<int64_t> seed = OptionalInt(root_, "seed", "the scenario", Unit::kCount, 0,
                                                     std::numeric_limits<int64_t>::max());
     s_.seed = static_cast<uint64_t>(seed.value_or(1));
-    s_.max_members = static_cast<uint32_t>(ReadInt(Require(root_, "max_members", "the scenario"),
-                                                   "max_members", Unit::kCount, 1,
-                                                   kMaxScenarioMembers));
+    s_.max_members =
+        static_cast<uint32_t>(ReadInt(Require(root_, "max_members", "the scenario"), "max_members",
+                                      Unit::kCount, 1, kMaxScenarioMembers));
     ReadStart();
     ReadInvite();
     ReadPackage();
@@ -65,7 +65,8 @@ class ScenarioReader {
       if (required) Refuse(root_, "[" + std::string(key) + "] is required");
       return empty_;
     }
-    if (!n->is_table()) Refuse(*n, std::string(key) + " must be a table, written [" + std::string(key) + "]");
+    if (!n->is_table())
+      Refuse(*n, std::string(key) + " must be a table, written [" + std::string(key) + "]");
     return *n->as_table();
   }
 
@@ -83,12 +84,15 @@ class ScenarioReader {
   core::Bps Bps(const toml::table& t, std::string_view key, const std::string& where, bool required,
                 core::Bps fallback = 0) {
     if (required) {
-      return static_cast<core::Bps>(ReadInt(Require(t, key, where), Field(where, key), Unit::kBps, 0, kWhole));
+      return static_cast<core::Bps>(
+          ReadInt(Require(t, key, where), Field(where, key), Unit::kBps, 0, kWhole));
     }
-    return static_cast<core::Bps>(OptionalInt(t, key, where, Unit::kBps, 0, kWhole).value_or(fallback));
+    return static_cast<core::Bps>(
+        OptionalInt(t, key, where, Unit::kBps, 0, kWhole).value_or(fallback));
   }
 
-  uint32_t Days(const toml::table& t, std::string_view key, const std::string& where, uint32_t fallback) {
+  uint32_t Days(const toml::table& t, std::string_view key, const std::string& where,
+                uint32_t fallback) {
     return static_cast<uint32_t>(
         OptionalInt(t, key, where, Unit::kCount, 0, kMaxScenarioDays).value_or(fallback));
   }
@@ -96,8 +100,8 @@ class ScenarioReader {
   void ReadStart() {
     const toml::table& t = Section("start", false);
     CheckKeys(t, {"members", "buy_bps"}, "[start]");
-    s_.start_members =
-        static_cast<uint32_t>(OptionalInt(t, "members", "[start]", Unit::kCount, 1, s_.max_members).value_or(1));
+    s_.start_members = static_cast<uint32_t>(
+        OptionalInt(t, "members", "[start]", Unit::kCount, 1, s_.max_members).value_or(1));
     s_.start_buy_bps = Bps(t, "buy_bps", "[start]", false, core::kWholeBps);
   }
 
@@ -106,8 +110,9 @@ class ScenarioReader {
     CheckKeys(t, {"who", "daily_bps", "invitees"}, "[invite]");
     if (std::optional<std::string> who = OptionalString(t, "who", "[invite]")) {
       if (*who != "buyers" && *who != "everyone") {
-        Refuse(*t.get("who"), "[invite]: who must be \"buyers\" (package buyers share) or \"everyone\", not " +
-                                  Quoted(*who));
+        Refuse(*t.get("who"),
+               "[invite]: who must be \"buyers\" (package buyers share) or \"everyone\", not " +
+                   Quoted(*who));
       }
       s_.everyone_shares = *who == "everyone";
     }
@@ -116,8 +121,10 @@ class ScenarioReader {
       constexpr int64_t kMaxInvitees = 1000;
       if (const toml::array* a = n->as_array()) {
         if (a->size() != 2) Refuse(*n, "[invite]: invitees is one number or a range [min, max]");
-        s_.invitees_min = static_cast<uint32_t>(ReadInt(*a->get(0), "[invite]: invitees min", Unit::kCount, 1, kMaxInvitees));
-        s_.invitees_max = static_cast<uint32_t>(ReadInt(*a->get(1), "[invite]: invitees max", Unit::kCount, 1, kMaxInvitees));
+        s_.invitees_min = static_cast<uint32_t>(
+            ReadInt(*a->get(0), "[invite]: invitees min", Unit::kCount, 1, kMaxInvitees));
+        s_.invitees_max = static_cast<uint32_t>(
+            ReadInt(*a->get(1), "[invite]: invitees max", Unit::kCount, 1, kMaxInvitees));
         if (s_.invitees_max < s_.invitees_min) {
           Refuse(*n, "[invite]: invitees [" + std::to_string(s_.invitees_min) + ", " +
                          std::to_string(s_.invitees_max) + "] has its maximum below its minimum");
@@ -172,7 +179,8 @@ class ScenarioReader {
     CheckKeys(t, {"refund_bps", "settle_after_days"}, "[orders]");
     s_.refund_bps = Bps(t, "refund_bps", "[orders]", false);
     s_.settle_after_days = static_cast<uint32_t>(
-        OptionalInt(t, "settle_after_days", "[orders]", Unit::kCount, 1, kMaxScenarioDays).value_or(15));
+        OptionalInt(t, "settle_after_days", "[orders]", Unit::kCount, 1, kMaxScenarioDays)
+            .value_or(15));
   }
 
   void ReadChurn() {
@@ -197,7 +205,8 @@ core::Result<Scenario> ParseScenario(std::string_view toml_text, std::string_vie
   try {
     return ScenarioReader(*parsed, plan).Read();
   } catch (const Refusal& refusal) {
-    return plan::toml_reader::RefusalError("invalid_scenario", source_name, refusal.line, refusal.reason);
+    return plan::toml_reader::RefusalError("invalid_scenario", source_name, refusal.line,
+                                           refusal.reason);
   }
 }
 

@@ -1,8 +1,8 @@
 // A simulation scenario (docs/designer.md): a synthetic population for `guanxi simulate` — how many
 // days, who starts, how often members bring in new people and how many, how many of those buy the
-// package, repurchases, identity packages, refunds, churn and the random seed. Read from TOML with the
-// same strictness as plan files: every refusal names the line. SKUs and ranks are checked against
-// the plan the scenario will run under. Thread-safe: no shared state.
+// package, repurchases, identity packages, refunds, churn and the random seed. Read from TOML with
+// the same strictness as plan files: every refusal names the line. SKUs and ranks are checked
+// against the plan the scenario will run under. Thread-safe: no shared state.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +34,8 @@ struct Scenario {
   uint64_t seed = 1;
   uint32_t max_members = 0;  // nobody joins once the population reaches this (the market's size)
 
-  // [start]: founders join on day 1 with no referrer; start_buy_bps of them buy the package that day.
+  // [start]: founders join on day 1 with no referrer; start_buy_bps of them buy the package that
+  // day.
   uint32_t start_members = 1;
   core::Bps start_buy_bps = core::kWholeBps;
 

@@ -39,7 +39,9 @@ struct ProductTotals {
   Fen pool = 0;
 };
 
-double Ratio(Fen a, Fen b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); }
+double Ratio(Fen a, Fen b) {
+  return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+}
 
 template <typename T>
 json::array Array(const std::vector<T>& v) {
@@ -57,8 +59,9 @@ DaysUntil::DaysUntil(core::Bps bps, uint32_t horizon) {
     return;
   }
   // q = 1 − p in units of 2^-64 (below 2^64 because p > 0); q^k by repeated 128-bit products.
-  const uint64_t q = static_cast<uint64_t>((static_cast<Uint128>(static_cast<uint64_t>(core::kWholeBps - bps)) << 64) /
-                                           static_cast<uint64_t>(core::kWholeBps));
+  const uint64_t q = static_cast<uint64_t>(
+      (static_cast<Uint128>(static_cast<uint64_t>(core::kWholeBps - bps)) << 64) /
+      static_cast<uint64_t>(core::kWholeBps));
   survive_.resize(horizon);
   uint64_t s = q;
   for (uint32_t k = 0; k < horizon; ++k) {
@@ -71,7 +74,8 @@ uint32_t DaysUntil::Draw(SplitMix& rng) const {
   if (never_) return kNever;
   const uint64_t u = rng.Next();
   // The event is later than day k when u < survive_[k − 1]; survive_ falls, so count the prefix.
-  const auto later = std::partition_point(survive_.begin(), survive_.end(), [u](uint64_t s) { return u < s; });
+  const auto later =
+      std::partition_point(survive_.begin(), survive_.end(), [u](uint64_t s) { return u < s; });
   const auto days = static_cast<uint32_t>(later - survive_.begin()) + 1;
   return days > survive_.size() ? kNever : days;
 }
@@ -86,8 +90,10 @@ struct Simulation::State {
         churn(scenario.churn_daily_bps, scenario.days) {
     const core::Plan& plan = engine.plan();
     package = engine.FindProduct(scenario.package_sku).value();
-    if (!scenario.repurchase_sku.empty()) repurchase_product = engine.FindProduct(scenario.repurchase_sku).value();
-    for (const IdentityOffer& o : scenario.identity) identity_products.push_back(engine.FindProduct(o.sku).value());
+    if (!scenario.repurchase_sku.empty())
+      repurchase_product = engine.FindProduct(scenario.repurchase_sku).value();
+    for (const IdentityOffer& o : scenario.identity)
+      identity_products.push_back(engine.FindProduct(o.sku).value());
     calendar.resize(scenario.days);
     const size_t days = scenario.days;
     joined.assign(days, 0);
@@ -95,7 +101,8 @@ struct Simulation::State {
     active.assign(days, 0);
     stopped_on.assign(days + 1, 0);
     by_rank.assign(plan.ranks.size(), std::vector<uint32_t>(days, 0));
-    for (auto* v : {&sales, &refunds, &clawbacks, &pool_in, &pool_refunds, &pool_out, &margin}) v->assign(days, 0);
+    for (auto* v : {&sales, &refunds, &clawbacks, &pool_in, &pool_refunds, &pool_out, &margin})
+      v->assign(days, 0);
     payouts.assign(plan.earned.size(), std::vector<Fen>(days, 0));
     clawed_by_earned.assign(plan.earned.size(), 0);
     products.resize(engine.product_count());
@@ -110,14 +117,14 @@ struct Simulation::State {
   std::vector<ProductId> identity_products;
 
   std::vector<std::vector<Event>> calendar;  // per day, in the order scheduled
-  core::Effects effects;                      // scratch, reused
+  core::Effects effects;                     // scratch, reused
   uint32_t day = 0;
   uint32_t days_run = 0;
   bool growth_stopped = false;
 
   // Per member (indexed by MemberId).
-  std::vector<Fen> spent;           // net of refunds
-  std::vector<uint32_t> stops;      // the day from which it no longer shares or buys; 0: never active
+  std::vector<Fen> spent;       // net of refunds
+  std::vector<uint32_t> stops;  // the day from which it no longer shares or buys; 0: never active
   std::vector<OrderId> package_order;
 
   // Per day.
@@ -169,7 +176,8 @@ struct Simulation::State {
 
   // A newcomer decides at registration whether it will buy the package, and when.
   void Newcomer(MemberId m, core::Bps buy_bps, uint32_t within) {
-    if (rng.Chance(static_cast<uint32_t>(buy_bps))) ScheduleIn(Within(within), Event{Ev::kPackage, 0, m});
+    if (rng.Chance(static_cast<uint32_t>(buy_bps)))
+      ScheduleIn(Within(within), Event{Ev::kPackage, 0, m});
     if (scenario.everyone_shares) Activate(m);
   }
 
@@ -226,8 +234,11 @@ struct Simulation::State {
           refunds[day] += a;
           if (t) t->paid -= a;
           break;
-        case Reason::kPoolPayout: pool_out[day] += a; break;
-        default: break;  // moves between a member's own buckets, withdrawals
+        case Reason::kPoolPayout:
+          pool_out[day] += a;
+          break;
+        default:
+          break;  // moves between a member's own buckets, withdrawals
       }
     }
     effects.clear();
@@ -236,7 +247,8 @@ struct Simulation::State {
   void OfferIdentity(const Effect& e) {
     for (size_t i = 0; i < scenario.identity.size(); ++i) {
       const IdentityOffer& o = scenario.identity[i];
-      if (e.old_rank < o.rank && e.rank >= o.rank && rng.Chance(static_cast<uint32_t>(o.uptake_bps))) {
+      if (e.old_rank < o.rank && e.rank >= o.rank &&
+          rng.Chance(static_cast<uint32_t>(o.uptake_bps))) {
         ScheduleIn(Within(o.within_days), Event{Ev::kIdentity, static_cast<uint8_t>(i), e.member});
       }
     }
@@ -247,7 +259,8 @@ struct Simulation::State {
     switch (e.kind) {
       case Ev::kInvite: {
         if (!Active(e.id) || growth_stopped) return;
-        const uint32_t n = scenario.invitees_min + rng.Below(uint64_t{scenario.invitees_max - scenario.invitees_min} + 1);
+        const uint32_t n = scenario.invitees_min +
+                           rng.Below(uint64_t{scenario.invitees_max - scenario.invitees_min} + 1);
         for (uint32_t i = 0; i < n && !growth_stopped; ++i) {
           Newcomer(Join(e.id), scenario.package_buy_bps, scenario.package_within_days);
           growth_stopped = engine.member_count() >= scenario.max_members;
@@ -306,13 +319,15 @@ struct Simulation::State {
     assert(s.ok());
     (void)s;
     Absorb(std::nullopt);
-    for (size_t r = 0; r < by_rank.size(); ++r) by_rank[r][day] = engine.rank_count(static_cast<core::RankId>(r));
+    for (size_t r = 0; r < by_rank.size(); ++r)
+      by_rank[r][day] = engine.rank_count(static_cast<core::RankId>(r));
     uint64_t stopped = 0;
     for (uint32_t d = 0; d <= day; ++d) stopped += stopped_on[d];
     active[day] = static_cast<uint32_t>(activated - stopped);
     Fen paid_out = 0;
     for (const std::vector<Fen>& p : payouts) paid_out += p[day];
-    margin[day] = sales[day] - refunds[day] - paid_out + clawbacks[day] - pool_in[day] + pool_refunds[day];
+    margin[day] =
+        sales[day] - refunds[day] - paid_out + clawbacks[day] - pool_in[day] + pool_refunds[day];
   }
 };
 
@@ -332,7 +347,8 @@ bool Simulation::Run(const ProgressFn& progress) {
     std::vector<Event>().swap(today);
     s.EndOfDay();
     s.days_run = s.day + 1;
-    if (progress && !progress(Progress{s.days_run, s.scenario.days, s.engine.member_count(), s.engine.order_count()})) {
+    if (progress && !progress(Progress{s.days_run, s.scenario.days, s.engine.member_count(),
+                                       s.engine.order_count()})) {
       return false;
     }
   }
@@ -356,15 +372,18 @@ json::object EarningsJson(std::vector<std::pair<Fen, Fen>> earn_spent) {
     recovered += e >= earn_spent[i].second ? 1u : 0u;
     zero += e == 0 ? 1u : 0u;
   }
-  const auto at = [&](size_t permille) { return earn_spent[std::min(n - 1, n * permille / 1000)].first; };
+  const auto at = [&](size_t permille) {
+    return earn_spent[std::min(n - 1, n * permille / 1000)].first;
+  };
   const size_t top = std::max<size_t>(1, n / 100);
   Int128 top_sum = 0;
   for (size_t i = n - top; i < n; ++i) top_sum += earn_spent[i].first;
   const double dtotal = static_cast<double>(total);
   // Gini of sorted x_1 ≤ … ≤ x_n: 2 Σ i·x_i / (n Σ x) − (n + 1) / n.
-  const double gini = total <= 0 ? 0.0
-                                 : 2.0 * static_cast<double>(weighted) / (static_cast<double>(n) * dtotal) -
-                                       (static_cast<double>(n) + 1.0) / static_cast<double>(n);
+  const double gini =
+      total <= 0 ? 0.0
+                 : 2.0 * static_cast<double>(weighted) / (static_cast<double>(n) * dtotal) -
+                       (static_cast<double>(n) + 1.0) / static_cast<double>(n);
   json::array lorenz;  // share of all earnings held by the poorest 0%, 5% … 100%
   Int128 running = 0;
   size_t next = 0;
@@ -398,11 +417,13 @@ json::value Simulation::Report() const {
   const core::Ledger& ledger = eng.ledger();
   const size_t days = s.days_run;
   const auto head = [days](const auto& v) {
-    return Array(std::vector<typename std::decay_t<decltype(v)>::value_type>(v.begin(), v.begin() + static_cast<long>(days)));
+    return Array(std::vector<typename std::decay_t<decltype(v)>::value_type>(
+        v.begin(), v.begin() + static_cast<long>(days)));
   };
 
   // Totals from the effects the run saw.
-  Fen sales = 0, refunds = 0, rewards_gross = 0, clawbacks = 0, pool_in = 0, pool_refunds = 0, pool_out = 0, margin = 0;
+  Fen sales = 0, refunds = 0, rewards_gross = 0, clawbacks = 0, pool_in = 0, pool_refunds = 0,
+      pool_out = 0, margin = 0;
   for (size_t d = 0; d < days; ++d) {
     sales += s.sales[d];
     refunds += s.refunds[d];
@@ -417,7 +438,8 @@ json::value Simulation::Report() const {
     Fen gross = 0;
     for (size_t d = 0; d < days; ++d) gross += s.payouts[e][d];
     rewards_gross += gross;
-    if (plan.earned[e] == "pool") continue;  // pool payouts are a series of their own (pool_payouts)
+    if (plan.earned[e] == "pool")
+      continue;  // pool payouts are a series of their own (pool_payouts)
     rewards_by_rule[plan.earned[e]] = gross - s.clawed_by_earned[e];
     daily_payouts[plan.earned[e]] = head(s.payouts[e]);
   }
@@ -458,7 +480,8 @@ json::value Simulation::Report() const {
   uint64_t earners_without_purchase = 0, two_member_directs = 0;
   for (MemberId m = 0; m < eng.member_count(); ++m) {
     Fen earned = 0;
-    for (size_t e = 0; e < plan.earned.size(); ++e) earned += eng.earned(m, static_cast<core::EarnedId>(e));
+    for (size_t e = 0; e < plan.earned.size(); ++e)
+      earned += eng.earned(m, static_cast<core::EarnedId>(e));
     if (s.spent[m] > 0) {
       participants.emplace_back(earned, s.spent[m]);
     } else if (earned > 0) {
@@ -477,7 +500,8 @@ json::value Simulation::Report() const {
   }
   const uint32_t members = eng.member_count();
   json::object directs;
-  for (size_t b = 0; b < kDirectBuckets.size(); ++b) directs[kDirectBuckets[b].second] = directs_hist[b];
+  for (size_t b = 0; b < kDirectBuckets.size(); ++b)
+    directs[kDirectBuckets[b].second] = directs_hist[b];
 
   const LintReport lint = Lint(plan);
   json::array products;
@@ -485,12 +509,20 @@ json::value Simulation::Report() const {
     const ProductTotals& t = s.products[p];
     if (t.orders == 0 && t.units == 0 && t.paid == 0) continue;
     const core::Product& def = eng.product(static_cast<ProductId>(p));
-    json::object o{{"sku", def.sku}, {"price", def.price}, {"orders", t.orders}, {"units", t.units},
-                   {"paid", t.paid},  {"rewards", t.rewards}, {"pool_contributions", t.pool},
+    json::object o{{"sku", def.sku},
+                   {"price", def.price},
+                   {"orders", t.orders},
+                   {"units", t.units},
+                   {"paid", t.paid},
+                   {"rewards", t.rewards},
+                   {"pool_contributions", t.pool},
                    {"margin", t.paid - t.rewards - t.pool}};
-    o["margin_per_unit"] = t.units == 0 ? 0.0 : static_cast<double>(t.paid - t.rewards - t.pool) / static_cast<double>(t.units);
+    o["margin_per_unit"] = t.units == 0 ? 0.0
+                                        : static_cast<double>(t.paid - t.rewards - t.pool) /
+                                              static_cast<double>(t.units);
     Fen nominal = def.price;
-    for (const ProductPayout& pp : lint.payouts) nominal = pp.sku == def.sku ? def.price - pp.max_per_unit : nominal;
+    for (const ProductPayout& pp : lint.payouts)
+      nominal = pp.sku == def.sku ? def.price - pp.max_per_unit : nominal;
     o["nominal_margin_per_unit"] = nominal;  // the price less the most the plan can pay on a unit
     products.push_back(std::move(o));
   }
@@ -498,13 +530,16 @@ json::value Simulation::Report() const {
   json::object by_rank;
   for (size_t r = 0; r < plan.ranks.size(); ++r) by_rank[plan.ranks[r].name] = head(s.by_rank[r]);
   json::object end_ranks;
-  for (size_t r = 0; r < plan.ranks.size(); ++r) end_ranks[plan.ranks[r].name] = eng.rank_count(static_cast<core::RankId>(r));
+  for (size_t r = 0; r < plan.ranks.size(); ++r)
+    end_ranks[plan.ranks[r].name] = eng.rank_count(static_cast<core::RankId>(r));
 
   json::object earnings = EarningsJson(std::move(participants));
   json::object report;
   report["notice"] = kNotLegalAdvice;
   report["plan"] = plan.name;
-  report["scenario"] = {{"name", s.scenario.name}, {"days", s.scenario.days}, {"seed", s.scenario.seed},
+  report["scenario"] = {{"name", s.scenario.name},
+                        {"days", s.scenario.days},
+                        {"seed", s.scenario.seed},
                         {"max_members", s.scenario.max_members}};
   report["days_run"] = days;
   report["summary"] = {
@@ -516,9 +551,11 @@ json::value Simulation::Report() const {
       {"paid_to_members_ratio", Ratio(rewards_net + pool_out, net_sales)},
       {"platform_margin", margin},
       {"margin_ratio", Ratio(margin, net_sales)},
-      {"recovered_share", earnings.contains("recovered_share") ? earnings["recovered_share"] : json::value(0.0)},
-      {"never_recovered_share",
-       earnings.contains("never_recovered_share") ? earnings["never_recovered_share"] : json::value(0.0)},
+      {"recovered_share",
+       earnings.contains("recovered_share") ? earnings["recovered_share"] : json::value(0.0)},
+      {"never_recovered_share", earnings.contains("never_recovered_share")
+                                    ? earnings["never_recovered_share"]
+                                    : json::value(0.0)},
   };
   report["totals"] = {{"sales", sales},
                       {"refunds", refunds},
@@ -543,12 +580,13 @@ json::value Simulation::Report() const {
                         {"withdrawing", held.withdrawing},
                         {"total", members_hold}}},
                       {"sum", ledger_sum}};
-  report["conservation"] = {{"net_sales_equal_buyers", sales_ok},
-                            {"margin_equals_revenue", margin_ok},
-                            {"pools_equal", pools_ok},
-                            {"members_equal", members_ok},
-                            {"ledger_sums_to_zero", ledger_sum == 0},
-                            {"ok", sales_ok && margin_ok && pools_ok && members_ok && ledger_sum == 0}};
+  report["conservation"] = {
+      {"net_sales_equal_buyers", sales_ok},
+      {"margin_equals_revenue", margin_ok},
+      {"pools_equal", pools_ok},
+      {"members_equal", members_ok},
+      {"ledger_sums_to_zero", ledger_sum == 0},
+      {"ok", sales_ok && margin_ok && pools_ok && members_ok && ledger_sum == 0}};
   report["products"] = std::move(products);
   report["earnings"] = std::move(earnings);
   report["earners_without_purchase"] = earners_without_purchase;

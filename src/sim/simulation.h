@@ -1,8 +1,8 @@
-// The growth simulation (`guanxi simulate`, docs/designer.md): a synthetic population described by a
-// Scenario joins and buys through the real core::Engine under the real plan, one command at a time,
-// and the report is built from the engine's own effects and ledger — no rule is evaluated here.
-// Deterministic: the same plan, scenario and seed give a byte-identical report (splitmix64, integer
-// draws only, events in a fixed order). Not thread-safe: one thread runs a Simulation.
+// The growth simulation (`guanxi simulate`, docs/designer.md): a synthetic population described by
+// a Scenario joins and buys through the real core::Engine under the real plan, one command at a
+// time, and the report is built from the engine's own effects and ledger — no rule is evaluated
+// here. Deterministic: the same plan, scenario and seed give a byte-identical report (splitmix64,
+// integer draws only, events in a fixed order). Not thread-safe: one thread runs a Simulation.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -20,7 +20,7 @@
 namespace guanxi::sim {
 
 struct Progress {
-  uint32_t day = 0;   // days simulated so far
+  uint32_t day = 0;  // days simulated so far
   uint32_t days = 0;
   uint32_t members = 0;
   uint32_t orders = 0;

@@ -1,6 +1,6 @@
-// The designer (src/sim): calculators against hand-computed values, the lint findings of every shipped
-// plan, scenario refusals with their lines, and simulations on the real engine: the same seed gives
-// the same bytes, and the report's totals are the engine ledger's to the fen.
+// The designer (src/sim): calculators against hand-computed values, the lint findings of every
+// shipped plan, scenario refusals with their lines, and simulations on the real engine: the same
+// seed gives the same bytes, and the report's totals are the engine ledger's to the fen.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -64,7 +64,8 @@ TEST(Calculators, FissionBesideTheNaiveFormula) {
   ASSERT_TRUE(r.ok());
   EXPECT_DOUBLE_EQ(r->naive, 243.0);  // 3^5
   EXPECT_DOUBLE_EQ(r->growth_factor, 0.6);
-  const std::vector<int64_t> joined = {60, 36, 21, 12, 7};  // 300×.2, 180×.2, 108×.2=21.6, 63×.2=12.6, 36×.2=7.2
+  const std::vector<int64_t> joined = {60, 36, 21, 12,
+                                       7};  // 300×.2, 180×.2, 108×.2=21.6, 63×.2=12.6, 36×.2=7.2
   const std::vector<int64_t> total = {160, 196, 217, 229, 236};
   ASSERT_EQ(r->rows.size(), 5u);
   for (size_t g = 0; g < 5; ++g) {
@@ -76,7 +77,8 @@ TEST(Calculators, FissionBesideTheNaiveFormula) {
   auto merchant = CalcFission({300, 3, 4, 1, 10000, 0});
   ASSERT_TRUE(merchant.ok());
   EXPECT_DOUBLE_EQ(merchant->naive, 6561.0);
-  // A market of 1,000: 10 seeds, 10 invites each, everyone joins: 100 × 990/1000 = 99; then 990 × 891/1000 = 882.
+  // A market of 1,000: 10 seeds, 10 invites each, everyone joins: 100 × 990/1000 = 99; then 990 ×
+  // 891/1000 = 882.
   auto market = CalcFission({1000, 1, 2, 10, 10000, 1000});
   ASSERT_TRUE(market.ok());
   EXPECT_EQ(market->rows[0].joined, 99);
@@ -111,9 +113,11 @@ TEST(Lint, ShippedPlans) {
     std::vector<std::string> codes;
   };
   const std::vector<Case> cases = {
-      {"chain-2plus1-699", {"entry_fee", "recruitment", "team_pay", "depth", "wechat_levels", "payout_over_30"}},
+      {"chain-2plus1-699",
+       {"entry_fee", "recruitment", "team_pay", "depth", "wechat_levels", "payout_over_30"}},
       {"one-level", {}},
-      // Level 2 pays the referrer's referrer: team pay; two levels are neither "three or more" nor above WeChat's two.
+      // Level 2 pays the referrer's referrer: team pay; two levels are neither "three or more" nor
+      // above WeChat's two.
       {"two-level", {"team_pay"}},
       {"two-level-promoters", {"team_pay"}},  // promoters are made by the merchant, not bought
       {"unilevel-3", {"entry_fee", "team_pay", "depth", "wechat_levels"}},  // 18% in all: under 30%
@@ -134,7 +138,8 @@ TEST(Lint, ShippedPlans) {
 TEST(Lint, PayoutsPerUnit) {
   const LintReport chain = Lint(LoadPlan("chain-2plus1-699"));
   ASSERT_EQ(chain.payouts.size(), 2u);
-  // 300 direct + 100 team point + 50 differential + 10% of (300 + 100) peer + 3 × 10 pools = 520.00.
+  // 300 direct + 100 team point + 50 differential + 10% of (300 + 100) peer + 3 × 10 pools =
+  // 520.00.
   EXPECT_EQ(chain.payouts[0].sku, "pkg699");
   EXPECT_EQ(chain.payouts[0].max_per_unit, 52000);
   EXPECT_EQ(chain.payouts[1].sku, "pkg499");
@@ -143,7 +148,8 @@ TEST(Lint, PayoutsPerUnit) {
   const LintReport uni = Lint(LoadPlan("unilevel-3"));
   EXPECT_EQ(uni.deepest_generation, 3u);
   EXPECT_FALSE(uni.unbounded_depth);
-  EXPECT_EQ(uni.payouts[0].max_per_unit, 2990 + 1495 + 897);  // 10% + 5% + 3% of 299.00, each truncated
+  EXPECT_EQ(uni.payouts[0].max_per_unit,
+            2990 + 1495 + 897);  // 10% + 5% + 3% of 299.00, each truncated
   // The 30% finding names the ceiling for each product.
   EXPECT_NE(chain.findings.back().fix.find("209.70 for pkg699"), std::string::npos);
 }
@@ -211,12 +217,19 @@ TEST(Scenario, RefusalsNameTheLine) {
   };
   const std::vector<Case> cases = {
       {"days = 60", "days = 60.5", "small.toml:2: days must be a whole number"},
-      {"daily_bps = 1200", "daily_bps = 0.12", "small.toml:10: [invite]: daily_bps must be an integer: rates are integers in bps"},
-      {"daily_bps = 1200", "daily_bps = 12000", "small.toml:10: [invite]: daily_bps must be between 0 and 10000, not 12000"},
-      {"sku = \"pkg699\"", "sku = \"pkg799\"", "small.toml:14: [package]: sku names \"pkg799\", which plan \"chain-2plus1-699\" does not declare"},
-      {"rank = \"partner\"", "rank = \"parter\"", "small.toml:24: [[identity]]: rank names no rank of plan"},
-      {"within_days = 2", "within_dayz = 2", "small.toml:16: unknown key 'within_dayz' in [package]"},
-      {"invitees = [1, 3]", "invitees = [3, 1]", "small.toml:11: [invite]: invitees [3, 1] has its maximum below its minimum"},
+      {"daily_bps = 1200", "daily_bps = 0.12",
+       "small.toml:10: [invite]: daily_bps must be an integer: rates are integers in bps"},
+      {"daily_bps = 1200", "daily_bps = 12000",
+       "small.toml:10: [invite]: daily_bps must be between 0 and 10000, not 12000"},
+      {"sku = \"pkg699\"", "sku = \"pkg799\"",
+       "small.toml:14: [package]: sku names \"pkg799\", which plan \"chain-2plus1-699\" does not "
+       "declare"},
+      {"rank = \"partner\"", "rank = \"parter\"",
+       "small.toml:24: [[identity]]: rank names no rank of plan"},
+      {"within_days = 2", "within_dayz = 2",
+       "small.toml:16: unknown key 'within_dayz' in [package]"},
+      {"invitees = [1, 3]", "invitees = [3, 1]",
+       "small.toml:11: [invite]: invitees [3, 1] has its maximum below its minimum"},
       {"[invite]", "[invitee]", "small.toml:9: unknown key 'invitee' in the top level"},
       {"seed = 7", "seed = 7\nseed = 8", "small.toml:4:"},  // TOML syntax: the parser's line
   };
@@ -264,23 +277,29 @@ void ExpectConserved(const Simulation& sim, const json::value& report) {
   for (core::MemberId m = 0; m < eng.member_count(); ++m) {
     const core::Balances b = eng.balances(m);
     members += b.pending + b.available + b.frozen + b.withdrawing;
-    for (size_t e = 0; e < eng.plan().earned.size(); ++e) earned += eng.earned(m, static_cast<core::EarnedId>(e));
+    for (size_t e = 0; e < eng.plan().earned.size(); ++e)
+      earned += eng.earned(m, static_cast<core::EarnedId>(e));
   }
   for (uint32_t p = 0; p < ledger.pool_count(); ++p) pools += ledger.pool(p);
   const json::object& t = report.at("totals").as_object();
-  EXPECT_EQ(t.at("net_sales").to_number<int64_t>(), -ledger.platform(core::PlatformAccount::kBuyers));
-  EXPECT_EQ(t.at("sales").to_number<int64_t>() - t.at("refunds").to_number<int64_t>(), t.at("net_sales").to_number<int64_t>());
-  EXPECT_EQ(t.at("platform_margin").to_number<int64_t>(), ledger.platform(core::PlatformAccount::kRevenue));
+  EXPECT_EQ(t.at("net_sales").to_number<int64_t>(),
+            -ledger.platform(core::PlatformAccount::kBuyers));
+  EXPECT_EQ(t.at("sales").to_number<int64_t>() - t.at("refunds").to_number<int64_t>(),
+            t.at("net_sales").to_number<int64_t>());
+  EXPECT_EQ(t.at("platform_margin").to_number<int64_t>(),
+            ledger.platform(core::PlatformAccount::kRevenue));
   EXPECT_EQ(t.at("members_hold").to_number<int64_t>(), members);
   EXPECT_EQ(t.at("members_hold").to_number<int64_t>(), earned);
-  EXPECT_EQ(t.at("rewards_net").to_number<int64_t>() + t.at("pool_payouts").to_number<int64_t>(), members);
+  EXPECT_EQ(t.at("rewards_net").to_number<int64_t>() + t.at("pool_payouts").to_number<int64_t>(),
+            members);
   EXPECT_EQ(t.at("pools_held").to_number<int64_t>(), pools);
   core::Fen by_rule = 0;
   for (const auto& kv : t.at("rewards").as_object()) by_rule += kv.value().to_number<int64_t>();
   EXPECT_EQ(by_rule, t.at("rewards_net").to_number<int64_t>());
   // The daily series add up to the totals.
   core::Fen margin = 0;
-  for (const json::value& v : report.at("daily").at("margin").as_array()) margin += v.to_number<int64_t>();
+  for (const json::value& v : report.at("daily").at("margin").as_array())
+    margin += v.to_number<int64_t>();
   EXPECT_EQ(margin, t.at("platform_margin").to_number<int64_t>());
   EXPECT_TRUE(report.at("conservation").at("ok").as_bool());
   EXPECT_EQ(report.at("summary").at("members").to_number<int64_t>(), eng.member_count());
@@ -301,22 +320,26 @@ TEST(Simulation, ReportTotalsAreTheLedgers) {
   EXPECT_EQ(days.back(), 60u);
   const json::value report = sim.Report();
   ExpectConserved(sim, report);
-  // Something happened: refunds, clawbacks, pools paid, ranks above member, identity packages bought.
+  // Something happened: refunds, clawbacks, pools paid, ranks above member, identity packages
+  // bought.
   const json::object& t = report.at("totals").as_object();
   EXPECT_GT(t.at("refunds").to_number<int64_t>(), 0);
   EXPECT_GT(t.at("clawbacks").to_number<int64_t>(), 0);
   EXPECT_GT(t.at("pool_payouts").to_number<int64_t>(), 0);
   EXPECT_GT(report.at("summary").at("ranks").at("district").to_number<int64_t>(), 0);
   bool identity = false;
-  for (const json::value& p : report.at("products").as_array()) identity = identity || p.at("sku") == "id999";
+  for (const json::value& p : report.at("products").as_array())
+    identity = identity || p.at("sku") == "id999";
   EXPECT_TRUE(identity);
   const double recovered = report.at("earnings").at("recovered_share").as_double();
   EXPECT_DOUBLE_EQ(recovered + report.at("earnings").at("never_recovered_share").as_double(), 1.0);
   EXPECT_EQ(report.at("lint").at("findings").as_array().size(), 6u);
-  EXPECT_NE(std::string(report.at("notice").as_string()).find("not legal advice"), std::string::npos);
+  EXPECT_NE(std::string(report.at("notice").as_string()).find("not legal advice"),
+            std::string::npos);
   const std::string html = ReportHtml(report);
   EXPECT_NE(html.find("<svg"), std::string::npos);
-  EXPECT_EQ(html.find("http://www.w3.org/2000/svg"), html.find("http"));  // the SVG namespace is the only URL
+  EXPECT_EQ(html.find("http://www.w3.org/2000/svg"),
+            html.find("http"));  // the SVG namespace is the only URL
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
