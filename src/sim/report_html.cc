@@ -105,7 +105,20 @@ std::string Label(double v) {
 std::string LineChart(const std::string& title, const std::string& y_unit,
                       const std::vector<Series>& series, const std::string& x_label = "day",
                       std::vector<double> x = {}) {
-  constexpr double W = 760, H = 300, L = 70, R = 20, T = 40, B = 40;
+  constexpr double W = 760, H = 300, L = 70, R = 20, B = 40;
+  // The legend flows in rows under the title; the plot starts below it.
+  std::vector<std::pair<double, double>> legend;  // x, y of each series' key
+  double lx = L + 10, ly = 30;
+  for (const Series& s : series) {
+    const double width = 24 + 6.5 * static_cast<double>(s.name.size());
+    if (lx + width > W - R && lx > L + 10) {
+      lx = L + 10;
+      ly += 14;
+    }
+    legend.emplace_back(lx, ly);
+    lx += width;
+  }
+  const double T = ly + 10;
   size_t n = 0;
   double lo = 0, hi = 0;
   for (const Series& s : series) {
@@ -150,10 +163,9 @@ std::string LineChart(const std::string& title, const std::string& y_unit,
       os << (i ? " " : "") << Fixed(px(x[i]), 1) << "," << Fixed(py(s.y[i]), 1);
     }
     os << "\"/>\n";
-    const double lx = L + 10 + static_cast<double>(k % 5) * 135,
-                 ly = 30 + static_cast<double>(k / 5) * 14;
-    os << "<rect x=\"" << lx << "\" y=\"" << ly - 8 << "\" width=\"10\" height=\"3\" fill=\""
-       << color << "\"/><text x=\"" << lx + 14 << "\" y=\"" << ly - 3 << "\" class=\"lg\">"
+    const auto [kx, ky] = legend[k];
+    os << "<rect x=\"" << kx << "\" y=\"" << ky - 8 << "\" width=\"10\" height=\"3\" fill=\""
+       << color << "\"/><text x=\"" << kx + 14 << "\" y=\"" << ky - 3 << "\" class=\"lg\">"
        << Escape(s.name) << "</text>\n";
   }
   os << "</svg></figure>\n";
