@@ -2,8 +2,9 @@
 // and simulations as background jobs with progress and reports. Thin: each handler reads its JSON,
 // calls src/sim, and maps the result. Nothing here writes to the shop: the plan is read from the
 // engine (or posted), simulations run a separate engine on a thread of their own
-// (sim::SimulationJobs), never on the writer or I/O threads. No handler awaits anything, so none
-// has a co_await to get wrong.
+// (sim::SimulationJobs), never on the writer or I/O threads. The handlers are plain functions
+// that await nothing; each route's coroutine only returns one's response, so there is no co_await
+// (and no GCC 12 temporary inside one) to get wrong.
 //
 // Who may call (docs/designer.md): lint and calculators, every staff role — they compute from the
 // plan, which all staff may read (GET /admin/plan), or from the caller's own numbers; simulations
@@ -148,162 +149,186 @@ core::Result<uint64_t> JobId(const Request& req) {
   return id;
 }
 
+Response LintPlan(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
+  const Caller c = shop.Authenticate(req.bearer);
+  if (auto r = Refuse(c, false)) return *r;
+  auto body = ObjectOf(req);
+  if (!body) return Fail(body.error());
+  const json::value* wechat = body->if_contains("wechat");
+  if (wechat != nullptr && !wechat->is_bool()) return Fail(BadField("wechat", "true or false"));
+  auto plan = PlanOf(shop, *body);
+  if (!plan) return Fail(plan.error());
+  const sim::LintReport report =
+      sim::Lint(*plan, sim::LintOptions{wechat == nullptr || wechat->as_bool()});
+  return Response::Json(200, sim::LintJson(report));
+}
+
+Response CalcMembers(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
+  const Caller c = shop.Authenticate(req.bearer);
+  if (auto r = Refuse(c, false)) return *r;
+  auto body = ObjectOf(req);
+  if (!body) return Fail(body.error());
+  sim::MembersInput in;
+  auto reach = IntField(*body, "reach", std::nullopt);
+  if (!reach) return Fail(reach.error());
+  in.reach = *reach;
+  for (auto [field, out] : {std::pair{"fan_bps", &in.fan_bps},
+                            {"deal_bps", &in.deal_bps},
+                            {"member_bps", &in.member_bps}}) {
+    auto v = IntField(*body, field, std::nullopt);
+    if (!v) return Fail(v.error());
+    if (*v < 0 || *v > core::kWholeBps) return Fail(BadField(field, "0..10000 bps"));
+    *out = static_cast<core::Bps>(*v);
+  }
+  auto r = sim::CalcMembers(in);
+  if (!r) return Fail(r.error());
+  return Response::Json(200, sim::MembersJson(*r));
+}
+
+Response CalcLifetime(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
+  const Caller c = shop.Authenticate(req.bearer);
+  if (auto r = Refuse(c, false)) return *r;
+  auto body = ObjectOf(req);
+  if (!body) return Fail(body.error());
+  auto frequency = CentiField(*body, "frequency", std::nullopt);
+  auto lifetime = CentiField(*body, "lifetime", std::nullopt);
+  auto ticket = IntField(*body, "ticket", std::nullopt);
+  for (const auto* v : {&frequency, &lifetime, &ticket}) {
+    if (!*v) return Fail(v->error());
+  }
+  auto r = sim::CalcLifetime({*frequency, *lifetime, *ticket});
+  if (!r) return Fail(r.error());
+  return Response::Json(200, sim::LifetimeJson(*r));
+}
+
+Response CalcFission(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
+  const Caller c = shop.Authenticate(req.bearer);
+  if (auto r = Refuse(c, false)) return *r;
+  auto body = ObjectOf(req);
+  if (!body) return Fail(body.error());
+  auto referrals = CentiField(*body, "referrals", std::nullopt);
+  auto levels = IntField(*body, "levels", 1);
+  auto generations = IntField(*body, "generations", std::nullopt);
+  auto seeds = IntField(*body, "seeds", 1);
+  auto conversion = IntField(*body, "conversion_bps", core::kWholeBps);
+  auto market = IntField(*body, "market", 0);
+  for (const auto* v : {&referrals, &levels, &generations, &seeds, &conversion, &market}) {
+    if (!*v) return Fail(v->error());
+  }
+  if (*generations < 1 || *generations > 100) return Fail(BadField("generations", "1..100"));
+  if (*conversion < 0 || *conversion > core::kWholeBps)
+    return Fail(BadField("conversion_bps", "0..10000 bps"));
+  const sim::FissionInput in{*referrals,
+                             *levels,
+                             static_cast<uint32_t>(*generations),
+                             *seeds,
+                             static_cast<core::Bps>(*conversion),
+                             *market};
+  auto r = sim::CalcFission(in);
+  if (!r) return Fail(r.error());
+  return Response::Json(200, sim::FissionJson(in, *r));
+}
+
+Response StartSimulation(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
+  const Caller c = shop.Authenticate(req.bearer);
+  if (auto r = Refuse(c, true)) return *r;
+  auto body = ObjectOf(req);
+  if (!body) return Fail(body.error());
+  auto scenario_text = TextField(*body, "scenario");
+  if (!scenario_text) return Fail(scenario_text.error());
+  if (scenario_text->empty())
+    return Fail(core::MakeError("missing_field", "scenario (TOML) is required", "scenario"));
+  auto plan = PlanOf(shop, *body);
+  if (!plan) return Fail(plan.error());
+  auto scenario = sim::ParseScenario(*scenario_text, "scenario", *plan);
+  if (!scenario)
+    return Fail(core::MakeError(scenario.error().code, scenario.error().message, "scenario"));
+  auto started = jobs.Start(std::move(*plan), std::move(*scenario));
+  if (!started)
+    return Fail(started.error(), started.error().code == "too_many_simulations" ? 429 : 400);
+  return Response::Json(202, StatusJson(*started));
+}
+
+Response ListSimulations(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
+  const Caller c = shop.Authenticate(req.bearer);
+  if (auto r = Refuse(c, true)) return *r;
+  json::array items;
+  for (const sim::JobStatus& st : jobs.List()) items.push_back(StatusJson(st));
+  const sim::JobLimits& l = jobs.limits();
+  return Response::Json(200, json::object{{"items", std::move(items)},
+                                          {"limits",
+                                           {{"max_running", l.max_running},
+                                            {"max_kept", l.max_kept},
+                                            {"max_days", l.max_days},
+                                            {"max_members", l.max_members}}}});
+}
+
+Response SimulationStatus(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
+  const Caller c = shop.Authenticate(req.bearer);
+  if (auto r = Refuse(c, true)) return *r;
+  auto id = JobId(req);
+  if (!id) return Fail(id.error(), 404);
+  const std::optional<sim::JobStatus> st = jobs.Status(*id);
+  if (!st)
+    return Response::Error(404, "not_found", "no such simulation (jobs are kept in memory only)",
+                           "id");
+  return Response::Json(200, StatusJson(*st));
+}
+
+// The report, as JSON or as the HTML page; 409 while the job runs or when it did not finish.
+Response Report(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req, bool html) {
+  const Caller c = shop.Authenticate(req.bearer);
+  if (auto r = Refuse(c, true)) return *r;
+  auto id = JobId(req);
+  if (!id) return Fail(id.error(), 404);
+  const std::optional<sim::JobStatus> st = jobs.Status(*id);
+  if (!st) return Response::Error(404, "not_found", "no such simulation", "id");
+  const std::shared_ptr<const sim::SimulationJobs::Output> out = jobs.Report(*id);
+  if (out == nullptr) {
+    return Response::Error(409, "no_report",
+                           std::string("the simulation is ") + sim::JobStateName(st->state) +
+                               (st->error.empty() ? "" : ": " + st->error),
+                           "id");
+  }
+  if (html) return Response::Text(200, out->html, "text/html; charset=utf-8");
+  return Response::Text(200, out->json, "application/json");
+}
+
+Response ReportJson(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
+  return Report(shop, jobs, req, false);
+}
+
+Response ReportPage(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
+  return Report(shop, jobs, req, true);
+}
+
 }  // namespace
 
 void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOptions& options) {
   service::Shop* s = &shop;
   auto jobs = std::make_shared<sim::SimulationJobs>(
       sim::JobLimits{options.max_running, options.max_kept, options.max_days, options.max_members});
-  const std::string base = kBase;
-
-  router.Add(verb::post, base + "/lint", [s](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
-    if (auto r = Refuse(c, false)) co_return *r;
-    auto body = ObjectOf(req);
-    if (!body) co_return Fail(body.error());
-    const json::value* wechat = body->if_contains("wechat");
-    if (wechat != nullptr && !wechat->is_bool())
-      co_return Fail(BadField("wechat", "true or false"));
-    auto plan = PlanOf(*s, *body);
-    if (!plan) co_return Fail(plan.error());
-    const sim::LintReport report =
-        sim::Lint(*plan, sim::LintOptions{wechat == nullptr || wechat->as_bool()});
-    co_return Response::Json(200, sim::LintJson(report));
-  });
-
-  router.Add(verb::post, base + "/calc/members", [s](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
-    if (auto r = Refuse(c, false)) co_return *r;
-    auto body = ObjectOf(req);
-    if (!body) co_return Fail(body.error());
-    sim::MembersInput in;
-    auto reach = IntField(*body, "reach", std::nullopt);
-    if (!reach) co_return Fail(reach.error());
-    in.reach = *reach;
-    for (auto [field, out] : {std::pair{"fan_bps", &in.fan_bps},
-                              {"deal_bps", &in.deal_bps},
-                              {"member_bps", &in.member_bps}}) {
-      auto v = IntField(*body, field, std::nullopt);
-      if (!v) co_return Fail(v.error());
-      if (*v < 0 || *v > core::kWholeBps) co_return Fail(BadField(field, "0..10000 bps"));
-      *out = static_cast<core::Bps>(*v);
-    }
-    auto r = sim::CalcMembers(in);
-    if (!r) co_return Fail(r.error());
-    co_return Response::Json(200, sim::MembersJson(*r));
-  });
-
-  router.Add(verb::post, base + "/calc/lifetime", [s](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
-    if (auto r = Refuse(c, false)) co_return *r;
-    auto body = ObjectOf(req);
-    if (!body) co_return Fail(body.error());
-    auto frequency = CentiField(*body, "frequency", std::nullopt);
-    auto lifetime = CentiField(*body, "lifetime", std::nullopt);
-    auto ticket = IntField(*body, "ticket", std::nullopt);
-    for (const auto* v : {&frequency, &lifetime, &ticket}) {
-      if (!*v) co_return Fail(v->error());
-    }
-    auto r = sim::CalcLifetime({*frequency, *lifetime, *ticket});
-    if (!r) co_return Fail(r.error());
-    co_return Response::Json(200, sim::LifetimeJson(*r));
-  });
-
-  router.Add(verb::post, base + "/calc/fission", [s](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
-    if (auto r = Refuse(c, false)) co_return *r;
-    auto body = ObjectOf(req);
-    if (!body) co_return Fail(body.error());
-    auto referrals = CentiField(*body, "referrals", std::nullopt);
-    auto levels = IntField(*body, "levels", 1);
-    auto generations = IntField(*body, "generations", std::nullopt);
-    auto seeds = IntField(*body, "seeds", 1);
-    auto conversion = IntField(*body, "conversion_bps", core::kWholeBps);
-    auto market = IntField(*body, "market", 0);
-    for (const auto* v : {&referrals, &levels, &generations, &seeds, &conversion, &market}) {
-      if (!*v) co_return Fail(v->error());
-    }
-    if (*generations < 1 || *generations > 100) co_return Fail(BadField("generations", "1..100"));
-    if (*conversion < 0 || *conversion > core::kWholeBps)
-      co_return Fail(BadField("conversion_bps", "0..10000 bps"));
-    const sim::FissionInput in{*referrals,
-                               *levels,
-                               static_cast<uint32_t>(*generations),
-                               *seeds,
-                               static_cast<core::Bps>(*conversion),
-                               *market};
-    auto r = sim::CalcFission(in);
-    if (!r) co_return Fail(r.error());
-    co_return Response::Json(200, sim::FissionJson(in, *r));
-  });
-
-  router.Add(verb::post, base + "/simulations", [s, jobs](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
-    if (auto r = Refuse(c, true)) co_return *r;
-    auto body = ObjectOf(req);
-    if (!body) co_return Fail(body.error());
-    auto scenario_text = TextField(*body, "scenario");
-    if (!scenario_text) co_return Fail(scenario_text.error());
-    if (scenario_text->empty())
-      co_return Fail(core::MakeError("missing_field", "scenario (TOML) is required", "scenario"));
-    auto plan = PlanOf(*s, *body);
-    if (!plan) co_return Fail(plan.error());
-    auto scenario = sim::ParseScenario(*scenario_text, "scenario", *plan);
-    if (!scenario)
-      co_return Fail(core::MakeError(scenario.error().code, scenario.error().message, "scenario"));
-    auto started = jobs->Start(std::move(*plan), std::move(*scenario));
-    if (!started)
-      co_return Fail(started.error(), started.error().code == "too_many_simulations" ? 429 : 400);
-    co_return Response::Json(202, StatusJson(*started));
-  });
-
-  router.Add(verb::get, base + "/simulations", [s, jobs](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
-    if (auto r = Refuse(c, true)) co_return *r;
-    json::array items;
-    for (const sim::JobStatus& st : jobs->List()) items.push_back(StatusJson(st));
-    const sim::JobLimits& l = jobs->limits();
-    co_return Response::Json(200, json::object{{"items", std::move(items)},
-                                               {"limits",
-                                                {{"max_running", l.max_running},
-                                                 {"max_kept", l.max_kept},
-                                                 {"max_days", l.max_days},
-                                                 {"max_members", l.max_members}}}});
-  });
-
-  router.Add(verb::get, base + "/simulations/{id}", [s, jobs](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
-    if (auto r = Refuse(c, true)) co_return *r;
-    auto id = JobId(req);
-    if (!id) co_return Fail(id.error(), 404);
-    const std::optional<sim::JobStatus> st = jobs->Status(*id);
-    if (!st)
-      co_return Response::Error(404, "not_found",
-                                "no such simulation (jobs are kept in memory only)", "id");
-    co_return Response::Json(200, StatusJson(*st));
-  });
-
-  // The report, as JSON or as the HTML page; 409 while the job runs or when it did not finish.
-  for (const bool html : {false, true}) {
-    router.Add(verb::get,
-               base + (html ? "/simulations/{id}/report.html" : "/simulations/{id}/report"),
-               [s, jobs, html](Request& req) -> awaitable<Response> {
-                 const Caller c = s->Authenticate(req.bearer);
-                 if (auto r = Refuse(c, true)) co_return *r;
-                 auto id = JobId(req);
-                 if (!id) co_return Fail(id.error(), 404);
-                 const std::optional<sim::JobStatus> st = jobs->Status(*id);
-                 if (!st) co_return Response::Error(404, "not_found", "no such simulation", "id");
-                 const std::shared_ptr<const sim::SimulationJobs::Output> out = jobs->Report(*id);
-                 if (out == nullptr) {
-                   co_return Response::Error(409, "no_report",
-                                             std::string("the simulation is ") +
-                                                 sim::JobStateName(st->state) +
-                                                 (st->error.empty() ? "" : ": " + st->error),
-                                             "id");
-                 }
-                 if (html) co_return Response::Text(200, out->html, "text/html; charset=utf-8");
-                 co_return Response::Text(200, out->json, "application/json");
+  struct Route {
+    verb method;
+    const char* path;
+    Response (*fn)(service::Shop&, sim::SimulationJobs&, const Request&);
+  };
+  static constexpr Route kRoutes[] = {
+      {verb::post, "/lint", &LintPlan},
+      {verb::post, "/calc/members", &CalcMembers},
+      {verb::post, "/calc/lifetime", &CalcLifetime},
+      {verb::post, "/calc/fission", &CalcFission},
+      {verb::post, "/simulations", &StartSimulation},
+      {verb::get, "/simulations", &ListSimulations},
+      {verb::get, "/simulations/{id}", &SimulationStatus},
+      {verb::get, "/simulations/{id}/report", &ReportJson},
+      {verb::get, "/simulations/{id}/report.html", &ReportPage},
+  };
+  // The handlers are plain functions: the coroutine only hands their response back.
+  for (const Route& r : kRoutes) {
+    router.Add(r.method, std::string(kBase) + r.path,
+               [s, jobs, fn = r.fn](Request& req) -> awaitable<Response> {
+                 co_return fn(*s, *jobs, req);
                });
   }
 }
