@@ -1,29 +1,15 @@
-// splitmix64 (Steele, Lea, Flood 2014) for the benchmarks' generated networks: tiny, fast and the
-// same on every platform, unlike the std::uniform_*_distribution adaptors whose output differs between
-// standard libraries. Not thread-safe: one generator per thread.
+// The benchmarks' generator is the simulator's splitmix64 (src/sim/splitmix.h), with the seed their
+// generated networks start from.
 #pragma once
 
 #include <cstdint>
+
+#include "sim/splitmix.h"
 
 namespace guanxi::bench {
 
 inline constexpr uint64_t kSeed = 0x6775616e786921;  // "guanxi!"
 
-class SplitMix {
- public:
-  explicit SplitMix(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // [0, n): the modulo bias is below n / 2^64, invisible at these sizes.
-  uint32_t Below(uint64_t n) { return static_cast<uint32_t>(Next() % n); }
-  bool Percent(uint32_t p) { return Next() % 100 < p; }
-
- private:
-  uint64_t state_;
-};
+using SplitMix = sim::SplitMix;
 
 }  // namespace guanxi::bench

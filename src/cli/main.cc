@@ -1,10 +1,11 @@
 // guanxi: the command line. `guanxi serve` runs the shop, `guanxi backup` copies its database while it
-// runs, `guanxi replay --plan FILE COMMANDS.jsonl` applies engine commands; `simulate` and `plan lint`
-// join them as their layers arrive.
+// runs, `guanxi replay --plan FILE COMMANDS.jsonl` applies engine commands; the designer's commands
+// (`calc`, `simulate`, `plan lint`, docs/designer.md) live in designer.cc.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
+#include "cli/designer.h"
 #include "cli/replay.h"
 #include "cli/serve.h"
 #include "plan/plan_file.h"
@@ -37,9 +38,55 @@ int main(int argc, char** argv) {
   backup->add_option("--db", backup_db, "database file")->required();
   backup->add_option("out", backup_out, "the new file")->required();
 
+  guanxi::cli::CalcOptions calc_opts;
+  CLI::App* calc = app.add_subcommand("calc", "the merchant's formulas: members, lifetime spend, fission");
+  calc->require_subcommand(1);
+  CLI::App* calc_members = calc->add_subcommand("members", "会员人数 = 触达 × 粉丝转化率 × 成交转化率 × 会员转化率");
+  calc_members->add_option("--reach", calc_opts.reach, "people reached")->required();
+  calc_members->add_option("--fan", calc_opts.fan, "fan conversion, e.g. 30%")->required();
+  calc_members->add_option("--deal", calc_opts.deal, "deal conversion of fans, e.g. 20%")->required();
+  calc_members->add_option("--member", calc_opts.member, "member conversion of buyers, e.g. 50%")->required();
+  CLI::App* calc_lifetime = calc->add_subcommand("lifetime", "终身消费 = 购买频次 × 平均生命周期 × 平均客单价");
+  calc_lifetime->add_option("--frequency", calc_opts.frequency, "purchases per period (month or year), e.g. 4")->required();
+  calc_lifetime->add_option("--lifetime", calc_opts.lifetime, "lifetime in the same periods, e.g. 2.5")->required();
+  calc_lifetime->add_option("--ticket-fen", calc_opts.ticket_fen, "average ticket in fen, e.g. 19900")->required();
+  CLI::App* calc_fission = calc->add_subcommand("fission", "裂变人数 = (会员推荐 × 裂变级数)^N beside a projection");
+  calc_fission->add_option("--referrals", calc_opts.referrals, "people each member invites (会员推荐)")->required();
+  calc_fission->add_option("--levels", calc_opts.levels, "裂变级数 of the formula (default 1)");
+  calc_fission->add_option("--generations", calc_opts.generations, "N, the generations projected")->required();
+  calc_fission->add_option("--seeds", calc_opts.seeds, "members at the start (default 1)");
+  calc_fission->add_option("--conversion", calc_opts.conversion, "share of the invited who join (default 100%)");
+  calc_fission->add_option("--market", calc_opts.market, "people who could ever join (default 0: no limit)");
+  for (CLI::App* c : {calc_members, calc_lifetime, calc_fission}) c->add_flag("--json", calc_opts.json, "print JSON");
+
+  guanxi::cli::SimulateOptions sim_opts;
+  CLI::App* simulate = app.add_subcommand("simulate", "grow a synthetic population through the engine under a plan");
+  simulate->add_option("--plan", sim_opts.plan, "plan file (TOML)")->required();
+  simulate->add_option("--scenario", sim_opts.scenario, "scenario file (TOML, docs/designer.md)")->required();
+  simulate->add_option("--out", sim_opts.out, "write the report (JSON) here instead of standard output");
+  simulate->add_option("--html", sim_opts.html, "also write the report as an HTML page with charts");
+  simulate->add_flag("--quiet", sim_opts.quiet, "no progress on standard error");
+
+  std::string lint_path;
+  bool lint_json = false, lint_no_wechat = false;
+  CLI::App* plan_cmd = app.add_subcommand("plan", "plan files");
+  plan_cmd->require_subcommand(1);
+  CLI::App* lint = plan_cmd->add_subcommand(
+      "lint", "findings on a plan (exit 0: none, 1: findings, 2: unreadable or invalid plan); not legal advice");
+  lint->add_option("file", lint_path, "plan file (TOML)")->required();
+  lint->add_flag("--json", lint_json, "print JSON");
+  lint->add_flag("--no-wechat", lint_no_wechat, "the shop does not sell inside WeChat");
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) return guanxi::cli::Serve(serve_opts);
+  if (calc->parsed()) {
+    for (CLI::App* c : {calc_members, calc_lifetime, calc_fission}) {
+      if (c->parsed()) return guanxi::cli::Calc(c->get_name(), calc_opts);
+    }
+  }
+  if (simulate->parsed()) return guanxi::cli::Simulate(sim_opts);
+  if (lint->parsed()) return guanxi::cli::PlanLint(lint_path, lint_json, !lint_no_wechat);
   if (backup->parsed()) return guanxi::cli::Backup(backup_db, backup_out);
 
   if (replay->parsed()) {

@@ -3,21 +3,16 @@
 // its line, because a typo in a plan pays the wrong people without anyone noticing.
 #include "plan/plan_file.h"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
-#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
+
+#include "plan/toml_reader.h"
 
 namespace guanxi::plan {
 namespace {
@@ -31,25 +26,22 @@ constexpr int64_t kMaxFen = core::kMaxPlanAmount;
 constexpr int64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
 constexpr size_t kMaxPools = size_t{std::numeric_limits<core::PoolId>::max()} + 1;
 
-// A refusal found while reading. Parsing is an edge where core/result.h allows exceptions:
-// throwing where the problem is seen keeps each format rule on one line instead of threading a
-// Result through every helper. It never leaves this file; ParsePlan turns it into a core::Error.
-struct Refusal {
-  uint32_t line;
-  std::string reason;
-};
-
-uint32_t LineOf(const toml::node& n) { return n.source().begin.line; }
-
-[[noreturn]] void Refuse(const toml::node& at, std::string reason) {
-  throw Refusal{LineOf(at), std::move(reason)};
-}
-
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-std::string Field(const std::string& where, std::string_view key) {
-  return where + ": " + std::string(key);
-}
+using toml_reader::CheckKeys;
+using toml_reader::Field;
+using toml_reader::LineOf;
+using toml_reader::NameAt;
+using toml_reader::OptionalInt;
+using toml_reader::OptionalString;
+using toml_reader::Quoted;
+using toml_reader::ReadInt;
+using toml_reader::ReadNames;
+using toml_reader::ReadString;
+using toml_reader::Refusal;
+using toml_reader::Refuse;
+using toml_reader::Require;
+using toml_reader::RequireString;
+using toml_reader::TablesOf;
+using toml_reader::Unit;
 
 template <typename T, typename NameOf>
 std::string NameList(const std::vector<T>& items, NameOf name_of) {
@@ -59,126 +51,6 @@ std::string NameList(const std::vector<T>& items, NameOf name_of) {
     out += name_of(item);
   }
   return out.empty() ? "none" : out;
-}
-
-// Every key of `t` must be in `allowed`; the unknown key on the earliest line is named, with the
-// keys that were possible, since most unknown keys are typos (ammount, min_rnak).
-void CheckKeys(const toml::table& t, std::initializer_list<std::string_view> allowed,
-               const std::string& where) {
-  const toml::key* unknown = nullptr;
-  for (auto&& [key, value] : t) {
-    if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-    if (unknown == nullptr || key.source().begin.line < unknown->source().begin.line) {
-      unknown = &key;
-    }
-  }
-  if (unknown == nullptr) return;
-  std::string expected;
-  for (std::string_view k : allowed) expected += (expected.empty() ? "" : ", ") + std::string(k);
-  throw Refusal{unknown->source().begin.line, "unknown key '" + std::string(unknown->str()) +
-                                                  "' in " + where +
-                                                  " (expected one of: " + expected + ")"};
-}
-
-std::string ReadString(const toml::node& n, const std::string& what) {
-  if (!n.is_string()) Refuse(n, what + " must be a string");
-  return n.as_string()->get();
-}
-
-std::string RequireString(const toml::table& t, std::string_view key, const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (n == nullptr) Refuse(t, Field(where, key) + " is required");
-  std::string s = ReadString(*n, Field(where, key));
-  if (s.empty()) Refuse(*n, Field(where, key) + " must not be empty");
-  return s;
-}
-
-std::optional<std::string> OptionalString(const toml::table& t, std::string_view key,
-                                          const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (n == nullptr) return std::nullopt;
-  return ReadString(*n, Field(where, key));
-}
-
-// What an integer counts decides how a float is refused: money and rates have no fractions in
-// guanxi (core/money.h), and saying so helps more than "expected an integer".
-enum class Unit { kFen, kBps, kCount };
-
-int64_t ReadInt(const toml::node& n, const std::string& what, Unit unit, int64_t min, int64_t max) {
-  if (n.is_floating_point()) {
-    switch (unit) {
-      case Unit::kFen:
-        Refuse(n, what + " must be an integer: amounts are integers in fen (12.50 yuan is 1250)");
-      case Unit::kBps:
-        Refuse(n, what + " must be an integer: rates are integers in bps (10% is 1000)");
-      case Unit::kCount:
-        Refuse(n, what + " must be a whole number");
-    }
-  }
-  if (!n.is_integer()) Refuse(n, what + " must be an integer");
-  const int64_t v = n.as_integer()->get();
-  if (v >= min && v <= max) return v;
-  // A maximum that is only the width of the model's field is not worth showing unless exceeded.
-  if (max < kMaxUint32) {
-    Refuse(n, what + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                  ", not " + std::to_string(v));
-  }
-  Refuse(n, what +
-                (v < min ? " must be ≥ " + std::to_string(min)
-                         : " must be at most " + std::to_string(max)) +
-                ", not " + std::to_string(v));
-}
-
-std::optional<int64_t> OptionalInt(const toml::table& t, std::string_view key,
-                                   const std::string& where, Unit unit, int64_t min, int64_t max) {
-  const toml::node* n = t.get(key);
-  if (n == nullptr) return std::nullopt;
-  return ReadInt(*n, Field(where, key), unit, min, max);
-}
-
-const toml::node& Require(const toml::table& t, std::string_view key, const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (n == nullptr) Refuse(t, Field(where, key) + " is required");
-  return *n;
-}
-
-struct NameAt {
-  std::string name;
-  const toml::node* node;
-};
-
-// A non-empty array of non-empty strings, each with its node so later checks can name its line.
-// A name listed twice is refused: it is always a copy-paste slip.
-std::vector<NameAt> ReadNames(const toml::node& n, const std::string& what) {
-  const toml::array* a = n.as_array();
-  if (a == nullptr) Refuse(n, what + " must be an array of strings, e.g. [\"a\", \"b\"]");
-  if (a->empty()) Refuse(n, what + " lists nothing; leave the key out instead");
-  std::vector<NameAt> out;
-  for (const toml::node& e : *a) {
-    std::string s = ReadString(e, what + " entries");
-    if (s.empty()) Refuse(e, what + " has an empty entry");
-    for (const NameAt& seen : out) {
-      if (seen.name == s) Refuse(e, what + " lists " + Quoted(s) + " twice");
-    }
-    out.push_back({std::move(s), &e});
-  }
-  return out;
-}
-
-// The tables of an array of tables ([[ranks]]); none when the key is absent.
-std::vector<const toml::table*> TablesOf(const toml::table& t, std::string_view key,
-                                         std::string_view written) {
-  const toml::node* n = t.get(key);
-  if (n == nullptr) return {};
-  const std::string hint = " must be an array of tables, written [[" + std::string(written) + "]]";
-  const toml::array* a = n->as_array();
-  if (a == nullptr) Refuse(*n, std::string(key) + hint);
-  std::vector<const toml::table*> out;
-  for (const toml::node& e : *a) {
-    if (!e.is_table()) Refuse(e, std::string(key) + hint);
-    out.push_back(e.as_table());
-  }
-  return out;
 }
 
 bool IsRankName(std::string_view s) {
@@ -621,19 +493,15 @@ class PlanReader {
 };
 
 core::Error InvalidPlan(std::string_view source_name, uint32_t line, std::string_view reason) {
-  return core::MakeError("invalid_plan", std::string(source_name) + ":" + std::to_string(line) +
-                                             ": " + std::string(reason));
+  return toml_reader::RefusalError("invalid_plan", source_name, line, reason);
 }
 
 }  // namespace
 
 core::Result<core::Plan> ParsePlan(std::string_view toml_text, std::string_view source_name) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    return InvalidPlan(source_name, e.source().begin.line, e.description());
-  }
+  core::Result<toml::table> parsed = toml_reader::ParseText(toml_text, source_name, "invalid_plan");
+  if (!parsed) return parsed.error();
+  const toml::table& root = *parsed;
   core::Plan plan;
   try {
     plan = PlanReader(root).Read();
@@ -648,18 +516,9 @@ core::Result<core::Plan> ParsePlan(std::string_view toml_text, std::string_view 
 }
 
 core::Result<core::Plan> LoadPlanFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return core::MakeError("plan_unreadable", path + ": is a directory, not a plan file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return core::MakeError("plan_unreadable",
-                           path + ": cannot read: " + std::generic_category().message(errno));
-  }
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return core::MakeError("plan_unreadable", path + ": read failed");
-  return ParsePlan(text, path);
+  core::Result<std::string> text = toml_reader::ReadTextFile(path, "plan_unreadable", "plan file");
+  if (!text) return text.error();
+  return ParsePlan(*text, path);
 }
 
 }  // namespace guanxi::plan

@@ -38,6 +38,7 @@
 #include "core/engine.h"
 #include "core/plan.h"
 #include "plan/plan_file.h"
+#include "sim/splitmix.h"
 
 namespace guanxi::cli {
 namespace {
@@ -62,23 +63,12 @@ core::Plan LoadPlan(const std::string& file) {
   return plan.ok() ? *plan : core::Plan{};
 }
 
-// splitmix64 (Steele, Lea, Flood 2014): tiny, fast, and the same sequence everywhere.
-class Rng {
+// splitmix64 (src/sim/splitmix.h): tiny, fast, and the same sequence everywhere; indices as size_t.
+class Rng : public sim::SplitMix {
  public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  using SplitMix::SplitMix;
   // REQUIRES: n > 0. The modulo bias (below n / 2^64) does not matter to a test stream.
   size_t Below(size_t n) { return static_cast<size_t>(Next() % n); }
-  bool Percent(uint64_t p) { return Next() % 100 < p; }
-
- private:
-  uint64_t state_;
 };
 
 // A set of small indices with O(1) insert, erase and uniform pick, in a deterministic order.

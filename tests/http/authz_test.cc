@@ -217,6 +217,37 @@ class AuthzTest : public ApiTest {
   void AdvanceDay() { clock_.Advance(kDayMs); }
   void ExpectPaidSoon(int64_t order) { last_sandbox_order_ = order; }
 
+  // A scenario that runs in milliseconds, for the designer's simulation routes.
+  static std::string TinySimulation() {
+    return json::serialize(json::value{
+        {"scenario",
+         "name = \"authz\"\ndays = 3\nmax_members = 20\n[invite]\ndaily_bps = 5000\n"
+         "[package]\nsku = \"pkg699\"\nbuy_bps = 5000\n"}});
+  }
+  // Waits (bounded) until no simulation runs, so that the next start is not refused as too many.
+  void WaitForSimulations() {
+    for (int i = 0; i < 1000; ++i) {
+      auto r = client_->Get("/api/v1/admin/designer/simulations", owner_token_);
+      const json::value list = r.Json();
+      bool running = false;
+      for (const json::value& job : list.at("items").as_array()) running = running || job.at("state") == "running";
+      if (!running) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "a simulation is still running";
+  }
+  // A finished simulation, started by the owner once.
+  int64_t FinishedSimulation() {
+    if (simulation_ < 0) {
+      WaitForSimulations();
+      auto r = client_->Post("/api/v1/admin/designer/simulations", TinySimulation(), owner_token_);
+      EXPECT_EQ(r.status, 202u) << r.body;
+      simulation_ = r.status == 202 ? r.Json().at("id").as_int64() : 0;
+      WaitForSimulations();
+    }
+    return simulation_;
+  }
+
   // The state a refused write must not change: the database, every table, and the engine's books.
   std::string Snapshot() {
     std::string db;
@@ -251,6 +282,7 @@ class AuthzTest : public ApiTest {
   std::map<Who, std::pair<std::string, std::string>> passwords_;
   int64_t counter_ = 0;
   int64_t last_sandbox_order_ = -1;
+  int64_t simulation_ = -1;
 };
 
 Call Get(std::string target) { return Call{std::move(target), {}, {}}; }
@@ -418,6 +450,43 @@ std::vector<Row> Table() {
       {verb::get, v1 + "/admin/ledger", [](T&, Who) { return Get("/api/v1/admin/ledger"); },
        {U, F, F, Ok, Ok, F, F}},
       {verb::get, v1 + "/admin/audit", [](T&, Who) { return Get("/api/v1/admin/audit"); }, {U, F, F, Ok, F, F, F}},
+
+      // ---- designer: lint and calculators for every staff role, simulations for owner and operator ----
+      {verb::post, v1 + "/admin/designer/lint", [](T&, Who) { return Post("/api/v1/admin/designer/lint"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::post, v1 + "/admin/designer/calc/members",
+       [](T&, Who) {
+         return Post("/api/v1/admin/designer/calc/members",
+                     R"({"reach":1000,"fan_bps":5000,"deal_bps":5000,"member_bps":5000})");
+       },
+       {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::post, v1 + "/admin/designer/calc/lifetime",
+       [](T&, Who) {
+         return Post("/api/v1/admin/designer/calc/lifetime", R"({"frequency":4,"lifetime":2.5,"ticket":19900})");
+       },
+       {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::post, v1 + "/admin/designer/calc/fission",
+       [](T&, Who) { return Post("/api/v1/admin/designer/calc/fission", R"({"referrals":3,"generations":3})"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::post, v1 + "/admin/designer/simulations",
+       [](T& t, Who) {
+         t.WaitForSimulations();
+         return Post("/api/v1/admin/designer/simulations", T::TinySimulation());
+       },
+       {U, F, F, Accepted, F, Accepted, F}},
+      {verb::get, v1 + "/admin/designer/simulations", [](T&, Who) { return Get("/api/v1/admin/designer/simulations"); },
+       {U, F, F, Ok, F, Ok, F}},
+      {verb::get, v1 + "/admin/designer/simulations/{id}",
+       [](T& t, Who) { return Get("/api/v1/admin/designer/simulations/" + Id(t.FinishedSimulation())); },
+       {U, F, F, Ok, F, Ok, F}},
+      {verb::get, v1 + "/admin/designer/simulations/{id}/report",
+       [](T& t, Who) { return Get("/api/v1/admin/designer/simulations/" + Id(t.FinishedSimulation()) + "/report"); },
+       {U, F, F, Ok, F, Ok, F}},
+      {verb::get, v1 + "/admin/designer/simulations/{id}/report.html",
+       [](T& t, Who) {
+         return Get("/api/v1/admin/designer/simulations/" + Id(t.FinishedSimulation()) + "/report.html");
+       },
+       {U, F, F, Ok, F, Ok, F}},
   };
 }
 
