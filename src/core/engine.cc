@@ -977,7 +977,9 @@ Status Engine::CloseDay(Effects* out) {
 Result<WithdrawalId> Engine::Withdraw(MemberId member, Fen amount, Fen fee, Effects* out) {
   if (auto s = CheckMember(member, "member"); !s) return s.error();
   if (amount <= 0) return MakeError("invalid_amount", "a withdrawal is at least 1 fen", "amount");
-  if (fee < 0 || fee >= amount) return MakeError("invalid_fee", "the fee must be 0 fen or more and below the amount", "fee");
+  if (fee < 0 || fee >= amount) {
+    return MakeError("invalid_fee", "the fee must be 0 fen or more and below the amount", "fee");
+  }
   if (amount > ledger_.member(member).available) {
     return MakeError("insufficient_balance", "the amount is more than the available balance", "amount");
   }

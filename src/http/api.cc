@@ -54,7 +54,8 @@ Response ErrorResponse(const core::Error& e) {
   const unsigned status = service::HttpStatus(e);
   const std::optional<int64_t> line = PlanErrorLine(e);
   if (!line) return Response::Error(status, e.code, e.message, e.field);
-  json::object err{{"code", e.code}, {"message", e.message}, {"field", e.field.empty() ? "toml" : e.field}, {"line", *line}};
+  json::object err{
+      {"code", e.code}, {"message", e.message}, {"field", e.field.empty() ? "toml" : e.field}, {"line", *line}};
   return Response::Json(status, json::object{{"error", std::move(err)}});
 }
 

@@ -347,7 +347,8 @@ void Shop::CheckpointLoop() {
     // PASSIVE: copies what no reader still needs, without blocking the writer or readers. The writer
     // starts the WAL over once a checkpoint has copied all of it.
     const auto t0 = std::chrono::steady_clock::now();
-    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) Fatal(std::string("store error at checkpoint: ") + sqlite3_errstr(rc));
     if (metrics_ != nullptr) {
       metrics_->Observe("guanxi_checkpoint_seconds", {},

@@ -161,7 +161,8 @@ class Shop {
   // writer's commits have made it long, so that neither the writer nor the syncer waits for it.
   void CheckpointLoop();
   static int OnWalCommit(void* shop, sqlite3* db, const char* name, int frames);
-  static void OnRowChange(void* shop, int op, const char* db, const char* table, long long rowid);  // NOLINT(runtime/int)
+  static void OnRowChange(void* shop, int op, const char* db, const char* table,
+                          long long rowid);  // NOLINT(runtime/int): sqlite3_int64
   [[noreturn]] void Fatal(const std::string& what);
   store::Db& AcquireReader();
   void ReleaseReader(store::Db& db);

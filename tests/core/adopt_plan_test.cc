@@ -1,7 +1,7 @@
-// Plan versions (Engine::AdoptPlan): a new version pays the orders paid after it, orders paid before
-// settle and refund exactly what they were paid, and a version that would change what members already
-// hold (ranks, earned categories, pools, placement, fund, where differentials start) is refused and
-// changes nothing.
+// Plan versions (Engine::AdoptPlan): a new version pays the orders paid after it, orders paid
+// before settle and refund exactly what they were paid, and a version that would change what
+// members already hold (ranks, earned categories, pools, placement, fund, where differentials
+// start) is refused and changes nothing.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -95,7 +95,8 @@ TEST(AdoptPlanTest, ChainPlanVersionMayChangeAmountsAndLabels) {
   e.PayOrder(a, e.FindProduct("pkg699").value(), 1, std::nullopt, nullptr).value();
   EXPECT_EQ(e.earned(0, e.plan().FindEarned("direct").value()), 30000);
 
-  std::string v2 = Edited(v1, "amount = { member = 20000, partner = 30000 }", "amount = { member = 20000, partner = 35000 }");
+  std::string v2 = Edited(v1, "amount = { member = 20000, partner = 30000 }",
+                          "amount = { member = 20000, partner = 35000 }");
   v2 = Edited(v2, R"(label = "合伙人")", R"(label = "联合创始人")");
   ASSERT_TRUE(e.AdoptPlan(Parse(v2), nullptr).ok());
   EXPECT_EQ(e.plan().ranks[2].label, "联合创始人");
@@ -113,13 +114,14 @@ TEST(AdoptPlanTest, VersionsThatChangeWhatMembersHoldAreRefusedAndChangeNothing)
     const char* field;
   };
   const Case cases[] = {
-      {"directs = { rank = \"member\", count = 2 }", "directs = { rank = \"member\", count = 3 }", "ranks"},
+      {"directs = { rank = \"member\", count = 2 }", "directs = { rank = \"member\", count = 3 }",
+       "ranks"},
       {"buy_any = [\"pkg699\"]", "buy_any = [\"pkg699\", \"pkg499\"]", "ranks"},
       {"hold_bps = 2000", "hold_bps = 1000", "fund"},
       {"team_from_position = 3", "team_from_position = 4", "placement"},
       {"name = \"city\"\nmin_rank = \"city\"", "name = \"city\"\nmin_rank = \"province\"", "pools"},
-      {"targets = { district = 2000, city = 3000, province = 5000 }", "targets = { city = 3000, province = 5000 }",
-       "activities"},
+      {"targets = { district = 2000, city = 3000, province = 5000 }",
+       "targets = { city = 3000, province = 5000 }", "activities"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.to);

@@ -518,9 +518,15 @@ class StreamGenerator {
                            ? available
                            : 1 + static_cast<Fen>(rng_.Below(static_cast<size_t>(available)));
     // Half the withdrawals carry a fee (below the amount), which the platform keeps when it is paid.
-    const Fen fee = amount > 1 && rng_.Percent(50) ? static_cast<Fen>(rng_.Below(static_cast<size_t>(std::min<Fen>(amount, 500)))) : 0;
+    const Fen fee = amount > 1 && rng_.Percent(50)
+                        ? static_cast<Fen>(rng_.Below(static_cast<size_t>(std::min<Fen>(amount, 500))))
+                        : 0;
     const std::string id = Numbered("w", next_withdrawal_++);
-    Command c = Make(Op::kWithdraw, {{"cmd", "withdraw"}, {"id", id}, {"member", MemberName(m)}, {"amount", amount}, {"fee", fee}});
+    Command c = Make(Op::kWithdraw, {{"cmd", "withdraw"},
+                                     {"id", id},
+                                     {"member", MemberName(m)},
+                                     {"amount", amount},
+                                     {"fee", fee}});
     c.name = id;
     c.index = m;
     c.amount = amount;

@@ -434,7 +434,8 @@ std::vector<Row> Table() {
       {verb::get, v1 + "/admin/plan", [](T&, Who) { return Get("/api/v1/admin/plan"); }, {U, F, F, Ok, Ok, Ok, Ok}},
       {verb::post, v1 + "/admin/plan",
        [](T& t, Who) {  // the running plan again: a valid new version
-         return Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", t.plan_source()}, {"note", "same rules"}}));
+         return Post("/api/v1/admin/plan",
+                     json::serialize(json::value{{"toml", t.plan_source()}, {"note", "same rules"}}));
        },
        {U, F, F, Created, F, Created, F}},
       {verb::get, v1 + "/admin/plan/versions", [](T&, Who) { return Get("/api/v1/admin/plan/versions"); },

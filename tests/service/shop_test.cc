@@ -111,6 +111,20 @@ class ShopTest : public ::testing::Test {
     ASSERT_TRUE(applied.ok()) << (applied ? "" : applied.error().message);
     EXPECT_EQ(applied.value().at("status"), "applied");
   }
+  // L, a partner, whose direct A bought pkg699: shipped, auto-confirmed after 7 days, settled after the
+  // return window, so L has the rewards available.
+  Caller PartnerWithSettledRewards() {
+    Caller L = Join("13800000001", nullptr);
+    EXPECT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+    Caller A = Join("13800000002", &L);
+    const int64_t o = Buy(A, "pkg699");
+    EXPECT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF"); }).ok());
+    clock_.Advance(8 * kDay);
+    EXPECT_EQ(shop_->RunScheduler().value().at("confirmed"), 1);
+    clock_.Advance(8 * kDay);
+    EXPECT_EQ(shop_->RunScheduler().value().at("settled"), 1);
+    return L;
+  }
   json::value WalletOf(const Caller& m) {
     auto w = Read([&](ReadCtx& c) { return Wallet(c, m, -1); });
     EXPECT_TRUE(w.ok());
@@ -342,15 +356,7 @@ TEST_F(ShopTest, ConcurrentBuyersNeverOversell) {
 }
 
 TEST_F(ShopTest, ConcurrentWithdrawalsSpendEachFenOnce) {
-  Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
-  Caller A = Join("13800000002", &L);
-  const int64_t o = Buy(A, "pkg699");
-  ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF"); }).ok());
-  clock_.Advance(8 * kDay);
-  ASSERT_EQ(shop_->RunScheduler().value().at("confirmed"), 1);  // auto-confirmed after 7 days
-  clock_.Advance(8 * kDay);
-  ASSERT_EQ(shop_->RunScheduler().value().at("settled"), 1);  // settled after the return window
+  const Caller L = PartnerWithSettledRewards();
   const int64_t available = WalletOf(L).at("balances").at("available").as_int64();
   ASSERT_GT(available, 0);
   std::atomic<int> accepted{0};
@@ -388,15 +394,7 @@ TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
   config_.withdraw_fee_fixed = 200;  // 2.00 yuan
   config_.withdraw_fee_bps = 100;    // + 1%
   Open();
-  Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
-  Caller A = Join("13800000002", &L);
-  const int64_t o = Buy(A, "pkg699");
-  ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF"); }).ok());
-  clock_.Advance(8 * kDay);
-  ASSERT_EQ(shop_->RunScheduler().value().at("confirmed"), 1);
-  clock_.Advance(8 * kDay);
-  ASSERT_EQ(shop_->RunScheduler().value().at("settled"), 1);
+  const Caller L = PartnerWithSettledRewards();
   ASSERT_EQ(WalletOf(L).at("balances").at("available"), 34000);  // direct 300.00 + team point 40.00, settled
 
   auto refused = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 202); });  // fee 202 leaves nothing
@@ -408,14 +406,16 @@ TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
   EXPECT_EQ(first.value().at("fee"), 300);
   EXPECT_EQ(first.value().at("net"), 9700);
   const int64_t revenue_before = LedgerOf().at("platform").at("revenue").as_int64();
-  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, first.value().at("id").as_int64(), false, "name mismatch"); }).ok());
+  const int64_t first_id = first.value().at("id").as_int64();
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, first_id, false, "name mismatch"); }).ok());
   EXPECT_EQ(WalletOf(L).at("balances").at("available"), 34000);  // all of it back, no fee
   EXPECT_EQ(LedgerOf().at("platform").at("revenue"), revenue_before);
 
   auto second = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 20000); });
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second.value().at("fee"), 400);
-  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, second.value().at("id").as_int64(), true, "BANK-7"); }).ok());
+  const int64_t second_id = second.value().at("id").as_int64();
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, second_id, true, "BANK-7"); }).ok());
   const auto check = [&] {
     const json::value ledger = LedgerOf();
     EXPECT_EQ(ledger.at("platform").at("payouts"), 19600);
@@ -459,7 +459,8 @@ TEST_F(ShopTest, PlanVersionsApplyToOrdersPaidAfterThem) {
   auto bad = Write([&](Tx& tx) { return UploadPlan(tx, owner_, typo, ""); });
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, "invalid_plan");
-  const size_t typo_line = static_cast<size_t>(std::count(typo.begin(), typo.begin() + static_cast<long>(typo.find("earnd")), '\n')) + 1;
+  const auto typo_at = static_cast<std::ptrdiff_t>(typo.find("earnd"));
+  const auto typo_line = std::count(typo.begin(), typo.begin() + typo_at, '\n') + 1;
   EXPECT_EQ(bad.error().message.rfind("plan.toml:" + std::to_string(typo_line) + ":", 0), 0u) << bad.error().message;
   std::string incompatible = plan_;
   incompatible.replace(incompatible.find("hold_bps = 2000"), 15, "hold_bps = 1000");
