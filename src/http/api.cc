@@ -645,6 +645,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
+  AddConsoleRoutes(router, shop);
 }
 
 }  // namespace guanxi::http

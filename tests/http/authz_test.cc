@@ -408,6 +408,15 @@ std::vector<Row> Table() {
       {verb::get, v1 + "/admin/ledger", [](T&, Who) { return Get("/api/v1/admin/ledger"); },
        {U, F, F, Ok, Ok, F, F}},
       {verb::get, v1 + "/admin/audit", [](T&, Who) { return Get("/api/v1/admin/audit"); }, {U, F, F, Ok, F, F, F}},
+
+      // ---- web console (console_api.cc) ----
+      {verb::get, v1 + "/shop", [](T&, Who) { return Get("/api/v1/shop"); }, {Ok, Ok, Ok, Ok, Ok, Ok, Ok}},
+      {verb::get, v1 + "/admin/reports/summary", [](T&, Who) { return Get("/api/v1/admin/reports/summary"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::get, v1 + "/admin/staff", [](T&, Who) { return Get("/api/v1/admin/staff"); }, {U, F, F, Ok, F, F, F}},
+      {verb::get, v1 + "/admin/members/{id}/earnings",
+       [](T& t, Who) { return Get("/api/v1/admin/members/" + Id(t.member_id()) + "/earnings"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
   };
 }
 
