@@ -4,6 +4,9 @@
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
 
 export default defineConfig({
   plugins: [vue()],
@@ -14,8 +17,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     rollupOptions: {
       input: {
-        store: resolve(__dirname, 'index.html'),
-        console: resolve(__dirname, 'admin/index.html'),
+        store: resolve(here, 'index.html'),
+        console: resolve(here, 'admin/index.html'),
       },
     },
   },

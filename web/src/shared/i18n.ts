@@ -42,6 +42,7 @@ const zh = {
     cancelled: '已取消', expired: '已过期', refund_requested: '退款中', refunded: '已退款',
   },
   withdrawal: { requested: '待审核', paid: '已打款', rejected: '已驳回' },
+  earned: { direct: '直推奖', team_point: '见点奖', differential: '极差奖', peer: '平级奖', pool: '奖池分红', indirect: '间推奖', level: '层级奖' },
   balance: { pending: '待结算', available: '可提现', frozen: '冻结', withdrawing: '提现中' },
   role: { member: '会员', owner: '店主', finance: '财务', operator: '运营', sales: '销售' },
   store: {
@@ -71,7 +72,7 @@ const zh = {
     wallet: {
       title: '我的钱包', earnedTotal: '累计收益', withdraw: '申请提现', withdrawAll: '全部', amountPlaceholder: '输入提现金额（元）',
       min: '最低提现 {min}', fee: '手续费 {fee}', requested: '提现申请已提交', history: '提现记录', earnings: '收益明细',
-      locked: '资金已冻结，暂不能提现', reference: '流水号 {ref}',
+      locked: '助力金未解锁：部分收益暂时冻结，解锁后转为可提现', reference: '流水号 {ref}',
     },
     invite: {
       title: '邀请好友', code: '我的邀请码', link: '邀请链接', copy: '复制链接', copied: '已复制',
@@ -181,6 +182,7 @@ const en: Messages = {
     cancelled: 'Cancelled', expired: 'Expired', refund_requested: 'Refund requested', refunded: 'Refunded',
   },
   withdrawal: { requested: 'Requested', paid: 'Paid', rejected: 'Rejected' },
+  earned: { direct: 'Direct', team_point: 'Team point', differential: 'Differential', peer: 'Peer', pool: 'Pool share', indirect: 'Indirect', level: 'Level' },
   balance: { pending: 'Pending', available: 'Available', frozen: 'Frozen', withdrawing: 'Withdrawing' },
   role: { member: 'Member', owner: 'Owner', finance: 'Finance', operator: 'Operator', sales: 'Sales' },
   store: {
@@ -211,7 +213,7 @@ const en: Messages = {
     wallet: {
       title: 'Wallet', earnedTotal: 'Earned in all', withdraw: 'Withdraw', withdrawAll: 'All', amountPlaceholder: 'Amount in yuan',
       min: 'At least {min}', fee: 'Fee {fee}', requested: 'Withdrawal requested', history: 'Withdrawals', earnings: 'Earnings',
-      locked: 'Your funds are locked; withdrawals are paused', reference: 'Reference {ref}',
+      locked: 'Your assistance fund is locked: part of your earnings stays frozen until it unlocks', reference: 'Reference {ref}',
     },
     invite: {
       title: 'Invite friends', code: 'My invite code', link: 'Invite link', copy: 'Copy link', copied: 'Copied',
@@ -278,10 +280,12 @@ const en: Messages = {
 
 export const LOCALE_KEY = 'gx.locale'
 
+const inBrowser = typeof window !== 'undefined' && typeof localStorage !== 'undefined'
+
 export function makeI18n() {
-  const saved = localStorage.getItem(LOCALE_KEY)
+  const saved = inBrowser ? localStorage.getItem(LOCALE_KEY) : null
   const locale = saved === 'en' || saved === 'zh' ? saved : 'zh'
-  document.documentElement.lang = locale === 'zh' ? 'zh-CN' : 'en'
+  if (inBrowser) document.documentElement.lang = locale === 'zh' ? 'zh-CN' : 'en'
   return createI18n({ legacy: false, locale, fallbackLocale: 'zh', messages: { zh, en } })
 }
 
@@ -295,3 +299,12 @@ export function toggleLocale() {
 }
 
 export { zh, en }
+
+// A plan's earned kind (direct, peer …) in the user's language, or its own name when unknown.
+export function earnedLabel(name: string | undefined): string {
+  if (!name) return ''
+  const key = `earned.${name}`
+  const t = i18n.global.t as (k: string) => string
+  const text = t(key)
+  return text === key ? name : text
+}
