@@ -137,6 +137,7 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await page.locator('.el-message-box input').fill('BANK-E2E-0001')
     await page.locator('.el-message-box__btns .el-button--primary').click()
     await page.locator('[data-test=w-status]').filter({ hasText: '已打款' }).first().waitFor()
+    await page.locator('.el-message-box').waitFor({ state: 'hidden' })
     await shot(page, '3b-finance-paid-withdrawal')
     const list = await api.call('GET', `/api/v1/admin/withdrawals?member=${referrer.id}`, { token: ownerToken })
     assert.equal(list.json.items[0].status, 'paid')
