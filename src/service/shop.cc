@@ -52,28 +52,28 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
   writer_db_ = store::OpenWriter(config_.db_path);
   store::Db& db = *writer_db_;
 
-  std::string source = plan_source;
+  // The engine starts from the first plan version; later versions are journal commands (Op::kPlan)
+  // replayed where they were adopted. The plan file only seeds a new database.
+  std::string source;
   {
-    store::Stmt s = db.Prepare("SELECT version, source FROM plans ORDER BY version DESC LIMIT 1");
-    if (s.Step()) {
-      if (!plan_source.empty() && s.Text(1) != plan_source) {
-        throw std::runtime_error("the database already runs plan version " + std::to_string(s.Int(0)) +
-                                 ", which differs from " + plan_name +
-                                 "; upload a new plan version through the admin API instead");
-      }
-      source = s.Text(1);
-    }
+    store::Stmt first = db.Prepare("SELECT source FROM plans ORDER BY version LIMIT 1");
+    if (first.Step()) source = first.Text(0);
   }
-  auto plan = plan::ParsePlan(source, plan_name);
+  const bool new_shop = source.empty();
+  if (new_shop) {
+    if (plan_source.empty()) throw std::runtime_error("a new database needs a plan file");
+    source = plan_source;
+  } else if (!plan_source.empty()) {
+    store::Stmt active = db.Prepare("SELECT source FROM plans ORDER BY version DESC LIMIT 1");
+    active.Step();
+    plan_file_ignored_ = active.Text(0) != plan_source;
+  }
+  auto plan = plan::ParsePlan(source, new_shop ? plan_name : std::string(kPlanSourceName));
   if (!plan) throw std::runtime_error(plan.error().message);
-  if (source == plan_source) {
-    store::Stmt count = db.Prepare("SELECT count(*) FROM plans");
-    count.Step();
-    if (count.Int(0) == 0) {
-      store::Stmt ins = db.Prepare("INSERT INTO plans (version, name, source, uploaded_at) VALUES (1, ?, ?, ?)");
-      ins.Bind(1, plan->name).Bind(2, source).Bind(3, clock_.NowMs());
-      ins.Run();
-    }
+  if (new_shop) {
+    store::Stmt ins = db.Prepare("INSERT INTO plans (version, name, source, uploaded_at) VALUES (1, ?, ?, ?)");
+    ins.Bind(1, plan->name).Bind(2, source).Bind(3, clock_.NowMs());
+    ins.Run();
   }
 
   if (config_.payment_secret.empty()) {

@@ -77,8 +77,8 @@ struct ReadCtx {
 class Shop {
  public:
   // Opens (creating and migrating) the database, stores `plan_source` as plan version 1 on first start
-  // (later starts use the stored plan; a different source given at start is refused: upload versions
-  // through the admin API), and rebuilds the engine from the journal. Throws on errors (bad plan, store).
+  // (later starts use the stored versions and ignore `plan_source`: new versions are uploaded through
+  // the admin API), and rebuilds the engine from the journal. Throws on errors (bad plan, store).
   Shop(ShopConfig config, const Clock& clock, const std::string& plan_source, const std::string& plan_name);
   ~Shop();
   Shop(const Shop&) = delete;
@@ -111,6 +111,8 @@ class Shop {
   const ShopConfig& config() const { return config_; }
   const Clock& clock() const { return clock_; }
   int64_t rebuilt_commands() const { return rebuilt_commands_; }
+  // True when the database already had plan versions and the active one differs from `plan_source`.
+  bool plan_file_ignored() const { return plan_file_ignored_; }
 
   // ---- the scheduler (one pass; call it periodically) ----
   // Expires unpaid orders, auto-confirms shipped orders, settles orders past their return window and
@@ -150,6 +152,7 @@ class Shop {
   std::unique_ptr<core::Engine> engine_;
   mutable std::shared_mutex engine_mu_;
   int64_t rebuilt_commands_ = 0;
+  bool plan_file_ignored_ = false;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -180,6 +180,10 @@ CREATE TABLE day_closes (
     R"sql(
 CREATE INDEX members_joined ON members(joined_at);
 )sql",
+    // 3: plan versions carry the uploader's note ("raise the direct reward for the spring campaign").
+    R"sql(
+ALTER TABLE plans ADD COLUMN note TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
