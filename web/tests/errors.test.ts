@@ -63,3 +63,10 @@ describe('the line of a plan error', () => {
     [new ApiError(400, 'invalid_plan', 'no ranks'), null],
   ])('%#', (err, line) => expect(planErrorLine(err)).toBe(line))
 })
+
+test('a plan error shows its reason without the file:line prefix', () => {
+  const t = translator('en')
+  const err = new ApiError(422, 'invalid_plan', 'plan.toml:45: [fund]: hold_bps must be an integer', 'toml', 45)
+  expect(describeError(err, t)).toBe('The plan has a mistake: [fund]: hold_bps must be an integer')
+  expect(planErrorLine(err)).toBe(45)
+})

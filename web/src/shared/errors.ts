@@ -92,7 +92,10 @@ export function describeError(err: unknown, t: Translate): string {
   }
   if ((KNOWN_CODES as readonly string[]).includes(err.code)) {
     const text = t(`errors.${err.code}`, { field: err.field ?? '', line: err.line ?? '' })
-    if ((err.code === 'plan_invalid' || err.code === 'invalid_plan') && err.message) return `${text}: ${err.message}`
+    // The plan reader's "plan.toml:45: reason": the line is shown apart, so only the reason here.
+    if ((err.code === 'plan_invalid' || err.code === 'invalid_plan') && err.message) {
+      return `${text}: ${err.message.replace(/^[^\s:]*:\d+:\s*/, '')}`
+    }
     return text
   }
   if (err.code.startsWith('invalid_')) {
