@@ -308,3 +308,8 @@ export function earnedLabel(name: string | undefined): string {
   const text = t(key)
   return text === key ? name : text
 }
+
+// A field name as a form label: capitalised ("amount" → "Amount"; Chinese is unchanged).
+export function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
