@@ -110,9 +110,13 @@ Reply DashboardReport(ReadCtx& c, const Caller& caller, int64_t from, int64_t to
   json::object rules;
   for (const std::string& name : plan.earned) rules[name] = 0;
   for (const auto& [earned, amount] : by_rule) {
-    const std::string name = earned >= 0 && static_cast<size_t>(earned) < plan.earned.size()
-                                 ? plan.earned[static_cast<size_t>(earned)]
-                                 : "#" + std::to_string(earned);
+    // Built with append: GCC 12 warns wrongly (-Wrestrict) on "#" + std::to_string(…).
+    std::string name = "#";
+    if (earned >= 0 && static_cast<size_t>(earned) < plan.earned.size()) {
+      name = plan.earned[static_cast<size_t>(earned)];
+    } else {
+      name.append(std::to_string(earned));
+    }
     rules[name] = rules[name].as_int64() + amount;
   }
   json::object pools;
