@@ -5,7 +5,7 @@
 //   4. an operator uploads a plan with a mistake and sees the error at its line;
 //   5. a member cannot open the console;
 // plus a layout check at 375 px and 1440 px. Each saves a screenshot of the page it ends on.
-import { after, before, describe, test } from 'node:test'
+import { after, afterEach, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiClient, shot, startBrowser, startShop, waitFor } from './harness.mjs'
 
@@ -14,11 +14,14 @@ let shop, chrome, api, ownerToken
 const referrer = { phone: '', password: '', id: -1, code: '', link: '' }
 const newcomer = { phone: `139${String(Date.now()).slice(-8)}`, password: 'e2e-password-1', id: -1, order: -1 }
 
+const openPages = new Set()
+
 async function newPage(width, height) {
   const context = await chrome.browser.newContext({ viewport: { width, height }, locale: 'zh-CN', deviceScaleFactor: 1 })
   context.setDefaultTimeout(STEP)
   const page = await context.newPage()
   page.on('pageerror', (e) => console.error('page error:', e.message))
+  openPages.add(page)
   return page
 }
 
@@ -41,6 +44,19 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
   after(async () => {
     await chrome?.close()
     await shop?.stop()
+  })
+
+  // A failed test leaves a screenshot of each page it had open (FAILED-<test>-<n>.png); every test's
+  // pages are closed after it.
+  afterEach(async (t) => {
+    let n = 0
+    for (const page of openPages) {
+      if (t.passed === false && !page.isClosed()) {
+        await shot(page, `FAILED-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}-${n++}`).catch(() => {})
+      }
+      await page.context().close().catch(() => {})
+    }
+    openPages.clear()
   })
 
   test('a member registers through an invite link, buys the package and pays', async () => {
