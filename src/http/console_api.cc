@@ -1,11 +1,13 @@
 // Routes the web console and the H5 store need beyond the shop's core API: the shop's public
-// settings, dashboard reports, the staff list and a member's earnings as staff see them. Same rules
+// settings, dashboard reports, the staff list, and a member's earnings and rank history as staff
+// see them. Same rules
 // as api.cc: each handler parses, runs one service read and maps the reply; callbacks are named
 // locals and co_await results are stored before they are returned (GCC 12, see api.cc).
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <charconv>
 #include <functional>
+#include <optional>
 
 #include "http/api.h"
 #include "http/await.h"
@@ -31,6 +33,15 @@ int64_t QueryNumber(const Request& req, std::string_view name, int64_t fallback)
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
     if (ec != std::errc() || p != v.data() + v.size()) return fallback;
   }
+  return out;
+}
+
+// A path id: a non-negative integer, else none (the route answers 404).
+std::optional<int64_t> PathNumber(const Request& req, std::string_view name) {
+  const std::string_view v = req.Param(name);
+  int64_t out = -1;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out < 0) return std::nullopt;
   return out;
 }
 
@@ -74,16 +85,25 @@ void AddConsoleRoutes(Router& router, Shop& shop) {
     co_return res;
   });
 
+  router.Add(verb::get, "/api/v1/admin/members/{id}/ranks", [s](Request& req) -> awaitable<Response> {
+    const Caller c = s->Authenticate(req.bearer);
+    const std::optional<int64_t> id = PathNumber(req, "id");
+    if (!id) co_return Response::Error(404, "not_found", "no such id", "id");
+    const int64_t member = *id;
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::RankHistory(ctx, c, member);
+    };
+    Response res = co_await Read(*s, job);
+    co_return res;
+  });
+
   router.Add(verb::get, "/api/v1/admin/members/{id}/earnings", [s](Request& req) -> awaitable<Response> {
     const Caller c = s->Authenticate(req.bearer);
     if (!c.staff()) co_return ErrorOf(c.account < 0 ? core::MakeError("unauthorized", "log in first")
                                                      : core::MakeError("forbidden", "this account may not do that"));
-    const std::string_view v = req.Param("id");
-    int64_t id = -1;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
-    if (ec != std::errc() || p != v.data() + v.size() || id < 0) {
-      co_return Response::Error(404, "not_found", "no such id", "id");
-    }
+    const std::optional<int64_t> path_id = PathNumber(req, "id");
+    if (!path_id) co_return Response::Error(404, "not_found", "no such id", "id");
+    const int64_t id = *path_id;
     const int64_t before = QueryNumber(req, "before", 0);
     const int limit = static_cast<int>(QueryNumber(req, "limit", 20));
     std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {

@@ -141,5 +141,7 @@ boost::json::value ShopInfo(const ShopConfig& config);
 Reply DashboardReport(ReadCtx& c, const Caller& caller, int64_t from, int64_t to, int utc_offset_minutes);
 // Every staff account (owner only).
 Reply ListStaff(ReadCtx& c, const Caller& caller);
+// A member's rank changes, oldest first, each from → to and whether staff set it (staff only).
+Reply RankHistory(ReadCtx& c, const Caller& caller, int64_t member);
 
 }  // namespace guanxi::service

@@ -164,4 +164,27 @@ Reply ListStaff(ReadCtx& c, const Caller& caller) {
   return json::value{{"items", std::move(items)}};
 }
 
+Reply RankHistory(ReadCtx& c, const Caller& caller, int64_t member) {
+  if (caller.account < 0) return Unauthorized();
+  if (!caller.staff()) return Forbidden();
+  if (member < 0 || member >= static_cast<int64_t>(c.engine.member_count())) return NotFound("member", "member");
+  const core::Plan& plan = c.engine.plan();
+  const auto rank_name = [&](int64_t r) {
+    return r >= 0 && static_cast<size_t>(r) < plan.ranks.size() ? plan.ranks[static_cast<size_t>(r)].name : std::string();
+  };
+  store::Stmt& s = c.db.Cached(
+      "SELECT id, at, old_rank, rank, by_admin FROM effects WHERE member = ?1 AND kind = ?2 ORDER BY id");
+  s.Bind(1, member).Bind(2, int64_t{static_cast<uint8_t>(core::EffectKind::kRankChanged)});
+  json::array items;
+  while (s.Step()) {
+    items.push_back({{"id", s.Int(0)},
+                     {"at", s.Int(1)},
+                     {"from", rank_name(s.Int(2))},
+                     {"to", rank_name(s.Int(3))},
+                     {"by_admin", s.Int(4) != 0}});
+  }
+  s.Reset();
+  return json::value{{"items", std::move(items)}};
+}
+
 }  // namespace guanxi::service

@@ -101,6 +101,27 @@ TEST_F(ApiTest, StaffReadAMembersEarningsWithTheirWhy) {
   EXPECT_EQ(client_->Get("/api/v1/admin/members/x/earnings", owner_token_).status, 404u);
 }
 
+TEST_F(ApiTest, RankHistoryShowsEarnedAndSetRanks) {
+  Member a = Register("13800000001");
+  BuyAndPay(a, "pkg699");  // fan → member, earned
+  auto set = client_->Post("/api/v1/admin/members/" + std::to_string(a.id) + "/rank", R"({"rank":"partner"})",
+                           staff_tokens_["operator"]);
+  ASSERT_EQ(set.status, 200u) << set.body;
+  auto r = client_->Get("/api/v1/admin/members/" + std::to_string(a.id) + "/ranks", staff_tokens_["sales"]);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json::value body = r.Json();
+  const json::array& items = body.at("items").as_array();
+  ASSERT_EQ(items.size(), 2u) << r.body;
+  EXPECT_EQ(items[0].at("from"), "fan");
+  EXPECT_EQ(items[0].at("to"), "member");
+  EXPECT_EQ(items[0].at("by_admin"), false);
+  EXPECT_EQ(items[1].at("from"), "member");
+  EXPECT_EQ(items[1].at("to"), "partner");
+  EXPECT_EQ(items[1].at("by_admin"), true);
+  EXPECT_EQ(client_->Get("/api/v1/admin/members/999/ranks", owner_token_).status, 404u);
+  EXPECT_EQ(client_->Get("/api/v1/admin/members/" + std::to_string(a.id) + "/ranks", a.token).status, 403u);
+}
+
 TEST_F(ApiTest, ShopSettingsAreTheConfiguredOnes) {
   auto r = client_->Get("/api/v1/shop");
   ASSERT_EQ(r.status, 200u) << r.body;

@@ -102,7 +102,7 @@ const zh = {
       channel: '渠道', referrer: '推荐人', leader: '团队长', mentor: '导师', position: '位置', depth: '层级',
       inviteCode: '邀请码', hasBought: '已购买', wallet: '钱包', team: '团队', children: '直推成员', directs: '直推数',
       setRank: '调整等级', rankSet: '等级已调整', earned: '累计收益', teamSize: '团队人数', teamSales: '团队业绩',
-      orders: '订单', rebind: '改绑推荐人', rebound: '已改绑',
+      orders: '订单', rebind: '改绑推荐人', rebound: '已改绑', ranks: '等级变动', byAdmin: '人工调整', earnedRank: '达标晋升',
     },
     orders: {
       id: '订单号', member: '会员', total: '金额', created: '下单时间', paid: '付款时间', items: '商品',
@@ -243,7 +243,7 @@ const en: Messages = {
       channel: 'Channel', referrer: 'Referrer', leader: 'Leader', mentor: 'Mentor', position: 'Position', depth: 'Depth',
       inviteCode: 'Invite code', hasBought: 'Has bought', wallet: 'Wallet', team: 'Team', children: 'Direct referrals', directs: 'Directs',
       setRank: 'Set rank', rankSet: 'Rank set', earned: 'Earned', teamSize: 'Team size', teamSales: 'Team sales',
-      orders: 'Orders', rebind: 'Move to referrer', rebound: 'Moved',
+      orders: 'Orders', rebind: 'Move to referrer', rebound: 'Moved', ranks: 'Rank history', byAdmin: 'set by staff', earnedRank: 'earned',
     },
     orders: {
       id: 'Order', member: 'Member', total: 'Total', created: 'Created', paid: 'Paid', items: 'Items',
