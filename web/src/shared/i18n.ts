@@ -56,7 +56,7 @@ const zh = {
     checkout: {
       title: '确认订单', qty: '数量', total: '合计', create: '提交订单', pay: '去支付',
       paySandbox: '沙箱支付（演示）', paying: '支付确认中…', paid: '支付成功', payHint: '演示店铺使用沙箱支付，不会真实扣款',
-      cancel: '取消订单',
+      cancel: '取消订单', payBefore: '请在 {t} 前完成支付，逾期订单自动取消',
     },
     orders: {
       title: '我的订单', all: '全部', confirm: '确认收货', refund: '申请退款', refundReason: '退款原因',
@@ -197,7 +197,7 @@ const en: Messages = {
     checkout: {
       title: 'Checkout', qty: 'Quantity', total: 'Total', create: 'Place order', pay: 'Pay',
       paySandbox: 'Pay in the sandbox (demo)', paying: 'Confirming the payment…', paid: 'Paid', payHint: 'This demo shop pays through the sandbox; no money moves',
-      cancel: 'Cancel order',
+      cancel: 'Cancel order', payBefore: 'Pay before {t}; the order is cancelled after that',
     },
     orders: {
       title: 'My orders', all: 'All', confirm: 'Confirm receipt', refund: 'Ask for a refund', refundReason: 'Reason',
