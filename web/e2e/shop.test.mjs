@@ -180,6 +180,9 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await page.locator('#login-password').fill(operator.password)
     await page.getByRole('button', { name: '登录' }).click()
     await page.waitForURL(/\/admin\/plan$/)
+    // The rules in plain words.
+    await page.locator('[data-test=plan-words]').waitFor()
+    assert.match(await page.locator('.activity').first().innerText(), /买家的推荐人得 按等级：会员体验官 ¥200\.00，合伙人 ¥300\.00/)
     // The current plan with one mistake: a rate that is not a number.
     const plan = await api.call('GET', '/api/v1/admin/plan', { token: opToken })
     const lines = plan.json.source.split('\n')

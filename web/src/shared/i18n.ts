@@ -122,7 +122,7 @@ const zh = {
       current: '当前方案', version: '版本 {v}', ranks: '等级', activities: '活动', source: '方案文件', upload: '上传新版本',
       note: '说明', uploadHint: '粘贴或选择 TOML 方案文件，上传后从此刻起新付款的订单按新方案计算。', uploaded: '已上传版本 {v}',
       errorAtLine: '第 {line} 行：', versions: '历史版本', active: '生效中', notAvailable: '服务器尚未提供此功能',
-      chooseFile: '选择文件', allProducts: '全部商品', skus: '商品',
+      chooseFile: '选择文件', poolsFund: '奖池与帮扶基金', allProducts: '全部商品', skus: '商品',
     },
     ledger: {
       platform: '平台账户', buyers: '买家', revenue: '收入', payouts: '已付佣金', members: '会员余额合计', pools: '奖池',
@@ -263,7 +263,7 @@ const en: Messages = {
       current: 'Current plan', version: 'Version {v}', ranks: 'Ranks', activities: 'Activities', source: 'Plan file', upload: 'Upload a new version',
       note: 'Note', uploadHint: 'Paste or choose a TOML plan file; orders paid from then on follow the new version.', uploaded: 'Uploaded version {v}',
       errorAtLine: 'Line {line}: ', versions: 'Versions', active: 'Active', notAvailable: 'The server does not offer this yet',
-      chooseFile: 'Choose file', allProducts: 'All products', skus: 'Products',
+      chooseFile: 'Choose file', poolsFund: 'Pools and the assistance fund', allProducts: 'All products', skus: 'Products',
     },
     ledger: {
       platform: 'Platform accounts', buyers: 'Buyers', revenue: 'Revenue', payouts: 'Payouts', members: 'Member balances in total', pools: 'Pools',
