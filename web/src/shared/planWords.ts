@@ -40,7 +40,7 @@ const W = {
     poolShare: (pool: string, r: string) => `「${pool}」奖池：每天结算时平分给${r}及以上的会员`,
     chain: (m: string, p: string, from: number) => `链动2+1：${m}的前两名直推“走”给推荐人的团队（位置 1–2），第 ${from} 名起留在自己团队；成为${p}后独立带队`,
     fund: (share: string, held: string, n: number, r: string, units: string) =>
-      `帮扶基金：${held} 奖励的 ${share} 先冻结，直到第 1–${n} 个位置都达到${r}${units}后解锁`,
+      `帮扶基金：${held} 奖励的 ${share} 先冻结，直到第 1–${n} 个位置都达到${r}${units} 后解锁`,
     units: (n: number, skus: string) => `且其下累计售出 ${n} 件 ${skus}`,
     earned: (e: string) => `「${e}」`,
   },
