@@ -191,7 +191,7 @@ const en: Messages = {
     register: {
       title: 'Become a member', submit: 'Register and log in', toLogin: 'Have an account? Log in',
       invitedBy: 'You are registering with invite code {code}', channel: 'Channel: {channel}',
-      codeHint: 'Optional; a friend’s link fills it in',
+      codeHint: 'Optional; a friend’s link fills it in', already: 'You are logged in ({phone}); tap to go to Me',
     },
     products: { title: 'Products', memberPrice: 'Member price', listPrice: 'List price', buy: 'Buy now', stock: '{n} in stock', soldOut: 'Sold out', activity: 'Package' },
     checkout: {
