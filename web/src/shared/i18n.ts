@@ -50,7 +50,7 @@ const zh = {
     login: { title: '会员登录', submit: '登录', toRegister: '没有账号？注册', welcome: '欢迎回来' },
     register: {
       title: '注册会员', submit: '注册并登录', toLogin: '已有账号？登录', invitedBy: '你正在通过邀请码 {code} 注册',
-      channel: '来源：{channel}', codeHint: '选填，好友分享的链接会自动填写',
+      channel: '来源：{channel}', codeHint: '选填，好友分享的链接会自动填写', already: '你已登录（{phone}），点此进入“我的”',
     },
     products: { title: '商品', memberPrice: '会员价', listPrice: '原价', buy: '立即购买', stock: '库存 {n}', soldOut: '已售罄', activity: '活动商品' },
     checkout: {
