@@ -7,6 +7,7 @@
 // plus a layout check at 375 px and 1440 px. Each saves a screenshot of the page it ends on.
 import { after, afterEach, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { apiClient, shot, startBrowser, startShop, waitFor } from './harness.mjs'
 
 const STEP = 15_000 // every wait in a page is bounded by this
@@ -155,6 +156,13 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await page.locator('[data-test=w-status]').filter({ hasText: '已打款' }).first().waitFor()
     await page.locator('.el-message-box').waitFor({ state: 'hidden' })
     await shot(page, '3b-finance-paid-withdrawal')
+    // The paid list exports to CSV, amounts in yuan with two decimals.
+    await page.locator('.el-radio-button').filter({ hasText: '已打款' }).click()
+    await page.locator('[data-test=w-status]').filter({ hasText: '已打款' }).first().waitFor()
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出 CSV' }).click()])
+    const csv = readFileSync(await download.path(), 'utf8')
+    assert.match(csv, /^\ufeffid,member,amount_yuan,fee_yuan,net_yuan,status,requested,decided,reference,note\r\n/)
+    assert.match(csv, new RegExp(`\r\n\\d+,${referrer.id},10\\.00,0\\.00,10\\.00,paid,.*,BANK-E2E-0001,`))
     const list = await api.call('GET', `/api/v1/admin/withdrawals?member=${referrer.id}`, { token: ownerToken })
     assert.equal(list.json.items[0].status, 'paid')
     assert.equal(list.json.items[0].reference, 'BANK-E2E-0001')
