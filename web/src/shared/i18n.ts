@@ -61,7 +61,7 @@ const zh = {
     orders: {
       title: '我的订单', all: '全部', confirm: '确认收货', refund: '申请退款', refundReason: '退款原因',
       refundAsked: '已提交退款申请', confirmed: '已确认收货', pay: '去支付', no: '订单号 {id}', tracking: '物流单号：{t}',
-      confirmAsk: '确认已收到商品？', detail: '订单详情',
+      confirmAsk: '确认已收到商品？', detail: '订单详情', paidAt: '付款时间',
     },
     team: {
       title: '我的团队', size: '团队人数', directs: '直推人数', memberDirects: '已购直推', sales: '团队业绩',
@@ -202,7 +202,7 @@ const en: Messages = {
     orders: {
       title: 'My orders', all: 'All', confirm: 'Confirm receipt', refund: 'Ask for a refund', refundReason: 'Reason',
       refundAsked: 'Refund requested', confirmed: 'Receipt confirmed', pay: 'Pay', no: 'Order {id}', tracking: 'Tracking: {t}',
-      confirmAsk: 'Did you receive the goods?', detail: 'Order',
+      confirmAsk: 'Did you receive the goods?', detail: 'Order', paidAt: 'Paid at',
     },
     team: {
       title: 'My team', size: 'Team size', directs: 'Directs', memberDirects: 'Directs who bought', sales: 'Team sales',
