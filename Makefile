@@ -7,7 +7,7 @@
 # seeding it takes ~10 minutes the first time; figures in docs/benchmarks.md).
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo replay-demo test test-release test-asan bench load clean
+.PHONY: deps build web demo replay-demo test test-release test-asan test-web bench load clean
 DEMO_DB ?= build/demo/guanxi.db
 LISTEN ?= 127.0.0.1:8080
 
@@ -18,14 +18,18 @@ build: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
-demo: build
+# The web console (/admin/) and the member H5 store (/), built to web/dist (docs/web.md).
+web: deps
+	cd web && npm run build --silent
+
+demo: build web
 	mkdir -p $(dir $(DEMO_DB))
-	./build/release/src/cli/guanxi serve --db $(DEMO_DB) --listen $(LISTEN) --plan plans/chain-2plus1-699.toml --demo
+	./build/release/src/cli/guanxi serve --db $(DEMO_DB) --listen $(LISTEN) --plan plans/chain-2plus1-699.toml --demo --static web/dist
 
 replay-demo: build
 	./build/release/src/cli/guanxi replay --plan plans/chain-2plus1-699.toml tests/scenarios/spec-example-2.jsonl
 
-test: test-release test-asan
+test: test-release test-asan test-web
 
 test-release: deps
 	cmake --preset ci >/dev/null
@@ -36,6 +40,16 @@ test-asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# The web app: type check, unit tests (Vitest), then the end-to-end tests in headless Chromium against
+# the ci build of `guanxi serve` (screenshots in build/e2e-artifacts).
+test-web: deps
+	cmake --preset ci >/dev/null
+	cmake --build --preset ci -j $(JOBS) --target guanxi
+	cd web && npm run build --silent
+	cd web && npm run typecheck --silent
+	cd web && npx vitest run
+	cd web && GUANXI_BIN=$(CURDIR)/build/ci/src/cli/guanxi E2E_ARTIFACTS=$(CURDIR)/build/e2e-artifacts timeout 300 node --test --test-concurrency=1 e2e/shop.test.mjs
 
 bench: build
 	./build/release/bench/engine_bench

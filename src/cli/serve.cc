@@ -236,7 +236,7 @@ int Serve(const ServeOptions& given) {
             << "  health:  " << api.public_url << "/healthz\n"
             << "  metrics: " << api.public_url << "/metrics\n";
   if (!opts.static_dir.empty()) {
-    std::cout << "  console: " << api.public_url << "/console/\n  store:   " << api.public_url << "/h5/\n";
+    std::cout << "  console: " << api.public_url << "/admin/\n  store:   " << api.public_url << "/\n";
   }
   std::cout.flush();
 

@@ -705,6 +705,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     co_return res;
   });
   AddDesignerRoutes(router, shop);
+  AddConsoleRoutes(router, shop);
 }
 
 }  // namespace guanxi::http

@@ -41,4 +41,8 @@ void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOption
 // `options` is read when a request needs it (the port may be set after the server started).
 void AddShopRoutes(Router& router, service::Shop& shop, service::Metrics* metrics, const ApiOptions& options);
 
+// Routes for the web console and the H5 store (console_api.cc): GET /api/v1/shop, the dashboard
+// report, the staff list and a member's earnings for staff. Called by AddShopRoutes.
+void AddConsoleRoutes(Router& router, service::Shop& shop);
+
 }  // namespace guanxi::http

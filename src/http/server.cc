@@ -123,7 +123,24 @@ Response ServeStatic(const std::string& root, const std::vector<std::string>& se
   std::error_code ec;
   if (std::filesystem::is_directory(p, ec)) p /= "index.html";
   if (!std::filesystem::is_regular_file(p, ec)) {
-    return Response::Error(404, "not_found", "no such file");
+    // History fallback for single-page apps: a missing path whose last segment has no extension
+    // (/admin/members/12, /orders) is a client-side route, answered by the nearest index.html above
+    // it (admin/index.html, then index.html). A missing file with an extension stays 404, so a
+    // stale asset is not answered with HTML.
+    const std::string last = segments.empty() ? std::string() : segments.back();
+    if (last.find('.') != std::string::npos) return Response::Error(404, "not_found", "no such file");
+    bool found = false;
+    for (size_t k = segments.size(); k-- > 0 && !found;) {
+      std::filesystem::path dir(root);
+      for (size_t i = 0; i < k; ++i) {
+        if (!segments[i].empty() && segments[i] != ".") dir /= segments[i];
+      }
+      if (std::filesystem::is_regular_file(dir / "index.html", ec)) {
+        p = dir / "index.html";
+        found = true;
+      }
+    }
+    if (!found) return Response::Error(404, "not_found", "no such file");
   }
   std::ifstream in(p, std::ios::binary);
   std::ostringstream data;

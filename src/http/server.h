@@ -31,7 +31,9 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30000};  // writing one response
   int threads = 2;
   // When set: a GET of a path that no route knows and that is not under /api/ serves a file from
-  // here (no "..", content type by extension, index.html for directories). Empty: no files.
+  // here (no "..", content type by extension, index.html for directories). A missing path whose last
+  // segment has no extension gets the nearest index.html above it (single-page apps' history
+  // fallback: /admin/members/12 → admin/index.html, /orders → index.html). Empty: no files.
   std::string static_dir;
   // Handler exceptions and other unexpected errors are written to stderr unless false.
   bool log_errors = true;

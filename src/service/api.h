@@ -131,4 +131,17 @@ Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit);
 // ---- scheduler (scheduler.cc) ----
 Reply SchedulerPass(Tx& tx, int utc_offset_minutes);
 
+// ---- reports for the web console (reports.cc) ----
+// The settings a client needs to show the shop properly: time zone offset, withdrawal minimum and
+// fee, whether the sandbox payment provider is offered. Public.
+boost::json::value ShopInfo(const ShopConfig& config);
+// Dashboard aggregates over whole shop days from `from` to `to` (Unix ms; 0: the last 30 days):
+// sales, orders, new members and payouts by day, payouts by earned kind, pools, members by rank.
+// Staff only; at most 366 days.
+Reply DashboardReport(ReadCtx& c, const Caller& caller, int64_t from, int64_t to, int utc_offset_minutes);
+// Every staff account (owner only).
+Reply ListStaff(ReadCtx& c, const Caller& caller);
+// A member's rank changes, oldest first, each from → to and whether staff set it (staff only).
+Reply RankHistory(ReadCtx& c, const Caller& caller, int64_t member);
+
 }  // namespace guanxi::service

@@ -488,6 +488,17 @@ std::vector<Row> Table() {
          return Get("/api/v1/admin/designer/simulations/" + Id(t.FinishedSimulation()) + "/report.html");
        },
        {U, F, F, Ok, F, Ok, F}},
+      // ---- web console (console_api.cc) ----
+      {verb::get, v1 + "/shop", [](T&, Who) { return Get("/api/v1/shop"); }, {Ok, Ok, Ok, Ok, Ok, Ok, Ok}},
+      {verb::get, v1 + "/admin/reports/summary", [](T&, Who) { return Get("/api/v1/admin/reports/summary"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::get, v1 + "/admin/staff", [](T&, Who) { return Get("/api/v1/admin/staff"); }, {U, F, F, Ok, F, F, F}},
+      {verb::get, v1 + "/admin/members/{id}/ranks",
+       [](T& t, Who) { return Get("/api/v1/admin/members/" + Id(t.member_id()) + "/ranks"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::get, v1 + "/admin/members/{id}/earnings",
+       [](T& t, Who) { return Get("/api/v1/admin/members/" + Id(t.member_id()) + "/earnings"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
   };
 }
 

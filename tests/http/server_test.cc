@@ -600,6 +600,8 @@ TEST(ServerTest, ServesStaticFilesAndRefusesDotDot) {
   write(base / "www" / "assets" / "app.js", "console.log(1)");
   write(base / "www" / "assets" / "index.html", "assets index");
   write(base / "secret.txt", "SECRET");
+  fs::create_directories(base / "www" / "admin");
+  write(base / "www" / "admin" / "index.html", "console");
 
   Router router;
   AddCommonRoutes(router);
@@ -620,6 +622,34 @@ TEST(ServerTest, ServesStaticFilesAndRefusesDotDot) {
   EXPECT_EQ(r.Header("Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(c.Get("/assets").body, "assets index");
   EXPECT_EQ(c.Get("/assets/missing.js").status, 404u);
+  // History fallback: client-side routes get the nearest index.html above them; missing files with
+  // an extension stay 404.
+  struct Fallback {
+    const char* target;
+    unsigned status;
+    const char* body;
+  };
+  constexpr Fallback kFallbacks[] = {
+      {"/admin/", 200, "console"},
+      {"/admin", 200, "console"},
+      {"/admin/members/12", 200, "console"},
+      {"/admin/members/12/", 200, "console"},
+      {"/orders", 200, "<h1>关系</h1>"},
+      {"/h5/?ref=ABC", 200, "<h1>关系</h1>"},
+      {"/team/directs", 200, "<h1>关系</h1>"},
+      {"/assets/deep/route", 200, "assets index"},
+      {"/admin/missing.js", 404, nullptr},
+      {"/missing.css", 404, nullptr},
+  };
+  for (const Fallback& f : kFallbacks) {
+    SCOPED_TRACE(f.target);
+    r = c.Get(f.target);
+    EXPECT_EQ(r.status, f.status);
+    if (f.body != nullptr) {
+      EXPECT_EQ(r.body, f.body);
+      EXPECT_EQ(r.Header("Content-Type"), "text/html; charset=utf-8");
+    }
+  }
   // /api/ stays JSON, never files.
   r = c.Get("/api/index.html");
   EXPECT_EQ(r.status, 404u);
