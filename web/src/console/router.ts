@@ -18,6 +18,7 @@ export const router = createRouter({
         page('withdrawals', 'withdrawals', () => import('./pages/Withdrawals.vue')),
         page('products', 'products', () => import('./pages/Products.vue')),
         page('plan', 'plan', () => import('./pages/Plan.vue')),
+        page('designer', 'designer', () => import('./pages/Designer.vue')),
         page('ledger', 'ledger', () => import('./pages/Ledger.vue')),
         page('audit', 'audit', () => import('./pages/Audit.vue')),
         page('staff', 'staff', () => import('./pages/Staff.vue')),

@@ -45,9 +45,10 @@ export const PAGE_ROLES: Record<string, string[]> = {
   ledger: ['owner', 'finance'],
   audit: ['owner'],
   staff: ['owner'],
+  designer: ['owner', 'finance', 'operator', 'sales'],
 }
 
-export function can(action: 'ship' | 'refund' | 'editProduct' | 'setRank' | 'payWithdrawal' | 'uploadPlan' | 'closeDay'): boolean {
+export function can(action: 'ship' | 'refund' | 'editProduct' | 'setRank' | 'payWithdrawal' | 'uploadPlan' | 'closeDay' | 'simulate'): boolean {
   const r = session.me?.role ?? ''
   if (r === 'owner') return true
   switch (action) {
@@ -55,6 +56,7 @@ export function can(action: 'ship' | 'refund' | 'editProduct' | 'setRank' | 'pay
     case 'editProduct':
     case 'setRank':
     case 'uploadPlan':
+    case 'simulate':
       return r === 'operator'
     case 'refund':
       return r === 'operator' || r === 'finance'

@@ -82,6 +82,10 @@ export const KNOWN_CODES = [
   'self_referral',
   'fund_locked',
   'body_too_large',
+  'invalid_scenario',
+  'too_many_simulations',
+  'no_report',
+  'scenario_too_large',
 ] as const
 
 type Translate = (key: string, named?: Record<string, unknown>) => string
@@ -93,7 +97,7 @@ export function describeError(err: unknown, t: Translate): string {
   if ((KNOWN_CODES as readonly string[]).includes(err.code)) {
     const text = t(`errors.${err.code}`, { field: err.field ?? '', line: err.line ?? '' })
     // The plan reader's "plan.toml:45: reason": the line is shown apart, so only the reason here.
-    if ((err.code === 'plan_invalid' || err.code === 'invalid_plan') && err.message) {
+    if ((err.code === 'plan_invalid' || err.code === 'invalid_plan' || err.code === 'invalid_scenario') && err.message) {
       return `${text}: ${err.message.replace(/^[^\s:]*:\d+:\s*/, '')}`
     }
     return text
