@@ -2,7 +2,8 @@
 //   1. a member registers through another member's invite link, buys the package and pays;
 //   2. the referrer logs in and sees the reward with its explanation;
 //   3. the finance role approves (pays) the referrer's withdrawal in the console;
-//   4. an operator uploads a plan with a mistake and sees the error at its line;
+//   4. an operator uploads a plan with a mistake and sees the error at its line; an operator reads the
+//      plan's lint findings in the designer and runs a small simulation to its charts;
 //   5. a member cannot open the console;
 // plus a layout check at 375 px and 1440 px. Each saves a screenshot of the page it ends on.
 import { after, afterEach, before, describe, test } from 'node:test'
@@ -207,6 +208,38 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await page.context().close()
   })
 
+  test('an operator reads the plan lint and runs a small simulation in the designer', async () => {
+    const operator = { phone: 'designer-e2e', password: 'designer-password' }
+    const created = await api.call('POST', '/api/v1/admin/staff', { token: ownerToken, body: { ...operator, role: 'operator' } })
+    assert.equal(created.status, 201)
+    const page = await newPage(1440, 900)
+    await page.goto(`${shop.url}/admin/login?next=/designer`)
+    await page.locator('#login-phone').fill(operator.phone)
+    await page.locator('#login-password').fill(operator.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/admin\/designer/)
+    // The chain 2+1 plan's findings: buying the package is the ticket to earning (entry fee) …
+    await page.locator('[data-test=lint-finding][data-code=entry_fee]').waitFor()
+    assert.match(await page.locator('[data-test=lint-notice]').innerText(), /不构成法律意见/)
+    // … and pkg699 can pay out up to ¥520.00 a unit (74.4% of its price).
+    assert.match(await page.locator('[data-test=lint-payouts]').innerText(), /pkg699[\s\S]*¥699\.00[\s\S]*¥520\.00[\s\S]*74\.4%/)
+    await shot(page, '4b-operator-designer-lint')
+    // A small simulation: 30 days, at most 300 members.
+    await page.getByRole('tab', { name: '经营模拟' }).click()
+    await page.locator('#sim-days').fill('30')
+    await page.locator('#sim-maxMembers').fill('300')
+    await page.locator('[data-test=sim-start]').click()
+    await page.locator('[data-test=sim-state]').filter({ hasText: '已完成' }).waitFor({ timeout: 30_000 })
+    await page.locator('[data-test=sim-summary]').waitFor()
+    await page.locator('[data-test=sim-chart-money] canvas').waitFor()
+    await page.locator('[data-test=sim-html]').waitFor()
+    assert.match(await page.locator('[data-test=sim-progress]').innerText(), /第 30 \/ 30 天/)
+    assert.equal(await page.locator('[data-test=sim-list] .el-table__row').count(), 1)
+    await page.waitForTimeout(300)
+    await shot(page, '4c-operator-designer-simulation')
+    await page.context().close()
+  })
+
   test('a member cannot open the console', async () => {
     const page = await newPage(1440, 900)
     await page.goto(`${shop.url}/admin/`)
@@ -251,7 +284,7 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await console1440.evaluate((t) => localStorage.setItem('gx.staff.token', t), ownerToken)
     for (const width of [1440, 375]) {
       await console1440.setViewportSize({ width, height: 900 })
-      for (const path of ['/admin/', '/admin/members', `/admin/members/${referrer.id}`, '/admin/orders', '/admin/plan']) {
+      for (const path of ['/admin/', '/admin/members', `/admin/members/${referrer.id}`, '/admin/orders', '/admin/plan', '/admin/designer', '/admin/designer?tab=sim', '/admin/designer?tab=calc']) {
         await console1440.goto(shop.url + path)
         await console1440.waitForLoadState('networkidle')
         const [scroll, client] = await console1440.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth])

@@ -122,3 +122,23 @@ test('an empty report has no days and no series values', () => {
   expect(s.ranks).toEqual([])
   expect(s.money.map((m) => m.data)).toEqual([[], []])
 })
+
+test('calculator inputs become the API’s bodies: bps from percentages, fen from yuan', async () => {
+  const { checkCalc } = await import('../src/shared/designer')
+  const { parseYuan } = await import('../src/shared/money')
+  expect(checkCalc('members', { reach: '100000', fan: '30', deal: '20', member: '50' }, parseYuan)).toEqual({
+    errors: {},
+    body: { reach: 100000, fan_bps: 3000, deal_bps: 2000, member_bps: 5000 },
+  })
+  expect(checkCalc('lifetime', { frequency: '4', lifetime: '2.5', ticket: '199' }, parseYuan).body).toEqual({ frequency: 4, lifetime: 2.5, ticket: 19900 })
+  expect(checkCalc('lifetime', { frequency: '4', lifetime: '2.555', ticket: '1.999' }, parseYuan)).toEqual({
+    errors: { lifetime: 'validate.positive_number', ticket: 'validate.price_format' },
+    body: null,
+  })
+  const f = { referrals: '3', levels: '1', generations: '5', seeds: '100', conversion: '20', market: '0' }
+  expect(checkCalc('fission', f, parseYuan).body).toEqual({ referrals: 3, levels: 1, generations: 5, seeds: 100, conversion_bps: 2000, market: 0 })
+  expect(checkCalc('fission', { ...f, generations: '101', conversion: '120' }, parseYuan).errors).toEqual({
+    generations: 'validate.int_range_generic',
+    conversion: 'validate.percent',
+  })
+})

@@ -288,3 +288,66 @@ export function dailySeries(r: Pick<SimulationReport, 'daily' | 'days_run'>): Da
   })
   return { days, ranks, money, payoutsByRule, cumulative }
 }
+
+// ---- Calculators (POST /admin/designer/calc/members|lifetime|fission) ----
+
+export type CalcKind = 'members' | 'lifetime' | 'fission'
+export interface CalcForms {
+  members: { reach: string; fan: string; deal: string; member: string }
+  lifetime: { frequency: string; lifetime: string; ticket: string }
+  fission: { referrals: string; levels: string; generations: string; seeds: string; conversion: string; market: string }
+}
+
+// A number with at most two decimals, for the API's "centi" fields (frequency 2.5): sent as the
+// number the text spells, which the server reads back in hundredths.
+function centi(text: string): number | null {
+  const s = text.trim()
+  return /^\d{1,9}(?:\.\d{1,2})?$/.test(s) ? Number(s) : null
+}
+
+// Checks a calculator's inputs; returns each field's problem as an i18n key, and the request body
+// when there is none. parseYuan is passed in (shared/money) so this file stays free of imports.
+export function checkCalc<K extends CalcKind>(
+  kind: K,
+  f: CalcForms[K],
+  parseYuan: (s: string) => number | null,
+): { errors: Record<string, string>; body: Record<string, number> | null } {
+  const errors: Record<string, string> = {}
+  const body: Record<string, number> = {}
+  const v = f as unknown as Record<string, string>
+  const whole = (k: string, out: string, min: number, max: number) => {
+    const n = int(v[k])
+    if (n === null || n < min || n > max) errors[k] = 'validate.int_range_generic'
+    else body[out] = n
+  }
+  const pct = (k: string, out: string) => {
+    const b = parsePercent(v[k])
+    if (b === null) errors[k] = 'validate.percent'
+    else body[out] = b
+  }
+  const num = (k: string, out: string) => {
+    const c = centi(v[k])
+    if (c === null) errors[k] = 'validate.positive_number'
+    else body[out] = c
+  }
+  if (kind === 'members') {
+    whole('reach', 'reach', 0, 999_999_999)
+    pct('fan', 'fan_bps')
+    pct('deal', 'deal_bps')
+    pct('member', 'member_bps')
+  } else if (kind === 'lifetime') {
+    num('frequency', 'frequency')
+    num('lifetime', 'lifetime')
+    const fen = parseYuan(v.ticket)
+    if (fen === null) errors.ticket = 'validate.price_format'
+    else body.ticket = fen
+  } else {
+    num('referrals', 'referrals')
+    whole('levels', 'levels', 1, 100)
+    whole('generations', 'generations', 1, 100)
+    whole('seeds', 'seeds', 1, 999_999_999)
+    pct('conversion', 'conversion_bps')
+    whole('market', 'market', 0, 999_999_999)
+  }
+  return { errors, body: Object.keys(errors).length ? null : body }
+}

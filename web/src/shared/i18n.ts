@@ -23,7 +23,7 @@ const zh = {
     price_format: '请输入价格，最多两位小数',
     int_range: '请输入 {min} 到 {max} 之间的整数', percent: '请输入 0 到 100 之间的百分比，最多两位小数',
     scenario_name: '名称只能包含字母、数字、点、横线和下划线（最多 64 个）', founders_over_max: '创始会员不能多于市场规模',
-    invitees_order: '最多人数不能少于最少人数', positive_number: '请输入不小于 0 的数，最多两位小数',
+    invitees_order: '最多人数不能少于最少人数', int_range_generic: '请输入范围内的整数', positive_number: '请输入不小于 0 的数，最多两位小数',
   },
   errors: {
     network: '网络异常，请检查网络后重试', server_error: '服务器开小差了，请稍后再试', unknown: '操作失败',
@@ -196,7 +196,7 @@ const en: Messages = {
     price_format: 'Enter a price with at most two decimals',
     int_range: 'Enter a whole number from {min} to {max}', percent: 'Enter a percentage from 0 to 100 with at most two decimals',
     scenario_name: 'Letters, digits, dots, dashes and underscores only (at most 64)', founders_over_max: 'Founders cannot outnumber the market',
-    invitees_order: 'The most cannot be fewer than the fewest', positive_number: 'Enter a number from 0 with at most two decimals',
+    invitees_order: 'The most cannot be fewer than the fewest', int_range_generic: 'Enter a whole number in range', positive_number: 'Enter a number from 0 with at most two decimals',
   },
   errors: {
     network: 'Network problem; check the connection and retry', server_error: 'The server had a problem; try again later',
