@@ -168,6 +168,11 @@ const zh = {
       frequency: '购买频次', lifetime: '平均生命周期', ticket: '平均客单价', referrals: '每人推荐人数', levels: '裂变级数',
       generations: '代数', seeds: '种子用户', conversion: '转化率 %', market: '市场规模（0 为不限）',
       result: '结果', formula: '商家公式', projection: '按代推算', growth: '增长系数',
+      codes: {
+        entry_fee: '入门费：购买礼包才能获得计酬资格', recruitment: '拉人头：按发展人数计酬或晋级',
+        team_pay: '团队计酬：按下线的购买给上线计酬', depth: '层级：三级及以上计酬',
+        wechat_levels: '微信规则：超过两级分销', payout_over_30: '拨出比例超过售价的 30%',
+      },
     },
   },
 }
@@ -344,6 +349,11 @@ const en: Messages = {
       frequency: 'Purchases per period', lifetime: 'Lifetime in periods', ticket: 'Average ticket', referrals: 'Referrals per member', levels: 'Levels',
       generations: 'Generations', seeds: 'Seed members', conversion: 'Conversion %', market: 'Market size (0: none)',
       result: 'Result', formula: 'Merchants\' formula', projection: 'Projection by generation', growth: 'Growth factor',
+      codes: {
+        entry_fee: 'Entry fee: buying a package unlocks earning', recruitment: 'Recruitment: pay or rank by people recruited',
+        team_pay: 'Team pay: uplines paid on downlines’ purchases', depth: 'Depth: three or more paid levels',
+        wechat_levels: 'WeChat: more than two levels of distribution', payout_over_30: 'Payout above 30% of the price',
+      },
     },
   },
 }
