@@ -291,6 +291,10 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
         assert.ok(scroll <= client, `${path} at ${width}: ${scroll} px wide in a ${client} px window`)
       }
     }
+    // The designer's lint on a phone-wide window (the loop above ends at 375 px).
+    await console1440.goto(`${shop.url}/admin/designer`)
+    await console1440.locator('[data-test=lint-finding]').first().waitFor()
+    await shot(console1440, '6c-console-designer-375')
     await console1440.setViewportSize({ width: 1440, height: 900 })
     await console1440.goto(`${shop.url}/admin/`)
     await console1440.waitForLoadState('networkidle')
