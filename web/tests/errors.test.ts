@@ -70,3 +70,12 @@ test('a plan error shows its reason without the file:line prefix', () => {
   expect(describeError(err, t)).toBe('The plan has a mistake: [fund]: hold_bps must be an integer')
   expect(planErrorLine(err)).toBe(45)
 })
+
+test('the designer’s errors: a scenario error shows its reason and line; busy and missing reports by code', () => {
+  const zhT = translator('zh')
+  const err = new ApiError(400, 'invalid_scenario', 'scenario:15: [package]: sku names "pkg799", which plan "p" does not declare', 'scenario')
+  expect(describeError(err, zhT)).toBe('模拟场景有误: [package]: sku names "pkg799", which plan "p" does not declare')
+  expect(planErrorLine(err)).toBe(15)
+  expect(describeError(new ApiError(429, 'too_many_simulations', 'busy'), zhT)).toBe('已有模拟在运行，请稍后再试')
+  expect(describeError(new ApiError(409, 'no_report', 'running'), translator('en'))).toBe('The simulation has not finished; there is no report yet')
+})
