@@ -237,6 +237,16 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     assert.equal(await page.locator('[data-test=sim-list] .el-table__row').count(), 1)
     await page.waitForTimeout(300)
     await shot(page, '4c-operator-designer-simulation')
+    // The calculators with their defaults: 100000 reached → 3000 members; 4 × 2.5 × ¥199 = ¥1,990.00.
+    await page.getByRole('tab', { name: '计算器' }).click()
+    const calc = page.getByRole('button', { name: '计算' })
+    await calc.nth(0).click()
+    assert.match(await page.locator('[data-test=calc-members-result]').innerText(), /100000 → 30000 → 6000 → 3000/)
+    await calc.nth(1).click()
+    assert.match(await page.locator('[data-test=calc-lifetime-result]').innerText(), /¥1,990\.00/)
+    await calc.nth(2).click()
+    await page.locator('[data-test=calc-fission-result]').waitFor()
+    await shot(page, '4d-operator-designer-calculators')
     await page.context().close()
   })
 
