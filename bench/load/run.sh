@@ -72,7 +72,7 @@ else
 fi
 rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
 cp "$SEED_DIR/shop.db" "$RUN_DIR/shop.db"
-printf 'payment_secret = "%s"\n' "$SECRET" > "$RUN_DIR/shop.toml"
+printf 'payment_secret = "%s"\nsandbox_payments = true\n' "$SECRET" > "$RUN_DIR/shop.toml"
 TEAM_TOKEN=$(cat "$SEED_DIR/team.token")
 OUT=$RUN_DIR/results.txt
 : > "$OUT"
@@ -148,7 +148,8 @@ server_cpu() { awk '{ print $14 + $15 }' "/proc/$SERVER/stat"; }  # clock ticks,
 metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 writer_metrics() {
   local m
-  for m in guanxi_commit_batch_size_count guanxi_commit_batch_size_sum guanxi_apply_seconds_sum guanxi_commit_fsync_seconds_sum; do
+  for m in guanxi_commit_batch_size_count guanxi_commit_batch_size_sum guanxi_apply_seconds_sum guanxi_commit_write_seconds_sum \
+           guanxi_commit_fsync_seconds_sum guanxi_commit_fsync_seconds_count; do
     printf '%s ' "$(metric $m)"
   done
 }
@@ -179,13 +180,15 @@ for load in $LOADS; do
             if (p > 0) printf "%s srv_cpu_us=%.0f drv_cpu_us=%.0f\n", $0, 1e6 * cpu / hz / p, 1e6 * (wc[1] + wc[2]) / p
             else print }' "$RUN_DIR/flow.txt" >> "$OUT"
         # The writer thread's own account (Shop::RunBatch metrics), warm-up included: batches, jobs per
-        # batch, time applying the jobs and time in COMMIT (WAL write + fsync) per batch.
+        # batch, time applying the jobs and in COMMIT (writing the WAL) per batch, the writer's busy share;
+        # and the syncer's: fdatasyncs of the WAL (each covers every batch committed before it) and their
+        # mean time.
         read -r -a b <<< "$before"
         read -r -a a <<< "$(writer_metrics)"
-        awk -v n="$((${a[0]%.*} - ${b[0]%.*}))" -v jobs="$(awk -v x="${a[1]}" -v y="${b[1]}" 'BEGIN { print x - y }')" \
-            -v apply="$(awk -v x="${a[2]}" -v y="${b[2]}" 'BEGIN { print x - y }')" \
-            -v commit="$(awk -v x="${a[3]}" -v y="${b[3]}" 'BEGIN { print x - y }')" -v secs="$((DURATION + WARMUP))" -v c="$conns" '
-          BEGIN { if (n > 0) printf "WRITER order_flow@%s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs }' | tee -a "$OUT"
+        d() { awk -v x="${a[$1]}" -v y="${b[$1]}" 'BEGIN { print x - y }'; }
+        awk -v n="$(d 0)" -v jobs="$(d 1)" -v apply="$(d 2)" -v commit="$(d 3)" -v fsync="$(d 4)" -v syncs="$(d 5)" \
+            -v secs="$((DURATION + WARMUP))" -v c="$conns" '
+          BEGIN { if (n > 0 && syncs > 0) printf "WRITER order_flow@%s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, 1000 * fsync / syncs }' | tee -a "$OUT"
       done
       ;;
     *) echo "run.sh: unknown load $load" >&2; exit 2 ;;

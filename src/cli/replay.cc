@@ -181,14 +181,16 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     return engine_.CloseDay(out);
   }
   if (c == "withdraw") {
-    if (auto s = CheckFields(cmd, {"id", "member", "amount"}); !s) return s;
+    if (auto s = CheckFields(cmd, {"id", "member", "amount", "fee"}); !s) return s;
     auto id = NewName(withdrawals_, cmd, "id", "duplicate_withdrawal");
     if (!id) return id.error();
     auto m = Lookup(members_, cmd, "member", "unknown_member");
     if (!m) return m.error();
     auto amount = GetInt(cmd, "amount");
     if (!amount) return amount.error();
-    auto w = engine_.Withdraw(*m, *amount, out);
+    auto fee = GetInt(cmd, "fee", 0);
+    if (!fee) return fee.error();
+    auto w = engine_.Withdraw(*m, *amount, *fee, out);
     if (!w) return w.error();
     Remember(withdrawals_, *id, *w);
     return core::Ok{};
@@ -264,6 +266,7 @@ json::object Replay::Output(bool with_effects) const {
         if (e.reason == core::Reason::kReward) j["rule"] = plan.earned[e.earned];
         if (e.order != core::kNone && e.reason != core::Reason::kWithdrawRequested &&
             e.reason != core::Reason::kWithdrawPaid && e.reason != core::Reason::kWithdrawRejected &&
+            e.reason != core::Reason::kWithdrawFee &&
             e.reason != core::Reason::kPoolPayout) {
           j["order"] = orders_.names[e.order];
         }

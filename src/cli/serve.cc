@@ -173,6 +173,10 @@ int Serve(const ServeOptions& given) {
   shop->Start();
   std::cerr << "guanxi: " << opts.db << ": rebuilt the engine from " << shop->rebuilt_commands()
             << " journal commands in " << rebuild_s << " s\n";
+  if (shop->plan_file_ignored()) {
+    std::cerr << "guanxi: note: the shop runs its stored plan versions, not " << opts.plan
+              << " (--plan only seeds a new database; upload new versions with POST /api/v1/admin/plan)\n";
+  }
 
   // The first owner account, with a password printed once.
   const std::string owner_password = service::RandomToken(12);

@@ -40,6 +40,7 @@ enum class Reason : uint8_t {
   kWithdrawRequested, // available → withdrawing
   kWithdrawPaid,      // withdrawing → payouts
   kWithdrawRejected,  // withdrawing → available
+  kWithdrawFee,       // withdrawing → revenue: the fee the platform keeps from a paid withdrawal
 };
 
 // How a recipient is related to the buyer: the path that led to the reward.

@@ -21,6 +21,17 @@ void AddDistinct(std::vector<RankId>& v, RankId r) {
   if (std::find(v.begin(), v.end(), r) == v.end()) v.push_back(r);
 }
 
+// The lowest rank any differential rule of the plan pays; 0xFF when it has none.
+RankId DifferentialFrom(const Plan& plan) {
+  RankId from = 0xFF;
+  for (const Activity& a : plan.activities) {
+    for (const Rule& rule : a.rules) {
+      if (rule.kind == RuleKind::kDifferential) from = std::min(from, rule.targets.entries.front().first);
+    }
+  }
+  return from;
+}
+
 }  // namespace
 
 Engine::Engine(Plan plan) : plan_(std::move(plan)) {
@@ -34,13 +45,7 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
     if (r.directs) AddDistinct(directs_ranks_, r.directs->rank);
     if (r.legs) AddDistinct(legs_ranks_, r.legs->rank);
   }
-  for (const Activity& a : plan_.activities) {
-    for (const Rule& rule : a.rules) {
-      if (rule.kind == RuleKind::kDifferential) {
-        diff_min_rank_ = std::min(diff_min_rank_, rule.targets.entries.front().first);
-      }
-    }
-  }
+  diff_min_rank_ = DifferentialFrom(plan_);
   for (const Product& p : plan_.products) {
     auto id = UpsertProduct(p.sku, p.price, nullptr);
     assert(id.ok());
@@ -72,14 +77,22 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
       c.legs_count = d.legs->count;
     }
   }
+  rule_evals_ = SpellOutRules(plan_);
+  if (plan_.fund.enabled) {
+    for (const std::string& sku : plan_.fund.unit_skus) products_[FindProduct(sku).value()].fund_unit = true;
+  }
+}
+
+std::vector<std::vector<Engine::RuleEval>> Engine::SpellOutRules(const Plan& plan) {
   const auto spell_out = [](const RankTable& t, std::array<int64_t, kMaxRanks>& per_rank) {
     for (size_t r = 0; r < kMaxRanks; ++r) {
       const std::optional<int64_t> v = t.For(static_cast<RankId>(r));
       per_rank[r] = v ? *v : RuleEval::kNothing;
     }
   };
-  for (const Activity& a : plan_.activities) {
-    std::vector<RuleEval>& evals = rule_evals_.emplace_back();
+  std::vector<std::vector<RuleEval>> rule_evals;
+  for (const Activity& a : plan.activities) {
+    std::vector<RuleEval>& evals = rule_evals.emplace_back();
     for (const Rule& rule : a.rules) {
       RuleEval& e = evals.emplace_back();
       e.kind = rule.kind;
@@ -96,9 +109,34 @@ Engine::Engine(Plan plan) : plan_(std::move(plan)) {
       if (!rule.targets.entries.empty()) e.top = rule.targets.entries.back().first;
     }
   }
-  if (plan_.fund.enabled) {
-    for (const std::string& sku : plan_.fund.unit_skus) products_[FindProduct(sku).value()].fund_unit = true;
+  return rule_evals;
+}
+
+Status Engine::AdoptPlan(Plan next, Effects* out) {
+  if (auto s = next.Validate(); !s) return s.error();
+  const auto differs = [](const std::string& what, const char* field) {
+    return MakeError("plan_incompatible", what + " cannot change in a running shop: members already hold them", field);
+  };
+  bool same_ranks = next.ranks.size() == plan_.ranks.size();
+  for (size_t r = 0; same_ranks && r < plan_.ranks.size(); ++r) same_ranks = next.ranks[r].SameRule(plan_.ranks[r]);
+  if (!same_ranks) return differs("the ranks (names, order and conditions; labels may change)", "ranks");
+  if (next.earned != plan_.earned) return differs("the earned categories", "earned");
+  if (next.pools != plan_.pools) return differs("the pools", "pools");
+  if (!(next.placement == plan_.placement)) return differs("the placement", "placement");
+  if (!(next.fund == plan_.fund)) return differs("the assistance fund", "fund");
+  if (DifferentialFrom(next) != diff_min_rank_) {
+    return differs("the rank at which differential rules start (or whether there are any)", "activities");
   }
+  // Checked: nothing below fails.
+  for (const Product& p : next.products) {
+    if (FindProduct(p.sku)) continue;
+    const ProductId id = UpsertProduct(p.sku, p.price, out).value();
+    products_[id].def.name = p.name;
+  }
+  for (ProductRec& p : products_) p.activity = next.ActivityFor(p.def.sku);
+  rule_evals_ = SpellOutRules(next);
+  plan_ = std::move(next);
+  return Ok{};
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -936,14 +974,15 @@ Status Engine::CloseDay(Effects* out) {
   return Ok{};
 }
 
-Result<WithdrawalId> Engine::Withdraw(MemberId member, Fen amount, Effects* out) {
+Result<WithdrawalId> Engine::Withdraw(MemberId member, Fen amount, Fen fee, Effects* out) {
   if (auto s = CheckMember(member, "member"); !s) return s.error();
   if (amount <= 0) return MakeError("invalid_amount", "a withdrawal is at least 1 fen", "amount");
+  if (fee < 0 || fee >= amount) return MakeError("invalid_fee", "the fee must be 0 fen or more and below the amount", "fee");
   if (amount > ledger_.member(member).available) {
     return MakeError("insufficient_balance", "the amount is more than the available balance", "amount");
   }
   const WithdrawalId id = static_cast<WithdrawalId>(withdrawals_.size());
-  withdrawals_.push_back(WithdrawalRec{member, amount, WithdrawalStatus::kRequested});
+  withdrawals_.push_back(WithdrawalRec{member, amount, fee, WithdrawalStatus::kRequested});
   Effect why;
   why.member = member;
   why.order = id;
@@ -966,9 +1005,13 @@ Status Engine::CloseWithdrawal(WithdrawalId id, bool paid, Effects* out) {
   Effect why;
   why.member = w.member;
   why.order = id;
-  const Account to = paid ? Account::Platform(PlatformAccount::kPayouts) : Account::Member(w.member, Bucket::kAvailable);
-  Post(Account::Member(w.member, Bucket::kWithdrawing), to, w.amount,
-       paid ? Reason::kWithdrawPaid : Reason::kWithdrawRejected, out, why);
+  const Account withdrawing = Account::Member(w.member, Bucket::kWithdrawing);
+  if (!paid) {
+    Post(withdrawing, Account::Member(w.member, Bucket::kAvailable), w.amount, Reason::kWithdrawRejected, out, why);
+    return Ok{};
+  }
+  Post(withdrawing, Account::Platform(PlatformAccount::kPayouts), w.amount - w.fee, Reason::kWithdrawPaid, out, why);
+  if (w.fee > 0) Post(withdrawing, Account::Platform(PlatformAccount::kRevenue), w.fee, Reason::kWithdrawFee, out, why);
   return Ok{};
 }
 

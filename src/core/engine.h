@@ -91,9 +91,19 @@ class Engine {
   Status Refund(OrderId order, Effects* out);
   Status Settle(OrderId order, Effects* out);
   Status CloseDay(Effects* out);
-  Result<WithdrawalId> Withdraw(MemberId member, Fen amount, Effects* out);
+  // Moves `amount` from available to withdrawing. When it is paid, the member receives amount − fee and
+  // the platform keeps the fee (revenue); when it is rejected, the whole amount returns. 0 ≤ fee < amount.
+  Result<WithdrawalId> Withdraw(MemberId member, Fen amount, Fen fee, Effects* out);
   Status WithdrawPaid(WithdrawalId id, Effects* out);
   Status WithdrawRejected(WithdrawalId id, Effects* out);
+  // A new version of the plan for the orders paid from now on: its activities (which products they
+  // cover, their rules and amounts) replace the current ones, and products it declares that the engine
+  // does not know are added at its price. Orders paid before keep the lines they were paid with, so
+  // settling or refunding them undoes exactly what was paid. What members already hold cannot change
+  // under them, so the new plan must keep the ranks (names, order and conditions; labels may change),
+  // the earned categories, the pools, the placement, the assistance fund and the rank at which
+  // differential rules start; otherwise the error is plan_incompatible, naming what differs.
+  Status AdoptPlan(Plan next, Effects* out);
 
   // ---- queries ----
   const Plan& plan() const { return plan_; }
@@ -194,6 +204,7 @@ class Engine {
   struct WithdrawalRec {
     MemberId member;
     Fen amount;
+    Fen fee;
     WithdrawalStatus status;
   };
   // A rule with its rank tables spelled out per rank, built once from the plan: evaluating it on an
@@ -281,9 +292,11 @@ class Engine {
   void AddFundUnits(MemberId buyer, int64_t delta);
   void CheckFund(MemberId x, Effects* out);
 
-  // Paid: withdrawing → the platform's payouts; rejected: back to available.
+  // Paid: withdrawing → the platform's payouts, the fee → revenue; rejected: back to available.
   Status CloseWithdrawal(WithdrawalId id, bool paid, Effects* out);
   void ApplyRules(OrderId id, const OrderRec& o, ActivityId activity, Effects* out);
+  // The plan's rules spelled out per activity (rule_evals_).
+  static std::vector<std::vector<RuleEval>> SpellOutRules(const Plan& plan);
 
   Plan plan_;
   Ledger ledger_;

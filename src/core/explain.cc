@@ -47,6 +47,7 @@ const char* EffectType(const Effect& e) {
     case Reason::kWithdrawRequested: return "withdraw_requested";
     case Reason::kWithdrawPaid: return "withdraw_paid";
     case Reason::kWithdrawRejected: return "withdraw_rejected";
+    case Reason::kWithdrawFee: return "withdraw_fee";
     case Reason::kUnset: break;
   }
   return "posting";
@@ -129,6 +130,8 @@ std::string Explain(const Effect& e, const Engine& engine, const Names& names) {
       return "withdrawal " + names.withdrawal(e.order) + " paid out: " + yuan;
     case Reason::kWithdrawRejected:
       return "withdrawal " + names.withdrawal(e.order) + " rejected: " + yuan + " back to available";
+    case Reason::kWithdrawFee:
+      return "withdrawal " + names.withdrawal(e.order) + " fee: " + yuan;
     case Reason::kUnset:
       break;
   }

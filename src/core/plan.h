@@ -96,6 +96,7 @@ struct Product {
 struct Count {
   RankId rank = 0;
   uint32_t count = 0;
+  bool operator==(const Count&) const = default;
 };
 
 // How a rank is reached automatically. A member upgrades to rank r+1 when it holds rank r and every
@@ -108,11 +109,16 @@ struct RankDef {
   std::optional<Count> directs;        // at least `count` direct referrals of rank ≥ `rank`
   std::optional<Count> legs;           // at least `count` legs each holding a member of rank ≥ `rank`
   bool automatic() const { return !buy_any.empty() || directs || legs; }
+  // The same rank for the engine: name and conditions (the label is only a word for people).
+  bool SameRule(const RankDef& o) const {
+    return name == o.name && buy_any == o.buy_any && directs == o.directs && legs == o.legs;
+  }
 };
 
 struct Pool {
   std::string name;
   RankId min_rank = 0;  // shared at close_day equally among members of at least this rank
+  bool operator==(const Pool&) const = default;
 };
 
 // 链动2+1 placement: when a member first reaches member_rank it takes the next position among its
@@ -123,6 +129,7 @@ struct Placement {
   RankId member_rank = 0;
   RankId partner_rank = 0;
   uint32_t team_from_position = 3;
+  bool operator==(const Placement&) const = default;
 };
 
 // 团队帮扶基金: until X's fund unlocks, `hold_bps` of X's settled rewards in `held_mask` categories
@@ -136,6 +143,7 @@ struct Fund {
   RankId position_min_rank = 0;
   int64_t units = 0;
   std::vector<std::string> unit_skus;
+  bool operator==(const Fund&) const = default;
 };
 
 struct Plan {

@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
+#include <optional>
 
 #include "http/await.h"
 #include "http/server.h"
@@ -37,7 +38,25 @@ using service::Shop;
 
 // ---- request parsing ----
 
-Response ErrorResponse(const core::Error& e) { return Response::Error(service::HttpStatus(e), e.code, e.message, e.field); }
+// A plan's refusal names its line in the message ("plan.toml:12: unknown key …"); it is also given as
+// "line", so that an editor can point at it.
+std::optional<int64_t> PlanErrorLine(const core::Error& e) {
+  const std::string prefix = std::string(service::kPlanSourceName) + ":";
+  if (e.code != "invalid_plan" || !e.message.starts_with(prefix)) return std::nullopt;
+  int64_t line = 0;
+  const char* begin = e.message.data() + prefix.size();
+  auto [p, ec] = std::from_chars(begin, e.message.data() + e.message.size(), line);
+  if (ec != std::errc() || p == begin || *p != ':') return std::nullopt;
+  return line;
+}
+
+Response ErrorResponse(const core::Error& e) {
+  const unsigned status = service::HttpStatus(e);
+  const std::optional<int64_t> line = PlanErrorLine(e);
+  if (!line) return Response::Error(status, e.code, e.message, e.field);
+  json::object err{{"code", e.code}, {"message", e.message}, {"field", e.field.empty() ? "toml" : e.field}, {"line", *line}};
+  return Response::Json(status, json::object{{"error", std::move(err)}});
+}
 
 core::Result<json::object> Body(const Request& req) {
   if (req.body.empty()) return json::object{};
@@ -261,11 +280,20 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
 
   // ---- catalogue ----
   router.Add(verb::get, "/api/v1/products", [s](Request& req) -> awaitable<Response> {
-    const Caller c = Who(*s, req);
+    // The public list is the same for every caller: served from the catalogue cache until a write
+    // changes the products (Shop::catalogue_version, read before the list's snapshot begins).
     const int64_t after = QueryInt(req, "after", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListProducts(ctx, c, after, limit, false); };
+    const std::string key = std::to_string(after) + "/" + std::to_string(limit);
+    const uint64_t version = s->catalogue_version();
+    if (std::optional<std::string> body = s->CachedCatalogue(key, version)) {
+      co_return Response::Text(200, std::move(*body), "application/json");
+    }
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::ListProducts(ctx, Caller{}, after, limit, false);
+    };
     Response res = co_await DoRead(*s, job);
+    if (res.status == 200) s->CacheCatalogue(key, version, res.body);  // durable: DoRead waited for it
     co_return res;
   });
   router.Add(verb::get, "/api/v1/products/{sku}", [s](Request& req) -> awaitable<Response> {
@@ -622,6 +650,36 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     if (!c.staff()) co_return ErrorResponse(c.account < 0 ? service::Unauthorized() : service::Forbidden());
     std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::PlanView(ctx, c); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
+  });
+  router.Add(verb::post, "/api/v1/admin/plan", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto source = Str(*body, "toml", true, 256 * 1024);
+    if (!source) co_return ErrorResponse(source.error());
+    auto note = Str(*body, "note", false, 500);
+    if (!note) co_return ErrorResponse(note.error());
+    std::function<Reply(service::Tx&)> job = [c, src = std::move(*source), n = std::move(*note)](service::Tx& tx) {
+      return service::UploadPlan(tx, c, src, n);
+    };
+    Response res = co_await DoWrite(*s, job, 201);
+    co_return res;
+  });
+  router.Add(verb::get, "/api/v1/admin/plan/versions", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::PlanVersions(ctx, c); };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
+  });
+  router.Add(verb::get, "/api/v1/admin/plan/versions/{version}", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto version = PathId(req, "version");
+    if (!version) co_return ErrorResponse(version.error());
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::PlanVersion(ctx, c, *version);
+    };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });

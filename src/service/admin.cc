@@ -14,6 +14,7 @@ unsigned HttpStatus(const core::Error& e) {
   if (c == "forbidden") return 403;
   if (c == "not_found" || c == "unknown_order" || c == "unknown_withdrawal" || c == "unknown_intent") return 404;
   if (c == "too_many_attempts") return 429;
+  if (c == "invalid_plan" || c == "plan_incompatible") return 422;
   if (c == "internal") return 500;
   if (c == "not_a_fan" || c == "has_directs" || c == "same_referrer") return 409;
   if (c == "phone_taken" || c == "out_of_stock" || c == "invalid_state" || c == "insufficient_balance" ||
@@ -176,15 +177,68 @@ Reply PlanView(ReadCtx& c, const Caller& caller) {
   }
   json::object out{{"name", plan.name}, {"ranks", std::move(ranks)}, {"activities", std::move(activities)}};
   if (caller.staff()) {
-    store::Stmt& s = c.db.Cached("SELECT version, source, uploaded_at FROM plans ORDER BY version DESC LIMIT 1");
+    store::Stmt& s = c.db.Cached("SELECT version, source, uploaded_at, note FROM plans ORDER BY version DESC LIMIT 1");
     if (s.Step()) {
       out["version"] = s.Int(0);
       out["source"] = s.Text(1);
       out["uploaded_at"] = s.Int(2);
+      out["note"] = s.Text(3);
     }
     s.Reset();
   }
   return json::value(std::move(out));
+}
+
+Reply UploadPlan(Tx& tx, const Caller& caller, const std::string& source, const std::string& note) {
+  if (!HasRole(caller, {"operator"})) return Denied(caller);
+  store::Stmt& last = tx.db.Cached("SELECT max(version) FROM plans");
+  last.Step();
+  const int64_t version = last.Int(0) + 1;
+  last.Reset();
+  // The engine parses and checks it (a bad line or an incompatible change is refused here, unchanged).
+  auto r = tx.Engine(Command{Op::kPlan, version, 0, 0, source});
+  if (!r) return r.error();
+  const std::string& name = tx.engine.plan().name;
+  tx.db.Cached("INSERT INTO plans (version, name, source, uploaded_at, uploaded_by, note) VALUES (?,?,?,?,?,?)")
+      .Bind(1, version)
+      .Bind(2, name)
+      .Bind(3, source)
+      .Bind(4, tx.now)
+      .Bind(5, caller.account)
+      .Bind(6, note)
+      .Run();
+  tx.Audit(caller, "plan_uploaded", "plan:" + std::to_string(version), {{"name", name}, {"note", note}});
+  return json::value{{"version", version}, {"name", name}, {"uploaded_at", tx.now}};
+}
+
+Reply PlanVersions(ReadCtx& c, const Caller& caller) {
+  if (!caller.staff()) return Denied(caller);
+  store::Stmt& s = c.db.Cached(
+      "SELECT version, name, uploaded_at, uploaded_by, note, version = (SELECT max(version) FROM plans) "
+      "FROM plans ORDER BY version DESC");
+  json::array items;
+  while (s.Step()) {
+    json::object v{{"version", s.Int(0)}, {"name", s.Text(1)}, {"uploaded_at", s.Int(2)},
+                   {"note", s.Text(4)},   {"active", s.Int(5) != 0}};
+    v["uploaded_by"] = s.IsNull(3) ? json::value(nullptr) : json::value(s.Int(3));
+    items.push_back(std::move(v));
+  }
+  s.Reset();
+  return json::value{{"items", std::move(items)}};
+}
+
+Reply PlanVersion(ReadCtx& c, const Caller& caller, int64_t version) {
+  if (!caller.staff()) return Denied(caller);
+  store::Stmt& s = c.db.Cached("SELECT name, source, uploaded_at, note FROM plans WHERE version = ?");
+  s.Bind(1, version);
+  if (!s.Step()) {
+    s.Reset();
+    return NotFound("plan version", "version");
+  }
+  json::value out{{"version", version}, {"name", s.Text(0)}, {"source", s.Text(1)}, {"uploaded_at", s.Int(2)},
+                  {"note", s.Text(3)}};
+  s.Reset();
+  return out;
 }
 
 Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit) {

@@ -119,6 +119,13 @@ Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer);
 Reply CloseDayNow(Tx& tx, const Caller& caller);
 Reply LedgerReport(ReadCtx& c, const Caller& caller);
 Reply PlanView(ReadCtx& c, const Caller& caller);
+// A new plan version (TOML source) for the orders paid from now on: parsed, checked against the running
+// plan (core::Engine::AdoptPlan), journaled, kept with every earlier version, audited. Owner, operator.
+// Refusals: invalid_plan ("plan.toml:LINE: reason"), plan_incompatible (field names what changed).
+Reply UploadPlan(Tx& tx, const Caller& caller, const std::string& source, const std::string& note);
+// Every version, newest (the active one) first; one version with its source.
+Reply PlanVersions(ReadCtx& c, const Caller& caller);
+Reply PlanVersion(ReadCtx& c, const Caller& caller, int64_t version);
 Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit);
 
 // ---- scheduler (scheduler.cc) ----

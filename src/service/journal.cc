@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "plan/plan_file.h"
+
 namespace guanxi::service {
 
 using core::Effects;
@@ -50,13 +52,18 @@ Result<uint32_t> ApplyCommand(core::Engine& engine, const Command& c, Effects* o
     case Op::kCloseDay:
       return Done(engine.CloseDay(out));
     case Op::kWithdraw:
-      return Created(engine.Withdraw(Id(c.a), c.amount, out));
+      return Created(engine.Withdraw(Id(c.a), c.amount, c.n, out));
     case Op::kWithdrawPaid:
       return Done(engine.WithdrawPaid(Id(c.a), out));
     case Op::kWithdrawRejected:
       return Done(engine.WithdrawRejected(Id(c.a), out));
     case Op::kRebind:
       return Done(engine.Rebind(Id(c.a), Id(c.n), out));
+    case Op::kPlan: {
+      auto plan = plan::ParsePlan(c.text, kPlanSourceName);
+      if (!plan) return plan.error();
+      return Done(engine.AdoptPlan(std::move(*plan), out));
+    }
   }
   return core::MakeError("unknown_command", "unknown journal op");
 }

@@ -22,11 +22,15 @@ enum class Op : uint8_t {
   kRefund = 5,      // a: engine order
   kSettle = 6,      // a: engine order
   kCloseDay = 7,
-  kWithdraw = 8,    // a: member, amount
+  kWithdraw = 8,    // a: member, amount, n: fee
   kWithdrawPaid = 9,       // a: withdrawal
   kWithdrawRejected = 10,  // a: withdrawal
   kRebind = 11,            // a: member, n: new referrer or -1
+  kPlan = 12,              // a: plan version, text: its source (TOML); adopted for orders paid after it
 };
+
+// The name plan sources are parsed under, so errors read "plan.toml:12: …".
+inline constexpr const char* kPlanSourceName = "plan.toml";
 
 struct Command {
   explicit Command(Op o, int64_t a_ = -1, int64_t n_ = 0, int64_t amount_ = 0, std::string text_ = {})

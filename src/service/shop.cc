@@ -1,8 +1,13 @@
 #include "service/shop.h"
 
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <future>
 #include <stdexcept>
 
@@ -51,29 +56,37 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
   CryptoInit();
   writer_db_ = store::OpenWriter(config_.db_path);
   store::Db& db = *writer_db_;
+  // Durability is the syncer's: COMMIT only writes the WAL (synchronous=NORMAL) and the syncer
+  // fdatasyncs it before any reply, so the next batch is applied while the disk flushes the last one.
+  // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's COMMIT.
+  db.Exec("PRAGMA synchronous=NORMAL");
+  db.Exec("PRAGMA mmap_size=1073741824");  // pages read through a shared mapping, not pread
+  sqlite3_wal_hook(db.raw(), &Shop::OnWalCommit, this);
+  sqlite3_update_hook(db.raw(), &Shop::OnRowChange, this);
+  checkpoint_db_ = std::make_unique<store::Db>(config_.db_path, /*create=*/false);
 
-  std::string source = plan_source;
+  // The engine starts from the first plan version; later versions are journal commands (Op::kPlan)
+  // replayed where they were adopted. The plan file only seeds a new database.
+  std::string source;
   {
-    store::Stmt s = db.Prepare("SELECT version, source FROM plans ORDER BY version DESC LIMIT 1");
-    if (s.Step()) {
-      if (!plan_source.empty() && s.Text(1) != plan_source) {
-        throw std::runtime_error("the database already runs plan version " + std::to_string(s.Int(0)) +
-                                 ", which differs from " + plan_name +
-                                 "; upload a new plan version through the admin API instead");
-      }
-      source = s.Text(1);
-    }
+    store::Stmt first = db.Prepare("SELECT source FROM plans ORDER BY version LIMIT 1");
+    if (first.Step()) source = first.Text(0);
   }
-  auto plan = plan::ParsePlan(source, plan_name);
+  const bool new_shop = source.empty();
+  if (new_shop) {
+    if (plan_source.empty()) throw std::runtime_error("a new database needs a plan file");
+    source = plan_source;
+  } else if (!plan_source.empty()) {
+    store::Stmt active = db.Prepare("SELECT source FROM plans ORDER BY version DESC LIMIT 1");
+    active.Step();
+    plan_file_ignored_ = active.Text(0) != plan_source;
+  }
+  auto plan = plan::ParsePlan(source, new_shop ? plan_name : std::string(kPlanSourceName));
   if (!plan) throw std::runtime_error(plan.error().message);
-  if (source == plan_source) {
-    store::Stmt count = db.Prepare("SELECT count(*) FROM plans");
-    count.Step();
-    if (count.Int(0) == 0) {
-      store::Stmt ins = db.Prepare("INSERT INTO plans (version, name, source, uploaded_at) VALUES (1, ?, ?, ?)");
-      ins.Bind(1, plan->name).Bind(2, source).Bind(3, clock_.NowMs());
-      ins.Run();
-    }
+  if (new_shop) {
+    store::Stmt ins = db.Prepare("INSERT INTO plans (version, name, source, uploaded_at) VALUES (1, ?, ?, ?)");
+    ins.Bind(1, plan->name).Bind(2, source).Bind(3, clock_.NowMs());
+    ins.Run();
   }
 
   if (config_.payment_secret.empty()) {
@@ -109,7 +122,11 @@ void Shop::Start() {
   if (writer_.joinable()) return;
   stopping_ = false;
   workers_stopping_ = false;
+  sync_stopping_ = false;
+  checkpoint_stopping_ = false;
   writer_ = std::thread([this] { WriterLoop(); });
+  syncer_ = std::thread([this] { SyncerLoop(); });
+  checkpointer_ = std::thread([this] { CheckpointLoop(); });
   for (int i = 0; i < std::max(1, config_.workers); ++i) {
     workers_.emplace_back([this] {
       for (;;) {
@@ -134,6 +151,18 @@ void Shop::Stop() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();  // every committed batch made durable and answered
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
   {
     std::lock_guard lock(workers_mu_);
     workers_stopping_ = true;
@@ -212,30 +241,119 @@ void Shop::RunBatch(std::vector<Job>& batch) {
     Fatal(std::string("store error at commit: ") + e.what());
   }
   const auto t2 = std::chrono::steady_clock::now();
-  std::vector<std::function<void()>> ready;
-  {
-    std::lock_guard l(durable_mu_);
-    durable_seq_ = seq;
-    auto it = durable_waiters_.begin();
-    while (it != durable_waiters_.end()) {
-      if (it->first <= seq) {
-        ready.push_back(std::move(it->second));
-        it = durable_waiters_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+  if (catalogue_changed_) {
+    catalogue_changed_ = false;
+    catalogue_version_.fetch_add(1, std::memory_order_release);
   }
   if (metrics_ != nullptr) {
     metrics_->Add("guanxi_commands_total", {}, static_cast<double>(batch.size()));
     metrics_->Observe("guanxi_commit_batch_size", {}, static_cast<double>(batch.size()));
     metrics_->Observe("guanxi_apply_seconds", {}, std::chrono::duration<double>(t1 - t0).count());
-    metrics_->Observe("guanxi_commit_fsync_seconds", {}, std::chrono::duration<double>(t2 - t1).count());
+    metrics_->Observe("guanxi_commit_write_seconds", {}, std::chrono::duration<double>(t2 - t1).count());
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(std::move(replies[i]));
+  {
+    std::lock_guard l(sync_mu_);
+    committed_.push_back(Committed{seq, std::move(batch), std::move(replies)});
   }
-  for (auto& cb : ready) cb();
+  sync_cv_.notify_one();
+}
+
+void Shop::SyncerLoop() {
+  const std::string wal = config_.db_path + "-wal";
+  std::deque<Committed> ready;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return sync_stopping_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // stopping and drained
+      ready.swap(committed_);
+    }
+    // fsync on a descriptor of our own: Linux flushes the file's data whoever wrote it, and everything
+    // written before the call is covered, so every batch in `ready` (and perhaps more) is durable.
+    const auto t0 = std::chrono::steady_clock::now();
+    const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fdatasync(fd) != 0) Fatal("cannot fsync " + wal);
+    ::close(fd);
+    if (metrics_ != nullptr) {
+      metrics_->Observe("guanxi_commit_fsync_seconds", {},
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    const uint64_t seq = ready.back().seq;
+    std::vector<std::function<void()>> waiters;
+    {
+      std::lock_guard l(durable_mu_);
+      durable_seq_ = seq;
+      auto it = durable_waiters_.begin();
+      while (it != durable_waiters_.end()) {
+        if (it->first <= seq) {
+          waiters.push_back(std::move(it->second));
+          it = durable_waiters_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (Committed& c : ready) {
+      for (size_t i = 0; i < c.jobs.size(); ++i) {
+        if (c.jobs[i].done) c.jobs[i].done(std::move(c.replies[i]));
+      }
+    }
+    ready.clear();
+    for (auto& cb : waiters) cb();
+  }
+}
+
+void Shop::OnRowChange(void* shop, int, const char*, const char* table, long long) {  // NOLINT(runtime/int)
+  if (std::strcmp(table, "products") == 0 || std::strcmp(table, "plans") == 0) {
+    static_cast<Shop*>(shop)->catalogue_changed_ = true;
+  }
+}
+
+std::optional<std::string> Shop::CachedCatalogue(const std::string& key, uint64_t version) const {
+  std::lock_guard l(catalogue_mu_);
+  auto it = catalogue_cache_.find(key);
+  if (it == catalogue_cache_.end() || it->second.first != version) return std::nullopt;
+  return it->second.second;
+}
+
+void Shop::CacheCatalogue(const std::string& key, uint64_t version, std::string body) {
+  constexpr size_t kMaxEntries = 256;  // pages of the list; any query string makes a key
+  std::lock_guard l(catalogue_mu_);
+  if (catalogue_cache_.size() >= kMaxEntries && !catalogue_cache_.contains(key)) catalogue_cache_.clear();
+  catalogue_cache_[key] = {version, std::move(body)};
+}
+
+int Shop::OnWalCommit(void* shop, sqlite3*, const char*, int frames) {
+  constexpr int kCheckpointFrames = 4000;  // 16 MiB of 4 KiB pages
+  if (frames >= kCheckpointFrames) {
+    auto* self = static_cast<Shop*>(shop);
+    {
+      std::lock_guard l(self->checkpoint_mu_);
+      self->checkpoint_wanted_ = true;
+    }
+    self->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void Shop::CheckpointLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_stopping_ || checkpoint_wanted_; });
+      if (checkpoint_stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE: copies what no reader still needs, without blocking the writer or readers. The writer
+    // starts the WAL over once a checkpoint has copied all of it.
+    const auto t0 = std::chrono::steady_clock::now();
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) Fatal(std::string("store error at checkpoint: ") + sqlite3_errstr(rc));
+    if (metrics_ != nullptr) {
+      metrics_->Observe("guanxi_checkpoint_seconds", {},
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
 }
 
 void Shop::Fatal(const std::string& what) {

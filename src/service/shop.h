@@ -10,6 +10,7 @@
 // rebuilds from the store at the next start.
 #pragma once
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <cstdint>
@@ -77,8 +78,8 @@ struct ReadCtx {
 class Shop {
  public:
   // Opens (creating and migrating) the database, stores `plan_source` as plan version 1 on first start
-  // (later starts use the stored plan; a different source given at start is refused: upload versions
-  // through the admin API), and rebuilds the engine from the journal. Throws on errors (bad plan, store).
+  // (later starts use the stored versions and ignore `plan_source`: new versions are uploaded through
+  // the admin API), and rebuilds the engine from the journal. Throws on errors (bad plan, store).
   Shop(ShopConfig config, const Clock& clock, const std::string& plan_source, const std::string& plan_name);
   ~Shop();
   Shop(const Shop&) = delete;
@@ -111,6 +112,8 @@ class Shop {
   const ShopConfig& config() const { return config_; }
   const Clock& clock() const { return clock_; }
   int64_t rebuilt_commands() const { return rebuilt_commands_; }
+  // True when the database already had plan versions and the active one differs from `plan_source`.
+  bool plan_file_ignored() const { return plan_file_ignored_; }
 
   // ---- the scheduler (one pass; call it periodically) ----
   // Expires unpaid orders, auto-confirms shipped orders, settles orders past their return window and
@@ -124,6 +127,16 @@ class Shop {
   bool LoginAllowed(const std::string& phone, const std::string& remote);
   void LoginFailed(const std::string& phone, const std::string& remote);
 
+  // ---- the catalogue cache ----
+  // The public product list is the same for every caller until a write changes the products (stock
+  // included) or the plan (which names their activities). catalogue_version() counts the batches that
+  // did, and moves only after their COMMIT; so a reply computed by a read that began after reading
+  // version v is valid for v, and stops being served as soon as a later change is committed. Bodies are
+  // stored once their read is durable (the caller's job).
+  uint64_t catalogue_version() const { return catalogue_version_.load(std::memory_order_acquire); }
+  std::optional<std::string> CachedCatalogue(const std::string& key, uint64_t version) const;
+  void CacheCatalogue(const std::string& key, uint64_t version, std::string body);
+
   // Team by rank of each leader, kept from effects (O(1) team summaries).
   std::vector<uint32_t> TeamByRank(core::MemberId leader) const;  // REQUIRES: engine read lock held
 
@@ -133,8 +146,22 @@ class Shop {
     std::function<Reply(Tx&)> fn;
     Done done;
   };
+  // A batch written to the WAL by COMMIT but not yet fsync'd, with the replies that wait for it.
+  struct Committed {
+    uint64_t seq;
+    std::vector<Job> jobs;
+    std::vector<Reply> replies;
+  };
   void WriterLoop();
   void RunBatch(std::vector<Job>& batch);
+  // Makes committed batches durable (one fdatasync of the WAL for all that are waiting), then answers
+  // them and the reads that saw them.
+  void SyncerLoop();
+  // Copies the WAL into the database file (a passive checkpoint, on its own connection) when the
+  // writer's commits have made it long, so that neither the writer nor the syncer waits for it.
+  void CheckpointLoop();
+  static int OnWalCommit(void* shop, sqlite3* db, const char* name, int frames);
+  static void OnRowChange(void* shop, int op, const char* db, const char* table, long long rowid);  // NOLINT(runtime/int)
   [[noreturn]] void Fatal(const std::string& what);
   store::Db& AcquireReader();
   void ReleaseReader(store::Db& db);
@@ -150,6 +177,7 @@ class Shop {
   std::unique_ptr<core::Engine> engine_;
   mutable std::shared_mutex engine_mu_;
   int64_t rebuilt_commands_ = 0;
+  bool plan_file_ignored_ = false;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -157,10 +185,28 @@ class Shop {
   bool stopping_ = false;
   std::thread writer_;
 
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Committed> committed_;
+  bool sync_stopping_ = false;
+  std::thread syncer_;
+
+  std::unique_ptr<store::Db> checkpoint_db_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
+  std::thread checkpointer_;
+
   std::mutex durable_mu_;
   uint64_t applied_seq_ = 0;  // batches applied to the engine (under engine_mu_)
-  uint64_t durable_seq_ = 0;  // batches committed
+  uint64_t durable_seq_ = 0;  // batches committed and fsync'd
   std::vector<std::pair<uint64_t, std::function<void()>>> durable_waiters_;
+
+  std::atomic<uint64_t> catalogue_version_{0};
+  bool catalogue_changed_ = false;  // by the batch being applied (writer thread only)
+  mutable std::mutex catalogue_mu_;
+  std::unordered_map<std::string, std::pair<uint64_t, std::string>> catalogue_cache_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<store::Db>> readers_;

@@ -140,7 +140,7 @@ Reply RequestWithdrawal(Tx& tx, const Caller& caller, core::Fen amount) {
   }
   const core::Fen fee = cfg.withdraw_fee_fixed + core::ApplyBps(amount, cfg.withdraw_fee_bps);
   if (fee >= amount) return Invalid("amount", "the amount does not cover the fee of " + core::FormatYuan(fee));
-  auto id = tx.Engine(Command{Op::kWithdraw, caller.member, 0, amount});
+  auto id = tx.Engine(Command{Op::kWithdraw, caller.member, fee, amount});
   if (!id) return id.error();
   tx.db.Cached("INSERT INTO withdrawals (id, member, amount, fee, status, requested_at) VALUES (?,?,?,?,'requested',?)")
       .Bind(1, int64_t{*id})

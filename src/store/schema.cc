@@ -180,6 +180,10 @@ CREATE TABLE day_closes (
     R"sql(
 CREATE INDEX members_joined ON members(joined_at);
 )sql",
+    // 3: plan versions carry the uploader's note ("raise the direct reward for the spring campaign").
+    R"sql(
+ALTER TABLE plans ADD COLUMN note TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
@@ -223,6 +227,8 @@ std::unique_ptr<Db> OpenWriter(const std::string& path) {
 std::unique_ptr<Db> OpenReader(const std::string& path) {
   auto db = std::make_unique<Db>(path, /*create=*/false);
   db->Exec("PRAGMA query_only=ON");
+  // Pages of the database file are read through a shared mapping, not copied into each reader's cache.
+  db->Exec("PRAGMA mmap_size=1073741824");
   return db;
 }
 

@@ -14,7 +14,7 @@
 
 namespace guanxi::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Opens the writer connection: creates the file when missing, WAL mode, synchronous=FULL (a commit is
 // fsync'd before it returns), foreign keys on, and migrates to kSchemaVersion. Throws SqliteError, or

@@ -24,7 +24,7 @@ Db::~Db() {
 }
 
 Stmt& Db::Cached(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it == cache_.end()) it = cache_.emplace(std::string(sql), std::make_unique<Stmt>(*this, sql)).first;
   it->second->Reset();
   return *it->second;

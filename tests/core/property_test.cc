@@ -129,6 +129,7 @@ struct Command {
   // withdraw_paid, withdraw_rejected: the withdrawal.
   size_t index = kNoIndex;
   Fen amount = 0;  // order: paid; product: price; withdraw: amount
+  Fen fee = 0;     // withdraw
   std::string sku;
   uint32_t qty = 0;
   core::RankId rank = 0;  // set_rank
@@ -161,6 +162,7 @@ struct WithdrawalModel {
   std::string id;
   size_t member = 0;
   Fen amount = 0;
+  Fen fee = 0;  // kept by the platform when paid
 };
 
 struct Model {
@@ -169,7 +171,8 @@ struct Model {
   std::vector<WithdrawalModel> withdrawals;
   std::vector<std::pair<std::string, Fen>> catalog;  // SKU → current price, in creation order
   Fen received = 0;                                  // paid by buyers, net of refunds
-  Fen paid_out = 0;                                  // withdrawals paid
+  Fen paid_out = 0;                                  // withdrawals paid, net of their fees
+  Fen fees = 0;                                      // fees of paid withdrawals
   bool two_level = false;
 
   Fen Price(const std::string& sku) const {
@@ -222,7 +225,7 @@ constexpr Mix kDeepChains{.set_rank = 6,
                           .refused = 5,
                           .deep = true};
 
-constexpr int kRefusalKinds = 28;
+constexpr int kRefusalKinds = 29;
 
 class StreamGenerator {
  public:
@@ -327,7 +330,7 @@ class StreamGenerator {
         settled_.Insert(c.index);
         break;
       case Op::kWithdraw:
-        model_.withdrawals.push_back(WithdrawalModel{c.name, c.index, c.amount});
+        model_.withdrawals.push_back(WithdrawalModel{c.name, c.index, c.amount, c.fee});
         requested_.Insert(model_.withdrawals.size() - 1);
         model_.members[c.index].withdrawing += c.amount;
         break;
@@ -338,7 +341,8 @@ class StreamGenerator {
         m.withdrawing -= w.amount;
         if (c.op == Op::kWithdrawPaid) {
           m.paid_out += w.amount;
-          model_.paid_out += w.amount;
+          model_.paid_out += w.amount - w.fee;
+          model_.fees += w.fee;
         }
         requested_.Erase(c.index);
         closed_.Insert(c.index);
@@ -513,13 +517,14 @@ class StreamGenerator {
     const Fen amount = rng_.Percent(20)
                            ? available
                            : 1 + static_cast<Fen>(rng_.Below(static_cast<size_t>(available)));
+    // Half the withdrawals carry a fee (below the amount), which the platform keeps when it is paid.
+    const Fen fee = amount > 1 && rng_.Percent(50) ? static_cast<Fen>(rng_.Below(static_cast<size_t>(std::min<Fen>(amount, 500)))) : 0;
     const std::string id = Numbered("w", next_withdrawal_++);
-    Command c =
-        Make(Op::kWithdraw,
-             {{"cmd", "withdraw"}, {"id", id}, {"member", MemberName(m)}, {"amount", amount}});
+    Command c = Make(Op::kWithdraw, {{"cmd", "withdraw"}, {"id", id}, {"member", MemberName(m)}, {"amount", amount}, {"fee", fee}});
     c.name = id;
     c.index = m;
     c.amount = amount;
+    c.fee = fee;
     return c;
   }
 
@@ -673,6 +678,15 @@ class StreamGenerator {
                        {"sku", sku},
                        {"qty", 2},
                        {"price", Fen{100'000'000'000'000}}});
+      case 28: {  // a fee that leaves the member nothing
+        const Fen amount = 1 + static_cast<Fen>(rng_.Below(100));
+        return Refuse(kind, "invalid_fee",
+                      {{"cmd", "withdraw"},
+                       {"id", fresh_withdrawal},
+                       {"member", member},
+                       {"amount", amount},
+                       {"fee", amount + static_cast<Fen>(rng_.Below(2))}});
+      }
       default:
         return std::nullopt;
     }
@@ -1445,10 +1459,11 @@ class Checker {
       ADD_FAILURE() << Where(index, c) << "buyers account " << buyers << ", the stream received "
                     << model.received;
     }
-    if (earned_total + pools + revenue != model.received) {
+    // Fees of paid withdrawals are revenue the members earned first, so they count on both sides.
+    if (earned_total + pools + revenue != model.received + model.fees) {
       ADD_FAILURE() << Where(index, c) << "earned " << earned_total << " + pools " << pools
                     << " + revenue " << revenue << " = " << earned_total + pools + revenue
-                    << ", received " << model.received;
+                    << ", received " << model.received << " + withdrawal fees " << model.fees;
     }
     if (payouts != model.paid_out) {
       ADD_FAILURE() << Where(index, c) << "payouts " << payouts << ", withdrawals paid "

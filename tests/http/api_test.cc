@@ -161,6 +161,77 @@ TEST_F(ApiTest, ErrorsNameTheFieldAndChangeNothing) {
             429u);
 }
 
+// An operator uploads plan versions: a mistake comes back as 422 with its line, an accepted version
+// is listed as active and shown by the plan view.
+TEST_F(ApiTest, PlanUploadShowsTheLineOfAMistakeAndKeepsEveryVersion) {
+  const std::string& op = staff_tokens_["operator"];
+  std::string typo = plan_;
+  const size_t at = typo.find("rate_bps = 1000");
+  typo.replace(at, 15, "rate_bps = \"ten\"");
+  const int64_t line = std::count(typo.begin(), typo.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1;
+  auto r = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", typo}}), op);
+  ASSERT_EQ(r.status, 422u) << r.body;
+  EXPECT_EQ(r.Json().at("error").at("code"), "invalid_plan");
+  EXPECT_EQ(r.Json().at("error").at("line"), line) << r.body;
+  EXPECT_EQ(r.Json().at("error").at("field"), "toml");
+  r = client_->Post("/api/v1/admin/plan", R"({"note":"no source"})", op);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.Json().at("error").at("field"), "toml");
+
+  std::string v2 = plan_;
+  const std::string label = "label = \"合伙人\"";
+  v2.replace(v2.find(label), label.size(), "label = \"联合创始人\"");
+  r = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", v2}, {"note", "rename"}}), op);
+  ASSERT_EQ(r.status, 201u) << r.body;
+  EXPECT_EQ(r.Json().at("version"), 2);
+  const json::value versions = client_->Get("/api/v1/admin/plan/versions", op).Json();
+  ASSERT_EQ(versions.at("items").as_array().size(), 2u);
+  EXPECT_EQ(versions.at("items").at(0).at("note"), "rename");
+  EXPECT_EQ(versions.at("items").at(0).at("active"), true);
+  const json::value view = client_->Get("/api/v1/admin/plan", op).Json();
+  EXPECT_EQ(view.at("version"), 2);
+  EXPECT_EQ(view.at("ranks").at(2).at("label"), "联合创始人");
+  EXPECT_EQ(client_->Get("/api/v1/admin/plan/versions/1", op).Json().at("source").as_string(), plan_);
+  EXPECT_EQ(client_->Get("/api/v1/admin/plan/versions/9", op).status, 404u);
+}
+
+// The public product list is cached between changes: an order's stock reservation, its expiry, an
+// operator's edit and a plan version that renames an activity all show in the next list.
+TEST_F(ApiTest, ProductListShowsEveryCommittedChange) {
+  const auto tea = [&] {
+    auto r = client_->Get("/api/v1/products?limit=50");
+    EXPECT_EQ(r.status, 200u);
+    const json::value page = r.Json();
+    for (const json::value& p : page.at("items").as_array()) {
+      if (p.at("sku") == "tea") return p;
+    }
+    ADD_FAILURE() << "no tea in " << r.body;
+    return json::value();
+  };
+  EXPECT_EQ(tea().at("stock"), 1000);
+  EXPECT_EQ(tea().at("stock"), 1000);  // the same page again, from the cache
+  Member A = Register("13800000002");
+  auto order = client_->Post("/api/v1/orders", R"({"items":[{"sku":"tea","qty":3}]})", A.token);
+  ASSERT_EQ(order.status, 201u) << order.body;
+  EXPECT_EQ(tea().at("stock"), 997);
+  clock_.Advance(kDayMs);  // unpaid orders expire and give their stock back
+  ASSERT_TRUE(shop_->RunScheduler().ok());
+  EXPECT_EQ(tea().at("stock"), 1000);
+  auto put = client_->Request(verb::put, "/api/v1/admin/products/tea",
+                              R"({"name":"龙井","price":9900,"stock":50})", owner_token_);
+  ASSERT_EQ(put.status, 200u) << put.body;
+  EXPECT_EQ(tea().at("name"), "龙井");
+  EXPECT_EQ(tea().at("stock"), 50);
+  EXPECT_FALSE(tea().as_object().contains("activity"));
+  std::string v2 = plan_;
+  const std::string trial = "skus = [\"pkg499\"]";
+  v2.replace(v2.find(trial), trial.size(), "skus = [\"pkg499\", \"tea\"]");
+  v2 += "\n[[products]]\nsku = \"tea\"\nname = \"tea\"\nprice = 9900\n";
+  auto up = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", v2}}), owner_token_);
+  ASSERT_EQ(up.status, 201u) << up.body;
+  EXPECT_EQ(tea().at("activity"), "trial499");
+}
+
 TEST_F(ApiTest, UnpaidOrdersExpireAndRefundsClawBack) {
   Member L = Register("13800000001");
   ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",

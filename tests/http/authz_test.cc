@@ -210,6 +210,7 @@ class AuthzTest : public ApiTest {
     return r.status == 201 ? r.Json().at("id").as_int64() : -1;
   }
   std::string Unique(const char* prefix) { return prefix + std::to_string(++counter_); }
+  const std::string& plan_source() const { return plan_; }
   std::string UniquePhone() { return std::to_string(13700000000 + ++counter_); }
   int64_t member_id() const { return L_.id; }
   int64_t Fan() { return Register(UniquePhone()).id; }
@@ -431,6 +432,15 @@ std::vector<Row> Table() {
        },
        {U, F, F, Created, F, F, F}},
       {verb::get, v1 + "/admin/plan", [](T&, Who) { return Get("/api/v1/admin/plan"); }, {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::post, v1 + "/admin/plan",
+       [](T& t, Who) {  // the running plan again: a valid new version
+         return Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", t.plan_source()}, {"note", "same rules"}}));
+       },
+       {U, F, F, Created, F, Created, F}},
+      {verb::get, v1 + "/admin/plan/versions", [](T&, Who) { return Get("/api/v1/admin/plan/versions"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::get, v1 + "/admin/plan/versions/{version}", [](T&, Who) { return Get("/api/v1/admin/plan/versions/1"); },
+       {U, F, F, Ok, Ok, Ok, Ok}},
       {verb::post, v1 + "/admin/close-day",
        [](T& t, Who) {
          t.AdvanceDay();  // a new day each time, so every allowed caller has a day to close

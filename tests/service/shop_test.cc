@@ -381,6 +381,130 @@ TEST_F(ShopTest, ConcurrentWithdrawalsSpendEachFenOnce) {
   EXPECT_EQ(WalletOf(L).at("balances").at("withdrawing"), 0);
 }
 
+// The configured fee (fixed + a share) is shown at the request, kept whole while the withdrawal waits,
+// returned whole on rejection, and on payment split: the net to payouts, the fee to revenue.
+TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
+  shop_.reset();
+  config_.withdraw_fee_fixed = 200;  // 2.00 yuan
+  config_.withdraw_fee_bps = 100;    // + 1%
+  Open();
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  const int64_t o = Buy(A, "pkg699");
+  ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF"); }).ok());
+  clock_.Advance(8 * kDay);
+  ASSERT_EQ(shop_->RunScheduler().value().at("confirmed"), 1);
+  clock_.Advance(8 * kDay);
+  ASSERT_EQ(shop_->RunScheduler().value().at("settled"), 1);
+  ASSERT_EQ(WalletOf(L).at("balances").at("available"), 34000);  // direct 300.00 + team point 40.00, settled
+
+  auto refused = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 202); });  // fee 202 leaves nothing
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "amount");
+
+  auto first = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 10000); });
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first.value().at("fee"), 300);
+  EXPECT_EQ(first.value().at("net"), 9700);
+  const int64_t revenue_before = LedgerOf().at("platform").at("revenue").as_int64();
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, first.value().at("id").as_int64(), false, "name mismatch"); }).ok());
+  EXPECT_EQ(WalletOf(L).at("balances").at("available"), 34000);  // all of it back, no fee
+  EXPECT_EQ(LedgerOf().at("platform").at("revenue"), revenue_before);
+
+  auto second = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 20000); });
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second.value().at("fee"), 400);
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, second.value().at("id").as_int64(), true, "BANK-7"); }).ok());
+  const auto check = [&] {
+    const json::value ledger = LedgerOf();
+    EXPECT_EQ(ledger.at("platform").at("payouts"), 19600);
+    EXPECT_EQ(ledger.at("platform").at("revenue"), revenue_before + 400);
+    const json::value w = WalletOf(L);
+    EXPECT_EQ(w.at("balances").at("available"), 14000);
+    EXPECT_EQ(w.at("balances").at("withdrawing"), 0);
+  };
+  check();
+  shop_.reset();  // the journal rebuilds the same split
+  Open();
+  check();
+  auto earnings = Read([&](ReadCtx& c) { return Earnings(c, L, -1, -1, 50); });
+  ASSERT_TRUE(earnings.ok());
+  bool explained = false;
+  for (const json::value& e : earnings.value().at("items").as_array()) {
+    if (e.at("type") == "withdraw_fee") {
+      EXPECT_EQ(e.at("amount"), 400);
+      EXPECT_NE(std::string(e.at("why").as_string()).find("fee: 4.00"), std::string::npos) << e;
+      explained = true;
+    }
+  }
+  EXPECT_TRUE(explained) << earnings.value();
+}
+
+// Plan versions: an upload is checked (its line on a mistake; refused when it would change what members
+// hold), applies to orders paid after it, leaves earlier orders' rewards as they were paid (refunds take
+// back exactly those), and survives a restart in its place in the journal.
+TEST_F(ShopTest, PlanVersionsApplyToOrdersPaidAfterThem) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  const int64_t first = Buy(A, "pkg699");
+  const auto direct = [&] { return WalletOf(L).at("earned").at("direct").as_int64(); };
+  EXPECT_EQ(direct(), 30000);
+
+  const Caller sales{next_account_, "sales", -1};
+  EXPECT_EQ(Write([&](Tx& tx) { return UploadPlan(tx, sales, plan_, ""); }).error().code, "forbidden");
+  std::string typo = plan_;
+  typo.replace(typo.find("earned = \"direct\""), 17, "earnd = \"direct\"");
+  auto bad = Write([&](Tx& tx) { return UploadPlan(tx, owner_, typo, ""); });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "invalid_plan");
+  const size_t typo_line = static_cast<size_t>(std::count(typo.begin(), typo.begin() + static_cast<long>(typo.find("earnd")), '\n')) + 1;
+  EXPECT_EQ(bad.error().message.rfind("plan.toml:" + std::to_string(typo_line) + ":", 0), 0u) << bad.error().message;
+  std::string incompatible = plan_;
+  incompatible.replace(incompatible.find("hold_bps = 2000"), 15, "hold_bps = 1000");
+  auto refused = Write([&](Tx& tx) { return UploadPlan(tx, owner_, incompatible, ""); });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "plan_incompatible");
+  EXPECT_EQ(refused.error().field, "fund");
+
+  std::string v2 = plan_;
+  v2.replace(v2.find("partner = 30000"), 15, "partner = 35000");
+  auto up = Write([&](Tx& tx) { return UploadPlan(tx, owner_, v2, "spring campaign"); });
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_EQ(up.value().at("version"), 2);
+  Caller B = Join("13800000003", &L);
+  const int64_t second = Buy(B, "pkg699");
+  EXPECT_EQ(direct(), 30000 + 35000);
+
+  auto versions = Read([&](ReadCtx& c) { return PlanVersions(c, owner_); });
+  ASSERT_TRUE(versions.ok());
+  const json::array& items = versions.value().at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("version"), 2);
+  EXPECT_EQ(items[0].at("active"), true);
+  EXPECT_EQ(items[0].at("note"), "spring campaign");
+  EXPECT_EQ(items[1].at("active"), false);
+  EXPECT_EQ(Read([&](ReadCtx& c) { return PlanVersion(c, owner_, 1); }).value().at("source").as_string(), plan_);
+  EXPECT_EQ(Read([&](ReadCtx& c) { return PlanVersion(c, owner_, 3); }).error().code, "not_found");
+
+  // A restart replays version 2 where it was adopted; the start-up plan file is only a seed.
+  shop_.reset();
+  Open();
+  EXPECT_TRUE(shop_->plan_file_ignored());  // the active plan (version 2) is not the seed
+  EXPECT_EQ(direct(), 65000);
+  Caller C = Join("13800000004", &L);
+  Buy(C, "pkg699");
+  EXPECT_EQ(direct(), 100000);  // still version 2's 350.00
+
+  // Refunds take back what each order paid: 300.00 for the order paid under version 1.
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, first); }).ok());
+  EXPECT_EQ(direct(), 70000);
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, second); }).ok());
+  EXPECT_EQ(direct(), 35000);
+  EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
+}
+
 TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
   Caller A = Join("13800000002", nullptr);
   Caller B = Join("13800000003", nullptr);
