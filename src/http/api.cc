@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "http/await.h"
+#include "http/handlers.h"
 #include "http/server.h"
 #include "service/api.h"
 #include "service/crypto.h"
@@ -50,6 +51,8 @@ std::optional<int64_t> PlanErrorLine(const core::Error& e) {
   return line;
 }
 
+}  // namespace
+
 Response ErrorResponse(const core::Error& e) {
   const unsigned status = service::HttpStatus(e);
   const std::optional<int64_t> line = PlanErrorLine(e);
@@ -58,6 +61,8 @@ Response ErrorResponse(const core::Error& e) {
       {"code", e.code}, {"message", e.message}, {"field", e.field.empty() ? "toml" : e.field}, {"line", *line}};
   return Response::Json(status, json::object{{"error", std::move(err)}});
 }
+
+namespace {
 
 core::Result<json::object> Body(const Request& req) {
   if (req.body.empty()) return json::object{};
@@ -96,6 +101,8 @@ core::Result<int64_t> Int(const json::object& o, const char* field, bool require
   return core::MakeError("invalid_" + std::string(field), std::string(field) + " must be an integer (fen for money)", field);
 }
 
+}  // namespace
+
 int64_t QueryInt(const Request& req, std::string_view name, int64_t fallback) {
   const std::string_view v = req.Query(name);
   int64_t out = fallback;
@@ -116,6 +123,8 @@ core::Result<int64_t> PathId(const Request& req, std::string_view name) {
   return out;
 }
 
+namespace {
+
 // ---- running service operations ----
 
 // GCC 12 mishandles temporaries with destructors inside `co_await` full-expressions (they can be
@@ -135,6 +144,8 @@ awaitable<Response> DoWrite(Shop& shop, std::function<Reply(service::Tx&)>& job,
   co_return res;
 }
 
+}  // namespace
+
 awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCtx&)>& fn) {
   uint64_t seq = 0;
   Reply r = shop.Read(fn, &seq);
@@ -146,6 +157,8 @@ awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCt
   Response res = ToResponse(r, 200);
   co_return res;
 }
+
+namespace {
 
 awaitable<std::string> HashOffThread(Shop& shop, const std::string& password) {
   const service::PasswordCost cost =

@@ -1,0 +1,27 @@
+// What the /api/v1 handler files share (api.cc defines them): mapping a service refusal to its HTTP
+// answer, reading query and path numbers, and running a read that is answered once durable.
+// Internal to src/http.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "core/result.h"
+#include "http/router.h"
+#include "service/shop.h"
+
+namespace guanxi::http {
+
+// The service's refusal as an HTTP error ({"error":{code,message,field}}, and "line" for a plan's).
+Response ErrorResponse(const core::Error& e);
+// A query parameter as an integer; absent or malformed gives `fallback`.
+int64_t QueryInt(const Request& req, std::string_view name, int64_t fallback);
+// A path parameter as a non-negative integer, else not_found naming it.
+core::Result<int64_t> PathId(const Request& req, std::string_view name);
+// Runs a read through the shop and answers (200 or the refusal) once the state it saw is durable.
+boost::asio::awaitable<Response> DoRead(service::Shop& shop,
+                                        const std::function<service::Reply(service::ReadCtx&)>& fn);
+
+}  // namespace guanxi::http
