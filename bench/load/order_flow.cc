@@ -15,6 +15,7 @@
 //
 // Prints paid orders/s and p50/p99/max of every step and of the whole flow; an unexpected status counts
 // as an error and ends that flow.
+#include <CLI/CLI.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -53,34 +54,23 @@ struct Options {
   double warmup = 2;
 };
 
-[[noreturn]] void Usage(const char* why) {
-  std::fprintf(stderr,
-               "load_order_flow: %s\n"
-               "usage: load_order_flow --port N --tokens FILE --secret S [--host H] [--sku SKU]\n"
-               "                       [--connections N] [--duration SECONDS] [--warmup SECONDS]\n",
-               why);
-  std::exit(2);
-}
-
+// Exits with CLI11's message and code on --help or a bad or missing option.
 Options Parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) Usage(("missing value of " + a).c_str());
-    const std::string v = argv[++i];
-    if (a == "--host") o.host = v;
-    else if (a == "--port") o.port = v;
-    else if (a == "--tokens") o.tokens = v;
-    else if (a == "--secret") o.secret = v;
-    else if (a == "--sku") o.sku = v;
-    else if (a == "--connections") o.connections = std::atoi(v.c_str());
-    else if (a == "--duration") o.duration = std::atof(v.c_str());
-    else if (a == "--warmup") o.warmup = std::atof(v.c_str());
-    else Usage(("unknown option " + a).c_str());
+  CLI::App app{"load_order_flow: the paid-order flow (create, pay, signed notification) against guanxi serve"};
+  app.add_option("--host", o.host);
+  app.add_option("--port", o.port);
+  app.add_option("--tokens", o.tokens, "buyers' tokens, one per line")->required();
+  app.add_option("--secret", o.secret, "the sandbox's payment_secret")->required();
+  app.add_option("--sku", o.sku);
+  app.add_option("--connections", o.connections)->check(CLI::Range(1, 4096));
+  app.add_option("--duration", o.duration, "seconds measured")->check(CLI::PositiveNumber);
+  app.add_option("--warmup", o.warmup, "seconds before measuring")->check(CLI::NonNegativeNumber);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  if (o.tokens.empty() || o.secret.empty()) Usage("--tokens and --secret are required");
-  if (o.connections < 1 || o.connections > 4096) Usage("--connections must be 1..4096");
-  if (o.duration <= 0 || o.warmup < 0) Usage("--duration must be positive");
   return o;
 }
 
@@ -234,7 +224,10 @@ int main(int argc, char** argv) {
       if (!line.empty()) tokens.push_back(line);
     }
   }
-  if (tokens.empty()) Usage("the tokens file has no tokens");
+  if (tokens.empty()) {
+    std::fprintf(stderr, "load_order_flow: %s has no tokens\n", o.tokens.c_str());
+    return 2;
+  }
   guanxi::service::CryptoInit();
   const std::string run_id = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                 std::chrono::system_clock::now().time_since_epoch())

@@ -15,6 +15,7 @@
 // and seed; recency and the uniform tail pick among newcomers only, so the same code grows a subtree)
 // for all members but the last `--team`, who are a subtree of the same shape below one member.
 // --paid-percent of the members (and that member) then pay for the 699 package, in join order.
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -88,38 +89,29 @@ struct Options {
 };
 
 [[noreturn]] void Usage(const char* why) {
-  std::fprintf(stderr,
-               "load_seed: %s\n"
-               "usage: load_seed --db FILE --plan FILE [--out DIR] [--members N] [--team N] [--products N]\n"
-               "                 [--buyers N] [--per-job N] [--paid-percent P]\n",
-               why);
+  std::fprintf(stderr, "load_seed: %s (--help lists the options)\n", why);
   std::exit(2);
 }
 
+// Exits with CLI11's message and code on --help or a bad or missing option.
 Options Parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) Usage(("missing value of " + a).c_str());
-    const std::string v = argv[++i];
-    auto num = [&] {
-      char* end = nullptr;
-      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-      if (end == v.c_str() || *end != '\0' || n > 100'000'000) Usage(("bad number for " + a).c_str());
-      return static_cast<uint32_t>(n);
-    };
-    if (a == "--db") o.db = v;
-    else if (a == "--plan") o.plan = v;
-    else if (a == "--out") o.out = v;
-    else if (a == "--members") o.members = num();
-    else if (a == "--team") o.team = num();
-    else if (a == "--products") o.products = num();
-    else if (a == "--buyers") o.buyers = num();
-    else if (a == "--per-job") o.per_job = std::max(1u, num());
-    else if (a == "--paid-percent") o.paid_percent = std::min(100u, num());
-    else Usage(("unknown option " + a).c_str());
+  CLI::App app{"load_seed: a shop database for bench/load (members, a big team, products, paid orders)"};
+  app.add_option("--db", o.db)->required();
+  app.add_option("--plan", o.plan)->required();
+  app.add_option("--out", o.out, "directory for seed.txt and the tokens");
+  const auto count = CLI::Range(0u, 100'000'000u);
+  app.add_option("--members", o.members)->check(count);
+  app.add_option("--team", o.team)->check(count);
+  app.add_option("--products", o.products)->check(count);
+  app.add_option("--buyers", o.buyers)->check(count);
+  app.add_option("--per-job", o.per_job)->check(CLI::Range(1u, 100'000'000u));
+  app.add_option("--paid-percent", o.paid_percent)->check(CLI::Range(0u, 100u));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  if (o.db.empty() || o.plan.empty()) Usage("--db and --plan are required");
   if (o.team + 9 > o.members) Usage("--members must exceed --team by at least 9");
   if (o.buyers == 0 || o.buyers > o.members) Usage("--buyers must be 1..members");
   return o;
