@@ -17,6 +17,7 @@
 #include "service/demo.h"
 #include "service/metrics.h"
 #include "service/shop.h"
+#include "store/schema.h"
 #include "store/sqlite.h"
 
 namespace guanxi::cli {
@@ -273,7 +274,12 @@ int Backup(const std::string& db, const std::string& out) {
     return 2;
   }
   try {
-    store::Db src(db, /*create=*/false);
+    if (store::IsPostgres(db)) {
+      std::cerr << "guanxi: backup copies a SQLite database; back up PostgreSQL with pg_basebackup or pg_dump "
+                   "(docs/operations.md)\n";
+      return 2;
+    }
+    store::SqliteDb src(db, /*create=*/false);
     store::Stmt s = src.Prepare("VACUUM INTO ?");
     s.Bind(1, out);
     s.Run();

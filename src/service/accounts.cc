@@ -88,10 +88,9 @@ Reply Register(Tx& tx, const RegisterReq& r) {
     if (referrer < 0) return core::MakeError("unknown_invite_code", "no member has this invite code", "invite_code");
   }
   store::Stmt& acc = tx.db.Cached(
-      "INSERT INTO accounts (phone, password_hash, role, created_at) VALUES (?, ?, 'member', ?)");
+      "INSERT INTO accounts (phone, password_hash, role, created_at) VALUES (?, ?, 'member', ?) RETURNING id");
   acc.Bind(1, r.phone).Bind(2, r.password_hash).Bind(3, tx.now);
-  acc.Run();
-  const int64_t account = tx.db.LastInsertId();
+  const int64_t account = acc.InsertReturningId();
 
   auto joined = tx.Engine(Command{Op::kJoin, referrer});
   if (!joined) return joined.error();
@@ -170,14 +169,14 @@ Reply CreateStaff(Tx& tx, const Caller& caller, const std::string& phone, const 
     return Invalid("role", "a staff role is owner, finance, operator or sales");
   }
   if (PhoneTaken(tx.db, phone)) return core::MakeError("phone_taken", "an account with this login exists", "phone");
-  tx.db.Cached("INSERT INTO accounts (phone, password_hash, role, name, created_at) VALUES (?,?,?,?,?)")
-      .Bind(1, phone)
-      .Bind(2, password_hash)
-      .Bind(3, role)
-      .Bind(4, name)
-      .Bind(5, tx.now)
-      .Run();
-  const int64_t id = tx.db.LastInsertId();
+  const int64_t id =
+      tx.db.Cached("INSERT INTO accounts (phone, password_hash, role, name, created_at) VALUES (?,?,?,?,?) RETURNING id")
+          .Bind(1, phone)
+          .Bind(2, password_hash)
+          .Bind(3, role)
+          .Bind(4, name)
+          .Bind(5, tx.now)
+          .InsertReturningId();
   tx.Audit(caller, "create_staff", "account:" + std::to_string(id), {{"role", role}, {"phone", phone}});
   return json::value{{"account", id}, {"role", role}, {"phone", phone}};
 }
@@ -191,13 +190,16 @@ Reply EnsureOwner(Tx& tx, const std::string& phone, const std::string& password_
     return json::value{{"phone", existing}};
   }
   s.Reset();
-  tx.db.Cached("INSERT INTO accounts (phone, password_hash, role, name, created_at) VALUES (?,?,'owner','owner',?)")
-      .Bind(1, phone)
-      .Bind(2, password_hash)
-      .Bind(3, tx.now)
-      .Run();
+  const int64_t id =
+      tx.db
+          .Cached("INSERT INTO accounts (phone, password_hash, role, name, created_at) "
+                  "VALUES (?,?,'owner','owner',?) RETURNING id")
+          .Bind(1, phone)
+          .Bind(2, password_hash)
+          .Bind(3, tx.now)
+          .InsertReturningId();
   *created = true;
-  tx.Audit(Caller{}, "create_owner", "account:" + std::to_string(tx.db.LastInsertId()), {{"phone", phone}});
+  tx.Audit(Caller{}, "create_owner", "account:" + std::to_string(id), {{"phone", phone}});
   return json::value{{"phone", phone}};
 }
 

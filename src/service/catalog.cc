@@ -56,21 +56,25 @@ Reply UpsertProduct(Tx& tx, const Caller& caller, const ProductReq& r) {
   }
   auto engine_product = tx.Engine(Command{Op::kProduct, -1, 0, r.price, r.sku});
   if (!engine_product) return engine_product.error();
-  tx.db.Cached(
+  // Update the SKU's row, or insert it (the writer is alone, so nothing comes between the two).
+  for (const char* sql :
+       {"UPDATE products SET name = ?2, price = ?3, member_prices = ?4, stock = ?5, status = ?6, images = ?7, "
+        "description = ?8, updated_at = ?9 WHERE sku = ?1",
         "INSERT INTO products (sku, name, price, member_prices, stock, status, images, description, updated_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price = excluded.price, "
-        "member_prices = excluded.member_prices, stock = excluded.stock, status = excluded.status, "
-        "images = excluded.images, description = excluded.description, updated_at = excluded.updated_at")
-      .Bind(1, r.sku)
-      .Bind(2, r.name)
-      .Bind(3, r.price)
-      .Bind(4, json::serialize(r.member_prices))
-      .Bind(5, r.stock)
-      .Bind(6, r.status)
-      .Bind(7, json::serialize(r.images))
-      .Bind(8, r.description)
-      .Bind(9, tx.now)
-      .Run();
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"}) {
+    tx.db.Cached(sql)
+        .Bind(1, r.sku)
+        .Bind(2, r.name)
+        .Bind(3, r.price)
+        .Bind(4, json::serialize(r.member_prices))
+        .Bind(5, r.stock)
+        .Bind(6, r.status)
+        .Bind(7, json::serialize(r.images))
+        .Bind(8, r.description)
+        .Bind(9, tx.now)
+        .Run();
+    if (tx.db.Changes() > 0) break;
+  }
   tx.Audit(caller, "upsert_product", "sku:" + r.sku, {{"price", r.price}, {"stock", r.stock}, {"status", r.status}});
   store::Stmt& s = tx.db.Cached(std::string("SELECT ") + kColumns + " FROM products WHERE sku = ?");
   s.Bind(1, r.sku);

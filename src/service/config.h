@@ -11,7 +11,8 @@
 namespace guanxi::service {
 
 struct ShopConfig {
-  std::string db_path = "guanxi.db";
+  std::string db_path = "guanxi.db";  // a SQLite file, or a postgresql:// URL
+  int64_t shop_id = 1;                // the shop's rows in a PostgreSQL database shared by shops
   int utc_offset_minutes = 480;  // Asia/Shanghai
 
   int64_t order_ttl_ms = 15 * 60'000;            // unpaid orders expire and release their stock

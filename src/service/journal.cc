@@ -69,13 +69,13 @@ Result<uint32_t> ApplyCommand(core::Engine& engine, const Command& c, Effects* o
 }
 
 int64_t AppendCommand(store::Db& db, const Command& c, const Effects& effects, int64_t at) {
-  store::Stmt& log = db.Cached("INSERT INTO engine_log (at, kind, a, n, amount, text) VALUES (?,?,?,?,?,?)");
+  store::Stmt& log =
+      db.Cached("INSERT INTO engine_log (at, kind, a, n, amount, text) VALUES (?,?,?,?,?,?) RETURNING seq");
   log.Bind(1, at).Bind(2, int64_t{static_cast<uint8_t>(c.op)});
   if (c.a >= 0) log.Bind(3, c.a);
   log.Bind(4, c.n).Bind(5, c.amount);
   if (!c.text.empty()) log.Bind(6, c.text);
-  log.Run();
-  const int64_t seq = db.LastInsertId();
+  const int64_t seq = log.InsertReturningId();
 
   store::Stmt& ins = db.Cached(
       "INSERT INTO effects (seq, at, member, kind, reason, relation, rank, old_rank, earned, by_admin, activity, "

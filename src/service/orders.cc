@@ -155,16 +155,16 @@ Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
     total += line.unit_price * line.qty;
     lines.push_back(std::move(line));
   }
-  tx.db.Cached(
-        "INSERT INTO orders (member, status, total, created_at, expires_at, idempotency_key) "
-        "VALUES (?, 'created', ?, ?, ?, ?)")
-      .Bind(1, caller.member)
-      .Bind(2, total)
-      .Bind(3, tx.now)
-      .Bind(4, tx.now + tx.shop.config().order_ttl_ms)
-      .Bind(5, r.idempotency_key.empty() ? std::optional<std::string>() : std::optional<std::string>(r.idempotency_key))
-      .Run();
-  const int64_t id = tx.db.LastInsertId();
+  const int64_t id =
+      tx.db
+          .Cached("INSERT INTO orders (member, status, total, created_at, expires_at, idempotency_key) "
+                  "VALUES (?, 'created', ?, ?, ?, ?) RETURNING id")
+          .Bind(1, caller.member)
+          .Bind(2, total)
+          .Bind(3, tx.now)
+          .Bind(4, tx.now + tx.shop.config().order_ttl_ms)
+          .Bind(5, r.idempotency_key.empty() ? std::optional<std::string>() : std::optional<std::string>(r.idempotency_key))
+          .InsertReturningId();
   int64_t n = 0;
   for (const Line& l : lines) {
     tx.db.Cached("INSERT INTO order_items (order_id, line, product, sku, name, qty, unit_price) VALUES (?,?,?,?,?,?,?)")

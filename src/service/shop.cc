@@ -16,6 +16,7 @@
 #include "service/crypto.h"
 #include "service/metrics.h"
 #include "store/schema.h"
+#include "store/sqlite.h"
 
 namespace guanxi::service {
 
@@ -54,16 +55,21 @@ void Tx::Audit(const Caller& actor, std::string_view action, std::string_view ta
 Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source, const std::string& plan_name)
     : config_(std::move(config)), clock_(clock) {
   CryptoInit();
-  writer_db_ = store::OpenWriter(config_.db_path);
+  writer_db_ = store::OpenWriter(config_.db_path, config_.shop_id);
   store::Db& db = *writer_db_;
-  // Durability is the syncer's: COMMIT only writes the WAL (synchronous=NORMAL) and the syncer
-  // fdatasyncs it before any reply, so the next batch is applied while the disk flushes the last one.
-  // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's COMMIT.
-  db.Exec("PRAGMA synchronous=NORMAL");
-  db.Exec("PRAGMA mmap_size=1073741824");  // pages read through a shared mapping, not pread
-  sqlite3_wal_hook(db.raw(), &Shop::OnWalCommit, this);
-  sqlite3_update_hook(db.raw(), &Shop::OnRowChange, this);
-  checkpoint_db_ = std::make_unique<store::Db>(config_.db_path, /*create=*/false);
+  if (db.backend() == store::Backend::kSqlite) {
+    // Durability is the syncer's: COMMIT only writes the WAL (synchronous=NORMAL) and the syncer
+    // fdatasyncs it before any reply, so the next batch is applied while the disk flushes the last one.
+    // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's COMMIT.
+    auto& lite = static_cast<store::SqliteDb&>(db);
+    lite.Exec("PRAGMA synchronous=NORMAL");
+    lite.Exec("PRAGMA mmap_size=1073741824");  // pages read through a shared mapping, not pread
+    sqlite3_wal_hook(lite.raw(), &Shop::OnWalCommit, this);
+    checkpoint_db_ = std::make_unique<store::SqliteDb>(config_.db_path, /*create=*/false);
+  }
+  db.SetChangeHook([this](std::string_view table) {
+    if (table == "products" || table == "plans") catalogue_changed_ = true;
+  });
 
   // The engine starts from the first plan version; later versions are journal commands (Op::kPlan)
   // replayed where they were adopted. The plan file only seeds a new database.
@@ -126,7 +132,7 @@ void Shop::Start() {
   checkpoint_stopping_ = false;
   writer_ = std::thread([this] { WriterLoop(); });
   syncer_ = std::thread([this] { SyncerLoop(); });
-  checkpointer_ = std::thread([this] { CheckpointLoop(); });
+  if (checkpoint_db_) checkpointer_ = std::thread([this] { CheckpointLoop(); });
   for (int i = 0; i < std::max(1, config_.workers); ++i) {
     workers_.emplace_back([this] {
       for (;;) {
@@ -208,14 +214,14 @@ void Shop::RunBatch(std::vector<Job>& batch) {
   uint64_t seq;
   try {
     std::unique_lock lock(engine_mu_);
-    db.Exec("BEGIN IMMEDIATE");
+    db.BeginWrite();
     for (Job& job : batch) {
       Tx tx(*this, db, *engine_, clock_.NowMs());
       db.Cached("SAVEPOINT job").Run();
       Reply r = core::MakeError("internal", "the job did not run");
       try {
         r = job.fn(tx);
-      } catch (const store::SqliteError&) {
+      } catch (const store::StoreError&) {
         throw;
       } catch (const std::exception& e) {
         if (tx.engine_changes > 0) Fatal(std::string("a job failed after changing the engine: ") + e.what());
@@ -236,7 +242,7 @@ void Shop::RunBatch(std::vector<Job>& batch) {
   }
   const auto t1 = std::chrono::steady_clock::now();
   try {
-    db.Exec("COMMIT");
+    db.Commit();
   } catch (const std::exception& e) {
     Fatal(std::string("store error at commit: ") + e.what());
   }
@@ -259,6 +265,8 @@ void Shop::RunBatch(std::vector<Job>& batch) {
 }
 
 void Shop::SyncerLoop() {
+  // PostgreSQL's COMMIT returns once the server has flushed its WAL: nothing is left to sync.
+  const bool sqlite = writer_db_->backend() == store::Backend::kSqlite;
   const std::string wal = config_.db_path + "-wal";
   std::deque<Committed> ready;
   for (;;) {
@@ -271,10 +279,12 @@ void Shop::SyncerLoop() {
     // fsync on a descriptor of our own: Linux flushes the file's data whoever wrote it, and everything
     // written before the call is covered, so every batch in `ready` (and perhaps more) is durable.
     const auto t0 = std::chrono::steady_clock::now();
-    const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::fdatasync(fd) != 0) Fatal("cannot fsync " + wal);
-    ::close(fd);
-    if (metrics_ != nullptr) {
+    if (sqlite) {
+      const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || ::fdatasync(fd) != 0) Fatal("cannot fsync " + wal);
+      ::close(fd);
+    }
+    if (metrics_ != nullptr && sqlite) {
       metrics_->Observe("guanxi_commit_fsync_seconds", {},
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
@@ -300,12 +310,6 @@ void Shop::SyncerLoop() {
     }
     ready.clear();
     for (auto& cb : waiters) cb();
-  }
-}
-
-void Shop::OnRowChange(void* shop, int, const char*, const char* table, long long) {  // NOLINT(runtime/int)
-  if (std::strcmp(table, "products") == 0 || std::strcmp(table, "plans") == 0) {
-    static_cast<Shop*>(shop)->catalogue_changed_ = true;
   }
 }
 
@@ -378,7 +382,7 @@ store::Db& Shop::AcquireReader() {
       return *db;
     }
   }
-  return *store::OpenReader(config_.db_path).release();
+  return *store::OpenReader(config_.db_path, config_.shop_id).release();
 }
 
 void Shop::ReleaseReader(store::Db& db) {
@@ -399,12 +403,12 @@ Reply Shop::Read(const std::function<Reply(ReadCtx&)>& fn, uint64_t* seq) {
     *seq = applied_seq_;
   }
   ReadCtx ctx{db, *engine_, clock_.NowMs()};
-  db.Exec("BEGIN");  // one snapshot for the whole read
+  db.BeginRead();  // one snapshot for the whole read
   struct End {
     store::Db* db;
     ~End() {
       try {
-        db->Exec("COMMIT");
+        db->Commit();
       } catch (...) {
       }
     }

@@ -30,7 +30,12 @@
 #include "service/clock.h"
 #include "service/config.h"
 #include "service/journal.h"
-#include "store/sqlite.h"
+#include "store/db.h"
+
+struct sqlite3;
+namespace guanxi::store {
+class SqliteDb;
+}
 
 namespace guanxi::service {
 
@@ -161,8 +166,6 @@ class Shop {
   // writer's commits have made it long, so that neither the writer nor the syncer waits for it.
   void CheckpointLoop();
   static int OnWalCommit(void* shop, sqlite3* db, const char* name, int frames);
-  static void OnRowChange(void* shop, int op, const char* db, const char* table,
-                          long long rowid);  // NOLINT(runtime/int): sqlite3_int64
   [[noreturn]] void Fatal(const std::string& what);
   store::Db& AcquireReader();
   void ReleaseReader(store::Db& db);
@@ -192,7 +195,7 @@ class Shop {
   bool sync_stopping_ = false;
   std::thread syncer_;
 
-  std::unique_ptr<store::Db> checkpoint_db_;
+  std::unique_ptr<store::SqliteDb> checkpoint_db_;  // SQLite only
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;

@@ -10,7 +10,7 @@
 #include "core/engine.h"
 #include "core/result.h"
 #include "service/shop.h"
-#include "store/sqlite.h"
+#include "store/db.h"
 
 namespace guanxi::service {
 

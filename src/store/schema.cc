@@ -3,6 +3,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "store/postgres/postgres.h"
+#include "store/sqlite.h"
+
 namespace guanxi::store {
 namespace {
 
@@ -188,44 +191,75 @@ ALTER TABLE plans ADD COLUMN note TEXT NOT NULL DEFAULT '';
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
-void Configure(Db& db) {
-  db.Exec("PRAGMA journal_mode=WAL");
-  db.Exec("PRAGMA synchronous=FULL");
-  db.Exec("PRAGMA foreign_keys=ON");
-}
+#include "store/postgres/schema_pg.inc"
+static_assert(sizeof(kPostgresMigrations) / sizeof(kPostgresMigrations[0]) == kSchemaVersion);
 
-}  // namespace
-
-int SchemaVersion(Db& db) {
-  Stmt s = db.Prepare("PRAGMA user_version");
-  s.Step();
-  return static_cast<int>(s.Int(0));
-}
-
-std::unique_ptr<Db> OpenWriter(const std::string& path) {
-  auto db = std::make_unique<Db>(path, /*create=*/true);
-  Configure(*db);
-  const int have = SchemaVersion(*db);
+void CheckNotNewer(const std::string& where, int have) {
   if (have > kSchemaVersion) {
-    throw std::runtime_error(path + ": schema version " + std::to_string(have) +
+    throw std::runtime_error(where + ": schema version " + std::to_string(have) +
                              " is newer than this guanxi knows (" + std::to_string(kSchemaVersion) + ")");
   }
+}
+
+std::unique_ptr<Db> OpenSqliteWriter(const std::string& path) {
+  auto db = std::make_unique<SqliteDb>(path, /*create=*/true);
+  db->Exec("PRAGMA journal_mode=WAL");
+  db->Exec("PRAGMA synchronous=FULL");
+  db->Exec("PRAGMA foreign_keys=ON");
+  const int have = SchemaVersion(*db);
+  CheckNotNewer(path, have);
   if (have < kSchemaVersion) {
-    db->Exec("BEGIN IMMEDIATE");
+    db->BeginWrite();
     try {
       for (int v = have; v < kSchemaVersion; ++v) db->Exec(kMigrations[v]);
       db->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
-      db->Exec("COMMIT");
+      db->Commit();
     } catch (...) {
-      db->Exec("ROLLBACK");
+      db->Rollback();
       throw;
     }
   }
   return db;
 }
 
-std::unique_ptr<Db> OpenReader(const std::string& path) {
-  auto db = std::make_unique<Db>(path, /*create=*/false);
+// The schema version of a PostgreSQL database is kept in guanxi_schema (one row for all its shops).
+// Two processes starting at once migrate one after the other (an advisory lock).
+std::unique_ptr<Db> OpenPostgresWriter(const std::string& url, int64_t shop) {
+  auto db = std::make_unique<PgDb>(url, shop);
+  db->BeginWrite();
+  try {
+    db->Exec("SELECT pg_advisory_xact_lock(7142)");
+    db->Exec("CREATE TABLE IF NOT EXISTS guanxi_schema (one int PRIMARY KEY CHECK (one = 1), version int NOT NULL)");
+    const int have = SchemaVersion(*db);
+    CheckNotNewer("the PostgreSQL database", have);
+    for (int v = have; v < kSchemaVersion; ++v) db->Exec(kPostgresMigrations[v]);
+    db->Exec("INSERT INTO guanxi_schema VALUES (1, " + std::to_string(kSchemaVersion) +
+             ") ON CONFLICT (one) DO UPDATE SET version = excluded.version");
+    db->Commit();
+  } catch (...) {
+    db->Rollback();
+    throw;
+  }
+  return db;
+}
+
+}  // namespace
+
+bool IsPostgres(std::string_view url) { return url.starts_with("postgresql://") || url.starts_with("postgres://"); }
+
+int SchemaVersion(Db& db) {
+  Stmt s = db.Prepare(db.backend() == Backend::kSqlite ? "PRAGMA user_version"
+                                                       : "SELECT coalesce(max(version), 0) FROM guanxi_schema");
+  return s.Step() ? static_cast<int>(s.Int(0)) : 0;
+}
+
+std::unique_ptr<Db> OpenWriter(const std::string& url, int64_t shop) {
+  return IsPostgres(url) ? OpenPostgresWriter(url, shop) : OpenSqliteWriter(url);
+}
+
+std::unique_ptr<Db> OpenReader(const std::string& url, int64_t shop) {
+  if (IsPostgres(url)) return std::make_unique<PgDb>(url, shop);
+  auto db = std::make_unique<SqliteDb>(url, /*create=*/false);
   db->Exec("PRAGMA query_only=ON");
   // Pages of the database file are read through a shared mapping, not copied into each reader's cache.
   db->Exec("PRAGMA mmap_size=1073741824");

@@ -1,5 +1,8 @@
-// The SQLite schema of a shop and its versioned migrations. A database remembers the migrations it
-// has had (PRAGMA user_version); Open() applies the missing ones in one transaction at start.
+// The schema of a shop and its versioned migrations, on either backend: a SQLite file (the embedded
+// default) or a PostgreSQL database (a postgresql:// URL), which may hold many shops. A database
+// remembers the migrations it has had (SQLite: PRAGMA user_version; PostgreSQL: guanxi_schema);
+// OpenWriter() applies the missing ones in one transaction at start. Both backends have the same
+// migrations, each written in its dialect (the PostgreSQL tables also carry shop_id).
 //
 // What is where: `engine_log` is the engine's command journal, replayed at start to rebuild the engine
 // to the fen; `effects` keeps every effect of every command (postings, placements, rank changes) so a
@@ -10,18 +13,25 @@
 #include <memory>
 #include <string>
 
-#include "store/sqlite.h"
+#include <string_view>
+
+#include "store/db.h"
 
 namespace guanxi::store {
 
 inline constexpr int kSchemaVersion = 3;
 
-// Opens the writer connection: creates the file when missing, WAL mode, synchronous=FULL (a commit is
-// fsync'd before it returns), foreign keys on, and migrates to kSchemaVersion. Throws SqliteError, or
-// std::runtime_error when the file was made by a newer guanxi.
-std::unique_ptr<Db> OpenWriter(const std::string& path);
-// A reader connection (WAL: readers see the last commit and never block the writer).
-std::unique_ptr<Db> OpenReader(const std::string& path);
+// True for a postgresql:// (or postgres://) URL; anything else is a SQLite file's path.
+bool IsPostgres(std::string_view url);
+
+// Opens the writer connection and migrates to kSchemaVersion. SQLite: creates the file when missing,
+// WAL mode, synchronous=FULL (a commit is fsync'd before it returns), foreign keys on. PostgreSQL: the
+// connection is `shop`'s. Throws StoreError, or std::runtime_error when the database was made by a
+// newer guanxi.
+std::unique_ptr<Db> OpenWriter(const std::string& url, int64_t shop = 1);
+// A reader connection: each read transaction (BeginRead) sees one committed state and never blocks the
+// writer.
+std::unique_ptr<Db> OpenReader(const std::string& url, int64_t shop = 1);
 
 int SchemaVersion(Db& db);
 

@@ -3,8 +3,58 @@
 #include <string>
 
 namespace guanxi::store {
+namespace {
 
-Db::Db(const std::string& path, bool create, bool read_only) {
+class SqliteStmt final : public StmtImpl {
+ public:
+  SqliteStmt(SqliteDb& db, std::string_view sql) : db_(&db) {
+    int rc = sqlite3_prepare_v3(db.raw(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &s_, nullptr);
+    if (rc != SQLITE_OK) db.Fail(rc, "prepare " + std::string(sql.substr(0, 200)));
+  }
+  ~SqliteStmt() override { sqlite3_finalize(s_); }
+  SqliteStmt(const SqliteStmt&) = delete;
+  SqliteStmt& operator=(const SqliteStmt&) = delete;
+
+  void Bind(int i, int64_t v) override { Check(sqlite3_bind_int64(s_, i, v)); }
+  void Bind(int i, std::string_view v) override {
+    Check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  void BindNull(int i) override { Check(sqlite3_bind_null(s_, i)); }
+
+  bool Step() override {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    std::string sql = sqlite3_sql(s_) ? sqlite3_sql(s_) : "";
+    sqlite3_reset(s_);
+    db_->Fail(rc, "step " + sql.substr(0, 200));
+  }
+  void Reset() override {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+  int Columns() const override { return sqlite3_column_count(s_); }
+  int64_t Int(int col) const override { return sqlite3_column_int64(s_, col); }
+  bool IsNull(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::string Text(int col) const override {
+    const unsigned char* p = sqlite3_column_text(s_, col);
+    int n = sqlite3_column_bytes(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+  }
+
+ private:
+  void Check(int rc) const {
+    if (rc != SQLITE_OK) db_->Fail(rc, "bind");
+  }
+  SqliteDb* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+}  // namespace
+
+SqliteDb::SqliteDb(const std::string& path, bool create, bool read_only) {
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   flags |= SQLITE_OPEN_NOMUTEX;  // one thread per connection
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -12,97 +62,41 @@ Db::Db(const std::string& path, bool create, bool read_only) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw SqliteError(rc, "open " + path + ": " + msg);
+    throw StoreError(rc, "open " + path + ": " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 5000);
 }
 
-Db::~Db() {
-  cache_.clear();  // statements first
+SqliteDb::~SqliteDb() {
+  ClearCache();  // statements first
   sqlite3_close_v2(db_);
 }
 
-Stmt& Db::Cached(std::string_view sql) {
-  auto it = cache_.find(sql);
-  if (it == cache_.end()) it = cache_.emplace(std::string(sql), std::make_unique<Stmt>(*this, sql)).first;
-  it->second->Reset();
-  return *it->second;
+void SqliteDb::Fail(int rc, std::string_view what) const {
+  throw StoreError(rc, std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 
-void Db::Fail(int rc, std::string_view what) const {
-  throw SqliteError(rc, std::string(what) + ": " + sqlite3_errmsg(db_));
-}
-
-void Db::Exec(std::string_view sql) {
+void SqliteDb::Exec(std::string_view sql) {
   std::string s(sql);
   char* err = nullptr;
   int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw SqliteError(rc, msg + " in: " + s.substr(0, 200));
+    throw StoreError(rc, msg + " in: " + s.substr(0, 200));
   }
 }
 
-Stmt Db::Prepare(std::string_view sql) { return Stmt(*this, sql); }
+std::unique_ptr<StmtImpl> SqliteDb::NewStmt(std::string_view sql) { return std::make_unique<SqliteStmt>(*this, sql); }
 
-Stmt::Stmt(Db& db, std::string_view sql) : db_(&db) {
-  int rc = sqlite3_prepare_v3(db.raw(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                              &s_, nullptr);
-  if (rc != SQLITE_OK) db.Fail(rc, "prepare " + std::string(sql.substr(0, 200)));
+void SqliteDb::SetChangeHook(std::function<void(std::string_view table)> hook) {
+  change_hook_ = std::move(hook);
+  sqlite3_update_hook(db_, change_hook_ ? &SqliteDb::OnUpdate : nullptr, this);
 }
 
-Stmt::~Stmt() { sqlite3_finalize(s_); }
-
-Stmt& Stmt::Bind(int i, int64_t v) {
-  int rc = sqlite3_bind_int64(s_, i, v);
-  if (rc != SQLITE_OK) db_->Fail(rc, "bind");
-  return *this;
-}
-
-Stmt& Stmt::Bind(int i, std::string_view v) {
-  int rc = sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK) db_->Fail(rc, "bind");
-  return *this;
-}
-
-Stmt& Stmt::BindBlob(int i, std::string_view v) {
-  int rc = sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK) db_->Fail(rc, "bind");
-  return *this;
-}
-
-Stmt& Stmt::Bind(int i, std::nullopt_t) {
-  int rc = sqlite3_bind_null(s_, i);
-  if (rc != SQLITE_OK) db_->Fail(rc, "bind");
-  return *this;
-}
-
-bool Stmt::Step() {
-  int rc = sqlite3_step(s_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  std::string sql = sqlite3_sql(s_) ? sqlite3_sql(s_) : "";
-  sqlite3_reset(s_);
-  db_->Fail(rc, "step " + sql.substr(0, 200));
-}
-
-void Stmt::Run() {
-  while (Step()) {
-  }
-  Reset();
-}
-
-void Stmt::Reset() {
-  sqlite3_reset(s_);
-  sqlite3_clear_bindings(s_);
-}
-
-std::string Stmt::Text(int col) const {
-  const unsigned char* p = sqlite3_column_text(s_, col);
-  int n = sqlite3_column_bytes(s_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+void SqliteDb::OnUpdate(void* self, int, const char*, const char* table, long long) {  // NOLINT(runtime/int)
+  static_cast<SqliteDb*>(self)->change_hook_(table);
 }
 
 }  // namespace guanxi::store

@@ -23,6 +23,7 @@
 #include "service/metrics.h"
 #include "service/shop.h"
 #include "support/http_client.h"
+#include "support/test_store.h"
 
 namespace guanxi::test {
 
@@ -47,7 +48,7 @@ class ApiTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    config_.db_path = (dir_ / "shop.db").string();
+    config_.db_path = FreshStore(dir_);
     config_.payment_secret = "integration-test-secret";
     config_.fast_password_hashing = true;
     config_.token_ttl_ms = 365 * kDayMs;  // the tests move the clock by weeks

@@ -64,7 +64,7 @@ struct Row {
 std::string VerbName(verb v) { return std::string(boost::beast::http::to_string(v)); }
 
 // Every row of every table in the database, as text: a refused write must leave it as it was.
-std::string DumpDatabase(store::Db& db) {
+std::string DumpDatabase(store::SqliteDb& db) {
   std::vector<std::string> tables;
   {
     store::Stmt s = db.Prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");

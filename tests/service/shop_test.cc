@@ -12,6 +12,7 @@
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/shop.h"
+#include "support/test_store.h"
 
 namespace guanxi::service {
 namespace {
@@ -36,7 +37,7 @@ class ShopTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    config_.db_path = (dir_ / "shop.db").string();
+    config_.db_path = test::FreshStore(dir_);
     config_.payment_secret = "test-secret";
     plan_ = ReadFile(std::string(GUANXI_SOURCE_DIR) + "/plans/chain-2plus1-699.toml");
     Open();
