@@ -10,7 +10,7 @@
 // not revealed) and staff asking for a member's own data (/me/wallet, /me/team …) get 404 (staff have
 // no member) — both count as refusals here. The test fails when a route has no row, and when a row's
 // callers differ from the route's `x-callers` in docs/openapi.yaml.
-#include <sqlite3.h>
+#include <algorithm>
 
 #include <array>
 #include <functional>
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "http/api_fixture.h"
-#include "store/sqlite.h"
+#include "store/db.h"
 
 namespace guanxi::test {
 namespace {
@@ -63,36 +63,28 @@ struct Row {
 
 std::string VerbName(verb v) { return std::string(boost::beast::http::to_string(v)); }
 
-// Every row of every table in the database, as text: a refused write must leave it as it was.
-std::string DumpDatabase(store::SqliteDb& db) {
+// Every row of every table in the database, as text (rows sorted): a refused write must leave it as
+// it was.
+std::string DumpDatabase(store::Db& db) {
   std::vector<std::string> tables;
   {
-    store::Stmt s = db.Prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    store::Stmt s = db.Prepare(db.backend() == store::Backend::kSqlite
+                                   ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                                   : "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
     while (s.Step()) tables.push_back(s.Text(0));
   }
   std::string out;
   for (const std::string& t : tables) {
     out += "## " + t + "\n";
-    sqlite3_stmt* st = nullptr;
-    const std::string sql = "SELECT * FROM \"" + t + "\" ORDER BY rowid";
-    if (sqlite3_prepare_v2(db.raw(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      // WITHOUT ROWID tables: in their key order.
-      const std::string plain = "SELECT * FROM \"" + t + "\"";
-      if (sqlite3_prepare_v2(db.raw(), plain.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-        out += "(unreadable)\n";
-        continue;
-      }
+    store::Stmt s = db.Prepare("SELECT * FROM \"" + t + "\"");
+    std::vector<std::string> rows;
+    while (s.Step()) {
+      std::string row;
+      for (int i = 0; i < s.Columns(); ++i) row += (s.IsNull(i) ? "NULL" : s.Text(i)) + "|";
+      rows.push_back(std::move(row));
     }
-    const int n = sqlite3_column_count(st);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      for (int i = 0; i < n; ++i) {
-        const unsigned char* v = sqlite3_column_text(st, i);
-        out += v == nullptr ? "NULL" : reinterpret_cast<const char*>(v);
-        out += '|';
-      }
-      out += '\n';
-    }
-    sqlite3_finalize(st);
+    std::sort(rows.begin(), rows.end());
+    for (const std::string& r : rows) out += r + "\n";
   }
   return out;
 }
