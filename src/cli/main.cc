@@ -23,8 +23,11 @@ int main(int argc, char** argv) {
   replay->add_flag("--no-effects", no_effects, "leave the effects log out of the output");
 
   guanxi::cli::ServeOptions serve_opts;
-  CLI::App* serve = app.add_subcommand("serve", "run the shop: the HTTP API over a SQLite database");
-  serve->add_option("--db", serve_opts.db, "database file (created and migrated at start)");
+  CLI::App* serve = app.add_subcommand("serve", "run the shop: the HTTP API over SQLite or PostgreSQL");
+  serve->add_option("--db", serve_opts.db,
+                    "database: a SQLite file, or a postgresql:// URL (created or migrated at start)");
+  serve->add_option("--shop", serve_opts.shop, "the shop's id in a PostgreSQL database (default 1)")
+      ->check(CLI::PositiveNumber);
   serve->add_option("--listen", serve_opts.listen, "HOST:PORT to listen on");
   serve->add_option("--plan", serve_opts.plan, "plan file (TOML); required for a new database");
   serve->add_option("--config", serve_opts.config, "settings file (TOML, docs/service.md)");

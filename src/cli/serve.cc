@@ -143,6 +143,7 @@ int Serve(const ServeOptions& given) {
     return 2;
   }
   config.db_path = opts.db;
+  config.shop_id = opts.shop;
   config.fast_password_hashing = opts.fast_hashing;
   http.server.static_dir = opts.static_dir;
 
@@ -154,17 +155,18 @@ int Serve(const ServeOptions& given) {
       std::cerr << "guanxi: " << e.what() << "\n";
       return 2;
     }
-  } else if (!std::filesystem::exists(opts.db)) {
+  } else if (!store::IsPostgres(opts.db) && !std::filesystem::exists(opts.db)) {
     std::cerr << "guanxi: a new shop needs --plan FILE\n";
     return 2;
   }
 
+  const std::string where = store::DisplayName(opts.db, opts.shop);
   service::SystemClock clock;
   service::Metrics metrics;
   std::unique_ptr<service::Shop> shop;
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    shop = std::make_unique<service::Shop>(config, clock, plan_source, opts.plan.empty() ? opts.db : opts.plan);
+    shop = std::make_unique<service::Shop>(config, clock, plan_source, opts.plan.empty() ? where : opts.plan);
   } catch (const std::exception& e) {
     std::cerr << "guanxi: cannot open the shop: " << e.what() << "\n";
     return 1;
@@ -172,7 +174,7 @@ int Serve(const ServeOptions& given) {
   const double rebuild_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   shop->SetMetrics(&metrics);
   shop->Start();
-  std::cerr << "guanxi: " << opts.db << ": rebuilt the engine from " << shop->rebuilt_commands()
+  std::cerr << "guanxi: " << where << ": rebuilt the engine from " << shop->rebuilt_commands()
             << " journal commands in " << rebuild_s << " s\n";
   if (shop->plan_file_ignored()) {
     std::cerr << "guanxi: note: the shop runs its stored plan versions, not " << opts.plan
@@ -232,7 +234,7 @@ int Serve(const ServeOptions& given) {
   api.public_url = http.public_url.empty()
                        ? "http://" + api.notify_host + ":" + std::to_string(server.port())
                        : http.public_url;
-  std::cout << "guanxi is serving " << opts.db << " at " << api.public_url << "\n"
+  std::cout << "guanxi is serving " << where << " at " << api.public_url << "\n"
             << "  API:     " << api.public_url << "/api/v1/products\n"
             << "  health:  " << api.public_url << "/healthz\n"
             << "  metrics: " << api.public_url << "/metrics\n";

@@ -1,12 +1,14 @@
 // `guanxi serve` and `guanxi backup`: the shop service on a SQLite file, behind the HTTP API.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace guanxi::cli {
 
 struct ServeOptions {
-  std::string db = "guanxi.db";
+  std::string db = "guanxi.db";  // a SQLite file, or a postgresql:// URL
+  int64_t shop = 1;              // the shop's id in a PostgreSQL database that holds several
   std::string listen = "127.0.0.1:8080";
   std::string plan;         // plan file; required on first start, checked against the stored plan after
   std::string config;       // TOML file of settings (docs/service.md); optional

@@ -247,6 +247,16 @@ std::unique_ptr<Db> OpenPostgresWriter(const std::string& url, int64_t shop) {
 
 bool IsPostgres(std::string_view url) { return url.starts_with("postgresql://") || url.starts_with("postgres://"); }
 
+std::string DisplayName(const std::string& url, int64_t shop) {
+  if (!IsPostgres(url)) return url;
+  std::string shown = url;
+  const size_t scheme = shown.find("://") + 3;
+  const size_t at = shown.find('@', scheme);
+  const size_t colon = shown.find(':', scheme);
+  if (at != std::string::npos && colon < at) shown.erase(colon, at - colon);  // user:password@ → user@
+  return shown + " (shop " + std::to_string(shop) + ")";
+}
+
 int SchemaVersion(Db& db) {
   Stmt s = db.Prepare(db.backend() == Backend::kSqlite ? "PRAGMA user_version"
                                                        : "SELECT coalesce(max(version), 0) FROM guanxi_schema");

@@ -23,6 +23,8 @@ inline constexpr int kSchemaVersion = 3;
 
 // True for a postgresql:// (or postgres://) URL; anything else is a SQLite file's path.
 bool IsPostgres(std::string_view url);
+// How logs name a store: the file, or the URL without its password and with the shop.
+std::string DisplayName(const std::string& url, int64_t shop);
 
 // Opens the writer connection and migrates to kSchemaVersion. SQLite: creates the file when missing,
 // WAL mode, synchronous=FULL (a commit is fsync'd before it returns), foreign keys on. PostgreSQL: the

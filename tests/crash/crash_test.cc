@@ -28,6 +28,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+
+#include "support/test_store.h"
 #include <vector>
 
 #include "service/crypto.h"
@@ -90,7 +92,7 @@ uint16_t FreePort() {
 // exception) leaves it running.
 class ServerProcess {
  public:
-  explicit ServerProcess(fs::path dir) : dir_(std::move(dir)) {}
+  ServerProcess(fs::path dir, std::string db) : dir_(std::move(dir)), db_(std::move(db)) {}
   ~ServerProcess() { Kill(); }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -102,7 +104,7 @@ class ServerProcess {
     stdout_ = dir_ / ("stdout-" + std::to_string(start) + ".txt");
     stderr_ = dir_ / ("stderr-" + std::to_string(start) + ".txt");
     const std::string binary = GUANXI_BINARY;
-    const std::string db = (dir_ / "shop.db").string();
+    const std::string db = db_;
     const std::string listen = "127.0.0.1:" + std::to_string(port);
     const std::string plan = std::string(GUANXI_SOURCE_DIR) + "/plans/chain-2plus1-699.toml";
     const std::string config = (dir_ / "settings.toml").string();
@@ -195,6 +197,7 @@ class ServerProcess {
 
  private:
   fs::path dir_;
+  std::string db_;  // a SQLite file or a PostgreSQL URL
   fs::path stdout_, stderr_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
@@ -225,7 +228,7 @@ class crash_test : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     std::ofstream(dir_ / "settings.toml") << "payment_secret = \"" << kSecret << "\"\nsandbox_payments = true\n";
-    server_ = std::make_unique<ServerProcess>(dir_);
+    server_ = std::make_unique<ServerProcess>(dir_, test::FreshStore(dir_));
   }
   void TearDown() override {
     server_.reset();  // kills the child
