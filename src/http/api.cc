@@ -151,10 +151,10 @@ awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCt
   Reply r = shop.Read(fn, &seq);
   // The read may have seen a batch whose commit is still in flight: answer once it is durable.
   std::function<void(std::function<void(bool)>)> start = [&shop, seq](std::function<void(bool)> done) {
-    shop.WhenDurable(seq, [done] { done(true); });
+    shop.WhenDurable(seq, std::move(done));
   };
-  co_await Await<bool>(std::move(start));
-  Response res = ToResponse(r, 200);
+  const bool durable = co_await Await<bool>(std::move(start));
+  Response res = ToResponse(durable ? r : Reply(service::StoreUnavailable()), 200);
   co_return res;
 }
 

@@ -17,6 +17,8 @@ namespace guanxi::service {
 
 // HTTP status for an error code (400 by default): not_found → 404, forbidden → 403, …
 unsigned HttpStatus(const core::Error& e);
+// 503: the store is out of reach (PostgreSQL connection lost); the request's outcome is unknown.
+core::Error StoreUnavailable();
 
 // ---- accounts (accounts.cc) ----
 struct RegisterReq {

@@ -67,9 +67,7 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
     sqlite3_wal_hook(lite.raw(), &Shop::OnWalCommit, this);
     checkpoint_db_ = std::make_unique<store::SqliteDb>(config_.db_path, /*create=*/false);
   }
-  db.SetChangeHook([this](std::string_view table) {
-    if (table == "products" || table == "plans") catalogue_changed_ = true;
-  });
+  db.SetChangeHook([this](std::string_view table) { OnTableChanged(table); });
 
   // The engine starts from the first plan version; later versions are journal commands (Op::kPlan)
   // replayed where they were adopted. The plan file only seeds a new database.
@@ -109,6 +107,17 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
     }
   }
 
+  LoadEngine(db);
+}
+
+void Shop::LoadEngine(store::Db& db) {
+  std::string source;
+  {
+    store::Stmt first = db.Prepare("SELECT source FROM plans ORDER BY version LIMIT 1");
+    if (first.Step()) source = first.Text(0);
+  }
+  auto plan = plan::ParsePlan(source, std::string(kPlanSourceName));
+  if (!plan) throw std::runtime_error(plan.error().message);
   engine_ = std::make_unique<core::Engine>(std::move(*plan));
   {
     store::Stmt n = db.Prepare(
@@ -182,6 +191,10 @@ void Shop::Stop() {
 // Writes: group commit
 
 void Shop::Write(std::function<Reply(Tx&)> job, Done done) {
+  if (!available()) {
+    if (done) done(StoreUnavailable());
+    return;
+  }
   {
     std::lock_guard lock(queue_mu_);
     queue_.push_back(Job{std::move(job), std::move(done)});
@@ -237,15 +250,24 @@ void Shop::RunBatch(std::vector<Job>& batch) {
       std::lock_guard l(durable_mu_);
       seq = ++applied_seq_;
     }
+  } catch (const store::StoreError& e) {
+    if (!e.connection_lost()) Fatal(std::string("store error while applying a batch: ") + e.what());
+    Recover(batch, e.what());
+    return;
   } catch (const std::exception& e) {
     Fatal(std::string("store error while applying a batch: ") + e.what());
   }
   const auto t1 = std::chrono::steady_clock::now();
   try {
     db.Commit();
+  } catch (const store::StoreError& e) {
+    if (!e.connection_lost()) Fatal(std::string("store error at commit: ") + e.what());
+    Recover(batch, e.what());  // committed or not: the rebuilt engine will say
+    return;
   } catch (const std::exception& e) {
     Fatal(std::string("store error at commit: ") + e.what());
   }
+  committed_seq_ = seq;
   const auto t2 = std::chrono::steady_clock::now();
   if (catalogue_changed_) {
     catalogue_changed_ = false;
@@ -289,10 +311,10 @@ void Shop::SyncerLoop() {
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     const uint64_t seq = ready.back().seq;
-    std::vector<std::function<void()>> waiters;
+    std::vector<std::function<void(bool)>> waiters;
     {
       std::lock_guard l(durable_mu_);
-      durable_seq_ = seq;
+      durable_seq_ = std::max(durable_seq_, seq);
       auto it = durable_waiters_.begin();
       while (it != durable_waiters_.end()) {
         if (it->first <= seq) {
@@ -309,7 +331,7 @@ void Shop::SyncerLoop() {
       }
     }
     ready.clear();
-    for (auto& cb : waiters) cb();
+    for (auto& cb : waiters) cb(true);
   }
 }
 
@@ -373,58 +395,146 @@ void Shop::Fatal(const std::string& what) {
 // ---------------------------------------------------------------------------------------------------
 // Reads
 
-store::Db& Shop::AcquireReader() {
+std::unique_ptr<store::Db> Shop::TakeReader() {
   {
     std::lock_guard lock(readers_mu_);
     if (!readers_.empty()) {
-      store::Db* db = readers_.back().release();
+      std::unique_ptr<store::Db> db = std::move(readers_.back());
       readers_.pop_back();
-      return *db;
+      return db;
     }
   }
-  return *store::OpenReader(config_.db_path, config_.shop_id).release();
+  return store::OpenReader(config_.db_path, config_.shop_id);
 }
 
-void Shop::ReleaseReader(store::Db& db) {
+void Shop::PutReader(std::unique_ptr<store::Db> db) {
   std::lock_guard lock(readers_mu_);
-  readers_.emplace_back(&db);
+  readers_.push_back(std::move(db));
 }
 
+// Readers are taken and put back under the engine's shared lock, so a rebuild after a reconnect
+// (exclusive) never finds one in use and drops them all.
 Reply Shop::Read(const std::function<Reply(ReadCtx&)>& fn, uint64_t* seq) {
-  store::Db& db = AcquireReader();
-  struct Release {
-    Shop* shop;
-    store::Db* db;
-    ~Release() { shop->ReleaseReader(*db); }
-  } release{this, &db};
   std::shared_lock lock(engine_mu_);
+  if (!available()) return StoreUnavailable();
   {
     std::lock_guard l(durable_mu_);
     *seq = applied_seq_;
   }
-  ReadCtx ctx{db, *engine_, clock_.NowMs()};
-  db.BeginRead();  // one snapshot for the whole read
-  struct End {
-    store::Db* db;
-    ~End() {
+  std::unique_ptr<store::Db> db;
+  try {
+    db = TakeReader();
+    db->BeginRead();  // one snapshot for the whole read
+    ReadCtx ctx{*db, *engine_, clock_.NowMs()};
+    Reply r = fn(ctx);
+    db->Commit();
+    PutReader(std::move(db));
+    return r;
+  } catch (const store::StoreError& e) {
+    if (e.connection_lost()) return StoreUnavailable();  // the connection is dropped with `db`
+    throw;
+  } catch (...) {
+    if (db) {
       try {
-        db->Commit();
+        db->Rollback();
+        PutReader(std::move(db));
       } catch (...) {
       }
     }
-  } end{&db};
-  return fn(ctx);
+    throw;
+  }
 }
 
-void Shop::WhenDurable(uint64_t seq, std::function<void()> cb) {
+void Shop::WhenDurable(uint64_t seq, std::function<void(bool)> cb) {
   {
     std::lock_guard l(durable_mu_);
+    for (const auto& [from, to] : lost_) {
+      if (seq >= from && seq <= to) {
+        cb(false);
+        return;
+      }
+    }
     if (durable_seq_ < seq) {
       durable_waiters_.emplace_back(seq, std::move(cb));
       return;
     }
   }
-  cb();
+  cb(true);
+}
+
+core::Error StoreUnavailable() {
+  return core::MakeError("store_unavailable",
+                         "the store is out of reach; what this request did is unknown until it is back: retry it");
+}
+
+void Shop::AnswerUnavailable(std::vector<Job>& jobs) {
+  for (Job& j : jobs) {
+    if (j.done) j.done(StoreUnavailable());
+  }
+  jobs.clear();
+}
+
+void Shop::Recover(std::vector<Job>& failed, const std::string& why) {
+  store_down_.store(true, std::memory_order_release);
+  std::fprintf(stderr, "guanxi: lost the store (%s); answering 503 until it is back\n", why.c_str());
+  if (metrics_ != nullptr) metrics_->Add("guanxi_store_lost_total", {}, 1);
+  AnswerUnavailable(failed);
+  // The batches from the last commit on may have been applied to the engine but not stored: reads
+  // that saw them are never answered.
+  std::vector<std::function<void(bool)>> unknown;
+  {
+    std::lock_guard l(durable_mu_);
+    lost_.emplace_back(committed_seq_ + 1, applied_seq_);
+    std::erase_if(durable_waiters_, [&](auto& w) {
+      if (w.first <= committed_seq_) return false;
+      unknown.push_back(std::move(w.second));
+      return true;
+    });
+  }
+  for (auto& cb : unknown) cb(false);
+  for (int attempt = 1;; ++attempt) {
+    std::vector<Job> queued;
+    {
+      std::unique_lock lock(queue_mu_);
+      if (attempt > 1) queue_cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_; });
+      queued.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+      queue_.clear();
+      if (stopping_) {
+        lock.unlock();
+        AnswerUnavailable(queued);
+        return;
+      }
+    }
+    AnswerUnavailable(queued);
+    try {
+      std::unique_ptr<store::Db> db = store::OpenWriter(config_.db_path, config_.shop_id);
+      db->SetChangeHook([this](std::string_view table) { OnTableChanged(table); });
+      std::unique_lock lock(engine_mu_);
+      LoadEngine(*db);
+      writer_db_ = std::move(db);
+      {
+        std::lock_guard l(readers_mu_);
+        readers_.clear();
+      }
+      catalogue_version_.fetch_add(1, std::memory_order_release);
+      {
+        // The rebuilt engine is the store: durable, under a batch number of its own.
+        std::lock_guard l(durable_mu_);
+        committed_seq_ = ++applied_seq_;
+        durable_seq_ = std::max(durable_seq_, applied_seq_);
+      }
+      store_down_.store(false, std::memory_order_release);
+      std::fprintf(stderr, "guanxi: the store is back; rebuilt the engine from %lld commands\n",
+                   static_cast<long long>(rebuilt_commands_));  // NOLINT(runtime/int)
+      return;
+    } catch (const std::exception& e) {
+      if (attempt == 1 || attempt % 40 == 0) std::fprintf(stderr, "guanxi: reconnecting: %s\n", e.what());
+    }
+  }
+}
+
+void Shop::OnTableChanged(std::string_view table) {
+  if (table == "products" || table == "plans") catalogue_changed_ = true;
 }
 
 void Shop::Blocking(std::function<void()> fn) {
@@ -445,11 +555,10 @@ Reply Shop::WriteSync(std::function<Reply(Tx&)> job) {
 Reply Shop::ReadSync(const std::function<Reply(ReadCtx&)>& fn) {
   uint64_t seq = 0;
   Reply r = Read(fn, &seq);
-  std::promise<void> p;
+  std::promise<bool> p;
   auto f = p.get_future();
-  WhenDurable(seq, [&p] { p.set_value(); });
-  f.get();
-  return r;
+  WhenDurable(seq, [&p](bool durable) { p.set_value(durable); });
+  return f.get() ? r : Reply(StoreUnavailable());
 }
 
 Reply Shop::RunScheduler() {
@@ -532,9 +641,12 @@ Caller Shop::Authenticate(const std::string& token) {
   Caller c;
   if (token.empty()) return c;
   const std::string hash = TokenHash(token);
-  store::Db& db = AcquireReader();
+  // While the store is out of reach the caller stays anonymous; what it asks is answered 503 anyway.
+  std::shared_lock lock(engine_mu_);
+  if (!available()) return c;
+  std::unique_ptr<store::Db> db = TakeReader();
   try {
-    store::Stmt& s = db.Cached(
+    store::Stmt& s = db->Cached(
         "SELECT a.id, a.role, a.member FROM tokens t JOIN accounts a ON a.id = t.account "
         "WHERE t.hash = ? AND t.expires_at > ? AND a.disabled = 0");
     s.Bind(1, hash).Bind(2, clock_.NowMs());
@@ -544,11 +656,12 @@ Caller Shop::Authenticate(const std::string& token) {
       c.member = s.IsNull(2) ? -1 : s.Int(2);
     }
     s.Reset();
-  } catch (...) {
-    ReleaseReader(db);
+  } catch (const store::StoreError& e) {
+    if (e.connection_lost()) return Caller{};  // the connection is dropped with `db`
+    PutReader(std::move(db));
     throw;
   }
-  ReleaseReader(db);
+  PutReader(std::move(db));
   return c;
 }
 

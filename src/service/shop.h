@@ -7,7 +7,10 @@
 // under a shared lock of the engine and a reader connection; a read may see a batch that is applied but
 // not yet durable, so its reply must wait for WhenDurable(seq) before it is sent: nobody is ever shown
 // state that could be lost. A store error while writing is fatal (fail-stop): the process stops and
-// rebuilds from the store at the next start.
+// rebuilds from the store at the next start. Losing the connection to a PostgreSQL server is not:
+// the shop stops answering (503 store_unavailable) — the batch in flight and the reads that may have
+// seen it are answered "unknown, retry" — reconnects, rebuilds the engine from the store, and serves
+// again when the server is back.
 #pragma once
 
 #include <atomic>
@@ -105,8 +108,11 @@ class Shop {
   void Write(std::function<Reply(Tx&)> job, Done done);
   // Runs a read now. *seq receives the batch the read may have seen; reply after WhenDurable(*seq).
   Reply Read(const std::function<Reply(ReadCtx&)>& fn, uint64_t* seq);
-  // Calls cb (now, or on the writer thread) once batch `seq` is durable.
-  void WhenDurable(uint64_t seq, std::function<void()> cb);
+  // Calls cb(true) (now, or on another thread) once batch `seq` is durable; cb(false) when it never
+  // will be (the store's connection was lost before its commit was known).
+  void WhenDurable(uint64_t seq, std::function<void(bool durable)> cb);
+  // False while the store is out of reach (PostgreSQL connection lost, reconnecting).
+  bool available() const { return !store_down_.load(std::memory_order_acquire); }
   // Runs CPU-heavy work (password hashing) off the I/O and writer threads.
   void Blocking(std::function<void()> fn);
 
@@ -159,6 +165,12 @@ class Shop {
   };
   void WriterLoop();
   void RunBatch(std::vector<Job>& batch);
+  // The engine from the store: plan version 1, then the journal (start-up and after a reconnect).
+  void LoadEngine(store::Db& db);
+  // After the connection was lost: answers what can no longer be known, reconnects (until Stop), and
+  // rebuilds the engine from the store.
+  void Recover(std::vector<Job>& failed, const std::string& why);
+  void AnswerUnavailable(std::vector<Job>& jobs);
   // Makes committed batches durable (one fdatasync of the WAL for all that are waiting), then answers
   // them and the reads that saw them.
   void SyncerLoop();
@@ -167,8 +179,9 @@ class Shop {
   void CheckpointLoop();
   static int OnWalCommit(void* shop, sqlite3* db, const char* name, int frames);
   [[noreturn]] void Fatal(const std::string& what);
-  store::Db& AcquireReader();
-  void ReleaseReader(store::Db& db);
+  std::unique_ptr<store::Db> TakeReader();
+  void PutReader(std::unique_ptr<store::Db> db);
+  void OnTableChanged(std::string_view table);
   void NoteEffects(const core::Effects& effects);
   void RebuildTeams();
 
@@ -205,7 +218,10 @@ class Shop {
   std::mutex durable_mu_;
   uint64_t applied_seq_ = 0;  // batches applied to the engine (under engine_mu_)
   uint64_t durable_seq_ = 0;  // batches committed and fsync'd
-  std::vector<std::pair<uint64_t, std::function<void()>>> durable_waiters_;
+  uint64_t committed_seq_ = 0;  // the last batch whose COMMIT returned (writer thread)
+  std::vector<std::pair<uint64_t, uint64_t>> lost_;  // batches whose commit is unknown (connection lost)
+  std::vector<std::pair<uint64_t, std::function<void(bool)>>> durable_waiters_;
+  std::atomic<bool> store_down_{false};
 
   std::atomic<uint64_t> catalogue_version_{0};
   bool catalogue_changed_ = false;  // by the batch being applied (writer thread only)

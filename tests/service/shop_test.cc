@@ -524,6 +524,36 @@ TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
   EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, Caller{}, -1); }).error().code, "unauthorized");
 }
 
+// PostgreSQL: the server ends the shop's sessions (as when it restarts, or a network path breaks). The
+// shop answers 503 for what it cannot know instead of guessing, reconnects, rebuilds its engine from
+// the store, and serves again with every fen where it was.
+TEST_F(ShopTest, ComesBackWhenTheStoreConnectionIsLost) {
+  if (!test::OnPostgres()) GTEST_SKIP() << "a SQLite file has no connection to lose (this runs as _pg)";
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  Buy(A, "pkg699");
+  const json::value wallet = WalletOf(L);
+  const json::value ledger = LedgerOf();
+  ASSERT_EQ(wallet.at("earned").at("direct"), 30000);
+
+  ASSERT_GE(test::DropConnections(config_.db_path), 1);
+  auto lost = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner"); });
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, "store_unavailable");
+  EXPECT_EQ(HttpStatus(lost.error()), 503u);
+
+  for (int i = 0; i < 200 && !shop_->available(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(shop_->available()) << "the shop did not reconnect within 10 s";
+  EXPECT_EQ(WalletOf(L), wallet);
+  EXPECT_EQ(LedgerOf(), ledger);
+  // The refused job was not applied: A is still a member of the base rank, and buys as one.
+  Caller B = Join("13800000003", &L);
+  Buy(B, "pkg699");
+  EXPECT_EQ(WalletOf(L).at("earned").at("direct"), 60000);
+  EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
+}
+
 }  // namespace
 }  // namespace guanxi::service
 

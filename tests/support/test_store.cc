@@ -31,22 +31,44 @@ std::string PostgresAdminUrl() {
   return url;
 }
 
-std::string FreshStore(const std::filesystem::path& dir, const std::string& name) {
-  if (!OnPostgres()) return (dir / (name + ".db")).string();
-  static std::atomic<int> counter{0};
-  const std::string db = "t_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+namespace {
+
+// Runs one query on the test server as its superuser; the first column of the first row.
+std::string AdminQuery(const std::string& sql) {
   const std::string admin = PostgresAdminUrl();
   PGconn* c = PQconnectdb(admin.c_str());
-  std::string error;
+  std::string error, value;
   if (PQstatus(c) != CONNECTION_OK) {
     error = std::string("cannot reach the PostgreSQL test server at ") + admin + ": " + PQerrorMessage(c);
   } else {
-    PGresult* r = PQexec(c, ("CREATE DATABASE " + db + " OWNER guanxi").c_str());
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) error = std::string("CREATE DATABASE failed: ") + PQresultErrorMessage(r);
+    PGresult* r = PQexec(c, sql.c_str());
+    const ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      error = sql + ": " + PQresultErrorMessage(r);
+    } else if (PQntuples(r) > 0) {
+      value = PQgetvalue(r, 0, 0);
+    }
     PQclear(r);
   }
   PQfinish(c);
   if (!error.empty()) throw std::runtime_error(error);
+  return value;
+}
+
+}  // namespace
+
+int DropConnections(const std::string& url) {
+  const std::string db = url.substr(url.rfind('/') + 1);
+  return std::stoi(AdminQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '" +
+                              db + "' AND pid <> pg_backend_pid()"));
+}
+
+std::string FreshStore(const std::filesystem::path& dir, const std::string& name) {
+  if (!OnPostgres()) return (dir / (name + ".db")).string();
+  static std::atomic<int> counter{0};
+  const std::string db = "t_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  AdminQuery("CREATE DATABASE " + db + " OWNER guanxi");
+  const std::string admin = PostgresAdminUrl();
   // The same server, as the service's role, in the new database.
   const std::string server = admin.substr(0, admin.rfind('/'));
   const std::string host = server.substr(server.find('@') + 1);

@@ -16,5 +16,8 @@ bool OnPostgres();
 std::string FreshStore(const std::filesystem::path& dir, const std::string& name = "shop");
 // The superuser URL of the test server (PostgreSQL only).
 std::string PostgresAdminUrl();
+// Ends every session on the database of `url` (PostgreSQL only), as a server restart or a broken
+// network path would; returns how many there were.
+int DropConnections(const std::string& url);
 
 }  // namespace guanxi::test
