@@ -130,8 +130,10 @@ int64_t CopyTable(store::Db& src, store::Db& dst, const Table& t) {
   return rows;
 }
 
-// Moves every identity sequence of the copied tables past the shop's largest id, never backwards: the
-// sequences are shared by every shop of the database.
+// Moves every identity sequence of the copied tables past the shop's largest id. The sequences are
+// shared by every shop of the database: one already past it is left alone, never moved back. (setval is
+// not atomic with the read: another shop drawing past this shop's largest id in between would be moved
+// back; docs/operations.md says to migrate while the other shops are quiet.)
 void AdvanceSequences(store::Db& dst) {
   std::vector<std::pair<std::string, std::string>> identities;
   {
@@ -142,9 +144,9 @@ void AdvanceSequences(store::Db& dst) {
   }
   for (const auto& [table, column] : identities) {
     store::Stmt set = dst.Prepare(
-        "SELECT setval(seq, v) FROM (SELECT seq, greatest((SELECT max(" + column + ") FROM " + table +
-        "), pg_sequence_last_value(seq)) AS v FROM (SELECT pg_get_serial_sequence(?, ?)::regclass AS seq) s) x "
-        "WHERE v IS NOT NULL");
+        "SELECT setval(seq, v) FROM (SELECT seq, (SELECT max(" + column + ") FROM " + table +
+        ") AS v FROM (SELECT pg_get_serial_sequence(?, ?)::regclass AS seq) s) x "
+        "WHERE v > coalesce(pg_sequence_last_value(seq), 0)");
     set.Bind(1, table).Bind(2, column);
     set.Run();
   }
@@ -200,7 +202,8 @@ Ledgers CompareLedgers(const core::Engine& a, const core::Engine& b) {
 
 int Migrate(const std::string& from, const std::string& to, int64_t shop) {
   if (store::IsPostgres(from) || !std::filesystem::is_regular_file(from)) {
-    std::cerr << "guanxi: migrate --from takes a SQLite database file; " << from << " is not one\n";
+    std::cerr << "guanxi: migrate --from takes a SQLite database file; " << from
+              << (std::filesystem::exists(from) ? " is not one\n" : " does not exist\n");
     return 2;
   }
   if (!store::IsPostgres(to)) {
