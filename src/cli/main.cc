@@ -1,11 +1,12 @@
 // guanxi: the command line. `guanxi serve` runs the shop, `guanxi backup` copies its database while it
-// runs, `guanxi replay --plan FILE COMMANDS.jsonl` applies engine commands; the designer's commands
+// runs, `guanxi migrate` moves a shop from SQLite to PostgreSQL, `guanxi replay --plan FILE COMMANDS.jsonl` applies engine commands; the designer's commands
 // (`calc`, `simulate`, `plan lint`, docs/designer.md) live in designer.cc.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
 #include "cli/designer.h"
+#include "cli/migrate.h"
 #include "cli/replay.h"
 #include "cli/serve.h"
 #include "plan/plan_file.h"
@@ -40,6 +41,13 @@ int main(int argc, char** argv) {
   CLI::App* backup = app.add_subcommand("backup", "copy a database consistently, even while it is served");
   backup->add_option("--db", backup_db, "database file")->required();
   backup->add_option("out", backup_out, "the new file")->required();
+
+  std::string migrate_from, migrate_to;
+  int64_t migrate_shop = 1;
+  CLI::App* migrate = app.add_subcommand("migrate", "move one shop from a SQLite database to PostgreSQL");
+  migrate->add_option("--from", migrate_from, "the SQLite database file")->required();
+  migrate->add_option("--to", migrate_to, "the PostgreSQL database (postgresql://…)")->required();
+  migrate->add_option("--shop", migrate_shop, "the shop's id in the PostgreSQL database (default 1)");
 
   guanxi::cli::CalcOptions calc_opts;
   CLI::App* calc = app.add_subcommand("calc", "the merchant's formulas: members, lifetime spend, fission");
@@ -91,6 +99,7 @@ int main(int argc, char** argv) {
   if (simulate->parsed()) return guanxi::cli::Simulate(sim_opts);
   if (lint->parsed()) return guanxi::cli::PlanLint(lint_path, lint_json, !lint_no_wechat);
   if (backup->parsed()) return guanxi::cli::Backup(backup_db, backup_out);
+  if (migrate->parsed()) return guanxi::cli::Migrate(migrate_from, migrate_to, migrate_shop);
 
   if (replay->parsed()) {
     auto plan = guanxi::plan::LoadPlanFile(plan_path);

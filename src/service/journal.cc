@@ -132,4 +132,14 @@ int64_t ReplayJournal(store::Db& db, core::Engine& engine) {
   return count;
 }
 
+std::unique_ptr<core::Engine> RebuildEngine(store::Db& db) {
+  store::Stmt first = db.Prepare("SELECT source FROM plans ORDER BY version LIMIT 1");
+  if (!first.Step()) throw std::runtime_error("the shop has no plan");
+  auto plan = plan::ParsePlan(first.Text(0), kPlanSourceName);
+  if (!plan) throw std::runtime_error("the shop's first plan version: " + plan.error().message);
+  auto engine = std::make_unique<core::Engine>(std::move(*plan));
+  ReplayJournal(db, *engine);
+  return engine;
+}
+
 }  // namespace guanxi::service

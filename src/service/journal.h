@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -52,5 +53,9 @@ int64_t AppendCommand(store::Db& db, const Command& c, const core::Effects& effe
 // Replays the whole journal into `engine`. Throws std::runtime_error if a stored command is refused
 // (the store and the engine disagree) naming the seq. Returns the number of commands replayed.
 int64_t ReplayJournal(store::Db& db, core::Engine& engine);
+
+// The engine of a stored shop, as it starts: its first plan version (`plans`), then the whole journal
+// replayed. Throws std::runtime_error when the shop has no plan or a stored command is refused.
+std::unique_ptr<core::Engine> RebuildEngine(store::Db& db);
 
 }  // namespace guanxi::service
