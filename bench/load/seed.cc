@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
   // A bigger page cache for this connection only (not stored in the file): a million random invite
   // codes and token hashes make the unique indexes' pages hot all over.
   Must(shop.WriteSync([](Tx& tx) {
-         if (tx.db.backend() == store::Backend::kSqlite) tx.db.Exec("PRAGMA cache_size=-262144");
+         if (tx.db.backend() == guanxi::store::Backend::kSqlite) tx.db.Exec("PRAGMA cache_size=-262144");
          return Reply(json::value(nullptr));
        }),
        "cache_size");

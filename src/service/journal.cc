@@ -132,13 +132,21 @@ int64_t ReplayJournal(store::Db& db, core::Engine& engine) {
   return count;
 }
 
-std::unique_ptr<core::Engine> RebuildEngine(store::Db& db) {
+std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands) {
   store::Stmt first = db.Prepare("SELECT source FROM plans ORDER BY version LIMIT 1");
   if (!first.Step()) throw std::runtime_error("the shop has no plan");
   auto plan = plan::ParsePlan(first.Text(0), kPlanSourceName);
   if (!plan) throw std::runtime_error("the shop's first plan version: " + plan.error().message);
   auto engine = std::make_unique<core::Engine>(std::move(*plan));
-  ReplayJournal(db, *engine);
+  {
+    store::Stmt n = db.Prepare(
+        "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM order_items WHERE engine_order IS NOT NULL)");
+    n.Step();
+    engine->Reserve(static_cast<uint32_t>(n.Int(0)), static_cast<uint32_t>(n.Int(1)));
+  }
+  const int64_t replayed = ReplayJournal(db, *engine);
+  if (commands != nullptr) *commands = replayed;
+  if (engine->ledger().Sum() != 0) throw std::runtime_error("the rebuilt ledger does not sum to zero");
   return engine;
 }
 

@@ -55,7 +55,8 @@ int64_t AppendCommand(store::Db& db, const Command& c, const core::Effects& effe
 int64_t ReplayJournal(store::Db& db, core::Engine& engine);
 
 // The engine of a stored shop, as it starts: its first plan version (`plans`), then the whole journal
-// replayed. Throws std::runtime_error when the shop has no plan or a stored command is refused.
-std::unique_ptr<core::Engine> RebuildEngine(store::Db& db);
+// replayed (*commands receives how many commands). Throws std::runtime_error when the shop has no
+// plan, a stored command is refused, or the rebuilt ledger does not sum to zero.
+std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands = nullptr);
 
 }  // namespace guanxi::service

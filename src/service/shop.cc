@@ -111,22 +111,7 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
 }
 
 void Shop::LoadEngine(store::Db& db) {
-  std::string source;
-  {
-    store::Stmt first = db.Prepare("SELECT source FROM plans ORDER BY version LIMIT 1");
-    if (first.Step()) source = first.Text(0);
-  }
-  auto plan = plan::ParsePlan(source, std::string(kPlanSourceName));
-  if (!plan) throw std::runtime_error(plan.error().message);
-  engine_ = std::make_unique<core::Engine>(std::move(*plan));
-  {
-    store::Stmt n = db.Prepare(
-        "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM order_items WHERE engine_order IS NOT NULL)");
-    n.Step();
-    engine_->Reserve(static_cast<uint32_t>(n.Int(0)), static_cast<uint32_t>(n.Int(1)));
-  }
-  rebuilt_commands_ = ReplayJournal(db, *engine_);
-  if (engine_->ledger().Sum() != 0) throw std::runtime_error("the rebuilt ledger does not sum to zero");
+  engine_ = RebuildEngine(db, &rebuilt_commands_);
   RebuildTeams();
 }
 
