@@ -7,6 +7,7 @@
 
 #include "cli/designer.h"
 #include "cli/migrate.h"
+#include "cli/report.h"
 #include "cli/replay.h"
 #include "cli/serve.h"
 #include "plan/plan_file.h"
@@ -41,6 +42,16 @@ int main(int argc, char** argv) {
   CLI::App* backup = app.add_subcommand("backup", "copy a database consistently, even while it is served");
   backup->add_option("--db", backup_db, "database file")->required();
   backup->add_option("out", backup_out, "the new file")->required();
+
+  guanxi::cli::ReportOptions report_opts;
+  CLI::App* report = app.add_subcommand(
+      "report", "print the dashboard summary as JSON, reading only (a PostgreSQL replica will do)");
+  report->add_option("--db", report_opts.db, "a SQLite file or a postgresql:// URL")->required();
+  report->add_option("--shop", report_opts.shop, "the shop's id in a PostgreSQL database (default 1)")
+      ->check(CLI::PositiveNumber);
+  report->add_option("--from", report_opts.from_ms, "start, Unix ms (default: 29 days before --to)");
+  report->add_option("--to", report_opts.to_ms, "end, Unix ms (default: now)");
+  report->add_option("--utc-offset", report_opts.utc_offset_minutes, "the shop's time zone, minutes (default 480)");
 
   std::string migrate_from, migrate_to;
   int64_t migrate_shop = 1;
@@ -99,6 +110,7 @@ int main(int argc, char** argv) {
   if (simulate->parsed()) return guanxi::cli::Simulate(sim_opts);
   if (lint->parsed()) return guanxi::cli::PlanLint(lint_path, lint_json, !lint_no_wechat);
   if (backup->parsed()) return guanxi::cli::Backup(backup_db, backup_out);
+  if (report->parsed()) return guanxi::cli::Report(report_opts);
   if (migrate->parsed()) return guanxi::cli::Migrate(migrate_from, migrate_to, migrate_shop);
 
   if (replay->parsed()) {

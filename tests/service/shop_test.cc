@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include <sys/wait.h>
+
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/shop.h"
@@ -552,6 +554,111 @@ TEST_F(ShopTest, ComesBackWhenTheStoreConnectionIsLost) {
   Buy(B, "pkg699");
   EXPECT_EQ(WalletOf(L).at("earned").at("direct"), 60000);
   EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
+}
+
+// Runs a command line; its exit status, and its standard output in *out.
+int RunCommand(const std::string& command, std::string* out = nullptr) {
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return -1;
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
+  const int status = ::pclose(p);
+  if (out != nullptr) *out = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string ReadLine(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// What docs/operations.md tells an operator to run: the shop on a PostgreSQL primary and a streaming
+// standby made from it by pg_basebackup. The primary is a server of this test's own (so the base
+// backup copies only this shop), started like the suite's; the shop's tests run on it unchanged.
+class ReplicaTest : public ShopTest {
+ protected:
+  void SetUp() override {
+    if (!test::OnPostgres()) GTEST_SKIP() << "a replica is PostgreSQL's (this runs as _pg)";
+    base_ = std::filesystem::temp_directory_path() / ("guanxi-replica-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(base_);
+    suite_server_ = std::getenv("GUANXI_TEST_PG");
+    ASSERT_EQ(Server("start " + (base_ / "primary").string()), 0) << ReadLine(base_ / "primary" / "log");
+    ::setenv("GUANXI_TEST_PG", (base_ / "primary").c_str(), 1);
+    ShopTest::SetUp();
+  }
+  void TearDown() override {
+    if (!test::OnPostgres()) return;
+    ShopTest::TearDown();
+    Server("stop " + (base_ / "standby").string());
+    Server("stop " + (base_ / "primary").string());
+    ::setenv("GUANXI_TEST_PG", suite_server_.c_str(), 1);
+    std::filesystem::remove_all(base_);
+  }
+  static int Server(const std::string& args) {
+    return RunCommand(std::string(GUANXI_SOURCE_DIR) + "/scripts/pg-test-server " + args + " >/dev/null");
+  }
+  // The shop's URL on the standby: the same role and database, the standby's port.
+  std::string ReplicaUrl() const {
+    const std::string& url = config_.db_path;
+    const size_t colon = url.rfind(':'), slash = url.rfind('/');
+    return url.substr(0, colon + 1) + ReadLine(base_ / "standby" / "port") + url.substr(slash);
+  }
+  // Waits (at most 20 s) until the standby has replayed everything the primary has written so far.
+  bool CaughtUp() const {
+    const std::string lsn = test::QueryAt(ReadLine(base_ / "primary" / "url"), "SELECT pg_current_wal_lsn()");
+    const std::string standby = ReadLine(base_ / "standby" / "url");
+    for (int i = 0; i < 400; ++i) {
+      if (test::QueryAt(standby, "SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn") == "t") return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  json::value Report(const std::string& db) {
+    std::string out;
+    const std::string cmd = std::string(GUANXI_BINARY) + " report --db " + db + " --from " +
+                            std::to_string(kStart - kDay) + " --to " + std::to_string(clock_.NowMs() + 1);
+    EXPECT_EQ(RunCommand(cmd, &out), 0) << cmd;
+    return out.empty() ? json::value() : json::parse(out);
+  }
+
+  std::filesystem::path base_;
+  std::string suite_server_;
+};
+
+TEST_F(ReplicaTest, ReportsReadFromAStreamingReplica) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  Buy(A, "pkg699");
+  ASSERT_EQ(Server("start " + (base_ / "standby").string() + " --replica-of " + (base_ / "primary").string()), 0)
+      << ReadLine(base_ / "standby" / "log");
+  ASSERT_TRUE(CaughtUp());
+  const std::string replica = ReplicaUrl();
+  json::value report = Report(replica);
+  EXPECT_EQ(report, Report(config_.db_path));  // the replica answers as the primary does
+  EXPECT_EQ(report.at("totals").at("orders"), 1);
+  EXPECT_EQ(report.at("totals").at("sales"), 69900);
+  EXPECT_EQ(report.at("payouts_by_rule").at("direct"), 30000);
+  EXPECT_EQ(report.at("member_count"), 2);
+
+  // It follows the primary.
+  Caller B = Join("13800000003", &A);
+  Buy(B, "pkg699");
+  ASSERT_TRUE(CaughtUp());
+  report = Report(replica);
+  EXPECT_EQ(report.at("totals").at("orders"), 2);
+  EXPECT_EQ(report.at("totals").at("sales"), 139800);
+  EXPECT_EQ(report.at("member_count"), 3);
+  EXPECT_EQ(report, Report(config_.db_path));
+
+  // And it is read-only: a shop cannot be served from it.
+  std::string out;
+  EXPECT_EQ(RunCommand("timeout 30 " + std::string(GUANXI_BINARY) + " serve --listen 127.0.0.1:0 --db " + replica +
+                " 2>&1", &out), 1);
+  EXPECT_NE(out.find("read-only"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -31,15 +31,11 @@ std::string PostgresAdminUrl() {
   return url;
 }
 
-namespace {
-
-// Runs one query on the test server as its superuser; the first column of the first row.
-std::string AdminQuery(const std::string& sql) {
-  const std::string admin = PostgresAdminUrl();
-  PGconn* c = PQconnectdb(admin.c_str());
+std::string QueryAt(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
   std::string error, value;
   if (PQstatus(c) != CONNECTION_OK) {
-    error = std::string("cannot reach the PostgreSQL test server at ") + admin + ": " + PQerrorMessage(c);
+    error = std::string("cannot reach the PostgreSQL test server at ") + url + ": " + PQerrorMessage(c);
   } else {
     PGresult* r = PQexec(c, sql.c_str());
     const ExecStatusType st = PQresultStatus(r);
@@ -55,7 +51,7 @@ std::string AdminQuery(const std::string& sql) {
   return value;
 }
 
-}  // namespace
+std::string AdminQuery(const std::string& sql) { return QueryAt(PostgresAdminUrl(), sql); }
 
 int DropConnections(const std::string& url) {
   const std::string db = url.substr(url.rfind('/') + 1);

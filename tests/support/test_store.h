@@ -16,6 +16,10 @@ bool OnPostgres();
 std::string FreshStore(const std::filesystem::path& dir, const std::string& name = "shop");
 // The superuser URL of the test server (PostgreSQL only).
 std::string PostgresAdminUrl();
+// Runs one query; the first column of its first row ("" when none). Throws with the server's message.
+std::string QueryAt(const std::string& url, const std::string& sql);
+// … on the test server, as its superuser.
+std::string AdminQuery(const std::string& sql);
 // Ends every session on the database of `url` (PostgreSQL only), as a server restart or a broken
 // network path would; returns how many there were.
 int DropConnections(const std::string& url);

@@ -211,7 +211,7 @@ PgDb::PgDb(const std::string& url, int64_t shop, int connect_timeout_s) {
     conn_ = nullptr;
     throw StoreError(0, "connect to PostgreSQL: " + msg, /*connection_lost=*/true);
   }
-  Stmt set = Prepare("SELECT set_config('guanxi.shop', ?, false)");
+  Stmt set = Prepare("SELECT set_config('guanxi.shop', ?, false), set_config('client_min_messages', 'warning', false)");
   set.Bind(1, std::to_string(shop)).Run();
 }
 
