@@ -23,6 +23,10 @@
 #   order_flow    load_order_flow at each of $FLOW_CONNECTIONS connections: create → pay → signed
 #                 notification, every step a write answered after its group commit (fsync)
 # Choose loads with LOADS="team order_flow" etc.
+#
+# STORE=postgres runs the same shop on PostgreSQL 15: a server started for the run on 127.0.0.1 in a
+# temporary directory (scripts/pg-test-server; PostgreSQL's defaults: fsync and synchronous_commit on),
+# the seeded SQLite shop moved into it with `guanxi migrate`, and `guanxi serve --db postgresql://…`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -39,6 +43,7 @@ WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
 LIGHT_CONNECTIONS=${LIGHT_CONNECTIONS:-2}
 FLOW_CONNECTIONS=${FLOW_CONNECTIONS:-"16 64 256"}
 PORT=${PORT:-18080}
+STORE=${STORE:-sqlite}
 LOADS=${LOADS:-"healthz products products_p3 team team_members order_flow"}
 SECRET=load-bench-secret-0123456789abcdef
 
@@ -77,8 +82,21 @@ TEAM_TOKEN=$(cat "$SEED_DIR/team.token")
 OUT=$RUN_DIR/results.txt
 : > "$OUT"
 
+DB=$RUN_DIR/shop.db
+if [[ $STORE == postgres ]]; then
+  scripts/pg-test-server start "$RUN_DIR/pg"
+  trap 'scripts/pg-test-server stop "$RUN_DIR/pg"' EXIT
+  psql -qAt "$(cat "$RUN_DIR/pg/url")" -c "CREATE DATABASE shop OWNER guanxi"
+  DB="postgresql://guanxi@127.0.0.1:$(cat "$RUN_DIR/pg/port")/shop"
+  echo "== moving the shop to PostgreSQL: guanxi migrate --to $DB"
+  timeout 7200 "$GUANXI" migrate --from "$RUN_DIR/shop.db" --to "$DB" 2>/dev/null
+elif [[ $STORE != sqlite ]]; then
+  echo "run.sh: STORE is sqlite or postgres" >&2
+  exit 2
+fi
+
 # ---- the server ----
-"$GUANXI" serve --db "$RUN_DIR/shop.db" --listen "127.0.0.1:$PORT" --config "$RUN_DIR/shop.toml" \
+"$GUANXI" serve --db "$DB" --listen "127.0.0.1:$PORT" --config "$RUN_DIR/shop.toml" \
   > "$RUN_DIR/serve.out" 2> "$RUN_DIR/serve.err" &
 SERVER=$!
 stop_server() {
@@ -86,6 +104,7 @@ stop_server() {
     kill -TERM "$SERVER"
     timeout 60 tail --pid="$SERVER" -f /dev/null || kill -KILL "$SERVER"
   fi
+  [[ $STORE != postgres ]] || scripts/pg-test-server stop "$RUN_DIR/pg"
 }
 trap stop_server EXIT
 for _ in $(seq 1 600); do
@@ -150,7 +169,8 @@ writer_metrics() {
   local m
   for m in guanxi_commit_batch_size_count guanxi_commit_batch_size_sum guanxi_apply_seconds_sum guanxi_commit_write_seconds_sum \
            guanxi_commit_fsync_seconds_sum guanxi_commit_fsync_seconds_count; do
-    printf '%s ' "$(metric $m)"
+    v=$(metric $m)
+    printf '%s ' "${v:-0}"  # no fsync metrics on PostgreSQL: its COMMIT is the sync
   done
 }
 for load in $LOADS; do
@@ -188,7 +208,7 @@ for load in $LOADS; do
         d() { awk -v x="${a[$1]}" -v y="${b[$1]}" 'BEGIN { print x - y }'; }
         awk -v n="$(d 0)" -v jobs="$(d 1)" -v apply="$(d 2)" -v commit="$(d 3)" -v fsync="$(d 4)" -v syncs="$(d 5)" \
             -v secs="$((DURATION + WARMUP))" -v c="$conns" '
-          BEGIN { if (n > 0 && syncs > 0) printf "WRITER order_flow@%s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, 1000 * fsync / syncs }' | tee -a "$OUT"
+          BEGIN { if (n > 0) printf "WRITER order_flow@%s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, syncs > 0 ? 1000 * fsync / syncs : 0 }' | tee -a "$OUT"
       done
       ;;
     *) echo "run.sh: unknown load $load" >&2; exit 2 ;;
@@ -202,7 +222,7 @@ trap - EXIT
 
 # ---- the table ----
 echo
-echo "guanxi serve, $MEMBERS members ($TEAM below the team head, $PAID_PERCENT% paid), $(nproc) cores shared by server and load"
+echo "guanxi serve on $STORE, $MEMBERS members ($TEAM below the team head, $PAID_PERCENT% paid), $(nproc) cores shared by server and load"
 echo "$REBUILD; server RSS: $RSS_START after start, $RSS_END at the end, $RSS_PEAK peak; load average at the end $LOADAVG"
 printf '%-16s %12s %9s %9s %9s %s\n' load "requests/s" "p50 ms" "p99 ms" "max ms" notes
 awk '

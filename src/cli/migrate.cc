@@ -131,9 +131,9 @@ int64_t CopyTable(store::Db& src, store::Db& dst, const Table& t) {
 }
 
 // Moves every identity sequence of the copied tables past the shop's largest id. The sequences are
-// shared by every shop of the database: one already past it is left alone, never moved back. (setval is
-// not atomic with the read: another shop drawing past this shop's largest id in between would be moved
-// back; docs/operations.md says to migrate while the other shops are quiet.)
+// shared by every shop of the database: one already past it is left alone, never moved back. The table
+// is locked against inserts until the copy commits, so no other shop draws from its sequence between
+// the read and the setval.
 void AdvanceSequences(store::Db& dst) {
   std::vector<std::pair<std::string, std::string>> identities;
   {
@@ -143,6 +143,7 @@ void AdvanceSequences(store::Db& dst) {
     while (s.Step()) identities.emplace_back(s.Text(0), s.Text(1));
   }
   for (const auto& [table, column] : identities) {
+    dst.Exec("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE");
     store::Stmt set = dst.Prepare(
         "SELECT setval(seq, v) FROM (SELECT seq, (SELECT max(" + column + ") FROM " + table +
         ") AS v FROM (SELECT pg_get_serial_sequence(?, ?)::regclass AS seq) s) x "
