@@ -16,6 +16,7 @@
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/shop.h"
+#include "support/shop_driver.h"
 #include "support/test_store.h"
 
 namespace guanxi::service {
@@ -67,47 +68,9 @@ class MigrateTest : public ::testing::Test {
   Reply Write(std::function<Reply(Tx&)> f) { return shop_->WriteSync(std::move(f)); }
   Reply Read(const std::function<Reply(ReadCtx&)>& f) { return shop_->ReadSync(f); }
 
-  Caller Join(const std::string& phone, const Caller* inviter) {
-    RegisterReq r;
-    r.phone = phone;
-    r.password_hash = HashPassword("password-" + phone, PasswordCost::Fast());
-    if (inviter != nullptr) {
-      auto me = Read([&](ReadCtx& c) { return Me(c, *inviter); });
-      r.invite_code = std::string(me.value().at("member").at("invite_code").as_string());
-    }
-    auto reply = Write([&](Tx& tx) { return Register(tx, r); });
-    EXPECT_TRUE(reply.ok()) << (reply ? "" : reply.error().message);
-    return Caller{reply.value().at("account").as_int64(), "member", reply.value().at("member").at("id").as_int64()};
-  }
-  // Creates an order and pays it through a signed sandbox notification; returns the order id.
-  int64_t Buy(const Caller& buyer, const std::string& sku) {
-    CreateOrderReq req;
-    req.items.push_back({sku, 1});
-    auto order = Write([&](Tx& tx) { return CreateOrder(tx, buyer, req); });
-    EXPECT_TRUE(order.ok()) << (order ? "" : order.error().message);
-    const int64_t id = order.value().at("id").as_int64();
-    auto intent = Write([&](Tx& tx) { return CreatePayment(tx, buyer, id, "sandbox"); });
-    EXPECT_TRUE(intent.ok()) << (intent ? "" : intent.error().message);
-    const std::string pi(intent.value().at("intent").as_string());
-    core::Result<Notification> n = core::MakeError("x", "x");
-    EXPECT_TRUE(Read([&](ReadCtx& c) {
-                  n = SandboxComplete(c, config_.payment_secret, pi);
-                  return Reply(json::value(nullptr));
-                }).ok());
-    EXPECT_TRUE(n.ok());
-    const json::value body = json::parse(n->body);
-    auto applied = Write([&](Tx& tx) {
-      return ApplyPaymentNotification(tx, "sandbox", pi, std::string(body.at("txn").as_string()),
-                                      body.at("amount").as_int64());
-    });
-    EXPECT_TRUE(applied.ok()) << (applied ? "" : applied.error().message);
-    return id;
-  }
-  json::value WalletOf(const Caller& m) {
-    auto w = Read([&](ReadCtx& c) { return Wallet(c, m, -1); });
-    EXPECT_TRUE(w.ok());
-    return w.value();
-  }
+  Caller Join(const std::string& phone, const Caller* inviter) { return test::Join(*shop_, phone, inviter); }
+  int64_t Buy(const Caller& buyer, const std::string& sku) { return test::BuyAndPay(*shop_, buyer, sku); }
+  json::value WalletOf(const Caller& m) { return test::WalletOf(*shop_, m); }
   // What must survive the move: member count, rows of the tables, the ledger report, and the wallets.
   json::value State(const std::vector<Caller>& members) {
     json::object s;

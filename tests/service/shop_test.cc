@@ -14,6 +14,7 @@
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/shop.h"
+#include "support/shop_driver.h"
 #include "support/test_store.h"
 
 namespace guanxi::service {
@@ -70,50 +71,11 @@ class ShopTest : public ::testing::Test {
   Reply Write(std::function<Reply(Tx&)> f) { return shop_->WriteSync(std::move(f)); }
   Reply Read(const std::function<Reply(ReadCtx&)>& f) { return shop_->ReadSync(f); }
 
-  // Registers a member under `inviter` (or none) and returns its caller identity.
-  Caller Join(const std::string& phone, const Caller* inviter) {
-    RegisterReq r;
-    r.phone = phone;
-    r.password_hash = HashPassword("password-" + phone, PasswordCost::Fast());
-    if (inviter != nullptr) {
-      auto me = Read([&](ReadCtx& c) { return Me(c, *inviter); });
-      r.invite_code = std::string(me.value().at("member").at("invite_code").as_string());
-    }
-    auto reply = Write([&](Tx& tx) { return Register(tx, r); });
-    EXPECT_TRUE(reply.ok()) << (reply ? "" : reply.error().message);
-    const auto& v = reply.value();
-    return Caller{next_account_++, "member", v.at("member").at("id").as_int64()};
-  }
-
-  // Creates, pays (through a signed sandbox notification) and returns the order id.
+  Caller Join(const std::string& phone, const Caller* inviter) { return test::Join(*shop_, phone, inviter); }
   int64_t Buy(const Caller& buyer, const std::string& sku, int64_t qty = 1) {
-    CreateOrderReq req;
-    req.items.push_back({sku, qty});
-    auto order = Write([&](Tx& tx) { return CreateOrder(tx, buyer, req); });
-    EXPECT_TRUE(order.ok()) << (order ? "" : order.error().message);
-    const int64_t id = order.value().at("id").as_int64();
-    Pay(buyer, id);
-    return id;
+    return test::BuyAndPay(*shop_, buyer, sku, qty);
   }
-  void Pay(const Caller& buyer, int64_t id) {
-    auto intent = Write([&](Tx& tx) { return CreatePayment(tx, buyer, id, "sandbox"); });
-    ASSERT_TRUE(intent.ok()) << (intent ? "" : intent.error().message);
-    const std::string pi(intent.value().at("intent").as_string());
-    core::Result<Notification> n = core::MakeError("x", "x");
-    ASSERT_TRUE(Read([&](ReadCtx& c) {
-                  n = SandboxComplete(c, config_.payment_secret, pi);
-                  return Reply(json::value(nullptr));
-                }).ok());
-    ASSERT_TRUE(n.ok());
-    ASSERT_TRUE(HmacSha256Verify(config_.payment_secret, n->body, n->signature));
-    const json::value body = json::parse(n->body);
-    auto applied = Write([&](Tx& tx) {
-      return ApplyPaymentNotification(tx, "sandbox", pi, std::string(body.at("txn").as_string()),
-                                      body.at("amount").as_int64());
-    });
-    ASSERT_TRUE(applied.ok()) << (applied ? "" : applied.error().message);
-    EXPECT_EQ(applied.value().at("status"), "applied");
-  }
+  void Pay(const Caller& buyer, int64_t id) { test::PayOrder(*shop_, buyer, id); }
   // L, a partner, whose direct A bought pkg699: shipped, auto-confirmed after 7 days, settled after the
   // return window, so L has the rewards available.
   Caller PartnerWithSettledRewards() {
@@ -128,11 +90,7 @@ class ShopTest : public ::testing::Test {
     EXPECT_EQ(shop_->RunScheduler().value().at("settled"), 1);
     return L;
   }
-  json::value WalletOf(const Caller& m) {
-    auto w = Read([&](ReadCtx& c) { return Wallet(c, m, -1); });
-    EXPECT_TRUE(w.ok());
-    return w.value();
-  }
+  json::value WalletOf(const Caller& m) { return test::WalletOf(*shop_, m); }
   json::value LedgerOf() {
     auto l = Read([&](ReadCtx& c) { return LedgerReport(c, owner_); });
     EXPECT_TRUE(l.ok());
@@ -145,7 +103,6 @@ class ShopTest : public ::testing::Test {
   std::string plan_;
   std::unique_ptr<Shop> shop_;
   Caller owner_;
-  int64_t next_account_ = 2;  // the owner is account 1
 };
 
 // Worked example 2 (spec/chain-2plus1.md), driven as a shop would: L is made a partner by the
@@ -455,7 +412,7 @@ TEST_F(ShopTest, PlanVersionsApplyToOrdersPaidAfterThem) {
   const auto direct = [&] { return WalletOf(L).at("earned").at("direct").as_int64(); };
   EXPECT_EQ(direct(), 30000);
 
-  const Caller sales{next_account_, "sales", -1};
+  const Caller sales{999, "sales", -1};
   EXPECT_EQ(Write([&](Tx& tx) { return UploadPlan(tx, sales, plan_, ""); }).error().code, "forbidden");
   std::string typo = plan_;
   typo.replace(typo.find("earned = \"direct\""), 17, "earnd = \"direct\"");
