@@ -10,8 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "cli/replay.h"
 #include "plan/plan_file.h"
+#include "service/journal.h"
+#include "store/schema.h"
+#include "support/test_store.h"
 
 namespace {
 
@@ -108,6 +113,48 @@ TEST_P(ScenarioTest, MatchesExpected) {
     Compare(exp_view, got.output, "$", diffs);
     for (const std::string& d : diffs) ADD_FAILURE() << GetParam() << " " << d;
   }
+}
+
+// The same scenario journaled into a store (SQLite, or PostgreSQL as scenario_test's _pg run) as the
+// service journals commands, then the engine rebuilt from the store as the service does at start: it
+// must be the replay's engine, member for member and fen for fen.
+TEST_P(ScenarioTest, TheStoreRebuildsTheSameEngine) {
+  const fs::path commands = kScenarios / (GetParam() + ".jsonl");
+  const json::value expected = json::parse(ReadFile(kScenarios / (GetParam() + ".expected.json")));
+  const std::string plan_name(expected.at("plan").as_string());
+  const std::string source = ReadFile(fs::path(GUANXI_SOURCE_DIR) / "plans" / (plan_name + ".toml"));
+  auto plan = guanxi::plan::ParsePlan(source, plan_name);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+
+  const fs::path dir = fs::temp_directory_path() / ("guanxi-scenario-" + std::to_string(::getpid()) + "-" + GetParam());
+  fs::create_directories(dir);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() { fs::remove_all(dir); }
+  } cleanup{dir};
+  auto db = guanxi::store::OpenWriter(guanxi::test::FreshStore(dir));
+  db->BeginWrite();
+  db->Prepare("INSERT INTO plans (version, name, source, uploaded_at) VALUES (1, ?, ?, 0)")
+      .Bind(1, plan_name)
+      .Bind(2, source)
+      .Run();
+  guanxi::cli::Replay replay(*plan);
+  int64_t journaled = 0;
+  replay.SetJournal([&](const guanxi::core::Command& c, const guanxi::core::Effects& effects) {
+    guanxi::service::AppendCommand(*db, c, effects, 0);
+    ++journaled;
+  });
+  std::ifstream in(commands);
+  guanxi::cli::ReplayStream(replay, in, false);
+  db->Commit();
+  ASSERT_GT(journaled, 0);
+
+  int64_t replayed = 0;
+  const auto rebuilt = guanxi::service::RebuildEngine(*db, &replayed);
+  EXPECT_EQ(replayed, journaled);
+  const auto cmp = guanxi::service::CompareEngines(replay.engine(), *rebuilt, "the replay", "the store");
+  for (const std::string& d : cmp.differences) ADD_FAILURE() << GetParam() << ": " << d;
+  EXPECT_GT(cmp.accounts, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioTest, ::testing::ValuesIn(ScenarioNames()),

@@ -153,51 +153,6 @@ void AdvanceSequences(store::Db& dst) {
   }
 }
 
-// What is compared of two rebuilt engines: every account's balance.
-struct Ledgers {
-  int64_t accounts = 0;
-  std::vector<std::string> differences;
-};
-
-Ledgers CompareLedgers(const core::Engine& a, const core::Engine& b) {
-  Ledgers out;
-  auto differ = [&](const std::string& what, core::Fen x, core::Fen y) {
-    ++out.accounts;
-    if (x != y && out.differences.size() < 20) {
-      out.differences.push_back(what + ": " + std::to_string(x) + " in the source, " + std::to_string(y) +
-                                " in the copy");
-    }
-  };
-  if (a.member_count() != b.member_count()) {
-    out.differences.push_back("members: " + std::to_string(a.member_count()) + " in the source, " +
-                              std::to_string(b.member_count()) + " in the copy");
-    return out;
-  }
-  for (core::MemberId m = 0; m < a.member_count(); ++m) {
-    const core::Balances x = a.ledger().member(m), y = b.ledger().member(m);
-    const std::string who = "member " + std::to_string(m);
-    differ(who + " pending", x.pending, y.pending);
-    differ(who + " available", x.available, y.available);
-    differ(who + " frozen", x.frozen, y.frozen);
-    differ(who + " withdrawing", x.withdrawing, y.withdrawing);
-  }
-  for (uint32_t p = 0; p < a.ledger().pool_count(); ++p) {
-    differ("pool " + std::to_string(p), a.ledger().pool(p), b.ledger().pool(p));
-  }
-  for (int p = 0; p < core::kPlatformAccountCount; ++p) {
-    const auto acc = static_cast<core::PlatformAccount>(p);
-    differ("platform account " + std::to_string(p), a.ledger().platform(acc), b.ledger().platform(acc));
-  }
-  for (const core::Engine* e : {&a, &b}) {
-    if (e->ledger().Sum() != 0) {
-      out.differences.push_back(std::string(e == &a ? "the source's" : "the copy's")
-                                    .append(" ledger sums to ")
-                                    .append(std::to_string(e->ledger().Sum()))
-                                    .append(", not 0"));
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -273,7 +228,7 @@ int Migrate(const std::string& from, const std::string& to, int64_t shop) {
     }
     const auto before = service::RebuildEngine(*src);
     const auto after = service::RebuildEngine(*dst);
-    const Ledgers ledgers = CompareLedgers(*before, *after);
+    const service::EngineComparison ledgers = service::CompareEngines(*before, *after, "the source", "the copy");
     differences.insert(differences.end(), ledgers.differences.begin(), ledgers.differences.end());
     if (!differences.empty()) {
       dst->Rollback();

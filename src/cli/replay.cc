@@ -110,6 +110,7 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     }
     auto id = engine_.Join(referrer, out);
     if (!id) return id.error();
+    Journal(core::Command(core::Op::kJoin, Id(referrer)));
     Remember(members_, *member, *id);
     return core::Ok{};
   }
@@ -121,7 +122,7 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     if (!rank_name) return rank_name.error();
     auto rank = engine_.plan().FindRank(*rank_name);
     if (!rank) return MakeError("unknown_rank", "the plan has no rank \"" + *rank_name + "\"", "rank");
-    return engine_.SetRank(*m, *rank, out);
+    return Journal(engine_.SetRank(*m, *rank, out), core::Command(core::Op::kSetRank, *m, 0, 0, *rank_name));
   }
   if (c == "rebind") {
     if (auto s = CheckFields(cmd, {"member", "referrer"}); !s) return s;
@@ -134,7 +135,7 @@ core::Status Replay::Dispatch(const json::object& cmd) {
       if (!ref) return ref.error();
       referrer = *ref;
     }
-    return engine_.Rebind(*m, referrer, out);
+    return Journal(engine_.Rebind(*m, referrer, out), core::Command(core::Op::kRebind, *m, Id(referrer)));
   }
   if (c == "product") {
     if (auto s = CheckFields(cmd, {"sku", "price"}); !s) return s;
@@ -144,6 +145,7 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     if (!price) return price.error();
     auto id = engine_.UpsertProduct(*sku, *price, out);
     if (!id) return id.error();
+    Journal(core::Command(core::Op::kProduct, -1, 0, *price, *sku));
     return core::Ok{};
   }
   if (c == "order") {
@@ -167,6 +169,7 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     }
     auto id = engine_.PayOrder(*m, *product, static_cast<uint32_t>(*qty), price, out);
     if (!id) return id.error();
+    Journal(core::Command(core::Op::kOrder, *m, *qty, price.value_or(engine_.product(*product).price), *sku));
     Remember(orders_, *order, *id);
     return core::Ok{};
   }
@@ -174,11 +177,12 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     if (auto s = CheckFields(cmd, {"order"}); !s) return s;
     auto o = Lookup(orders_, cmd, "order", "unknown_order");
     if (!o) return o.error();
-    return c == "refund" ? engine_.Refund(*o, out) : engine_.Settle(*o, out);
+    return c == "refund" ? Journal(engine_.Refund(*o, out), core::Command(core::Op::kRefund, *o))
+                         : Journal(engine_.Settle(*o, out), core::Command(core::Op::kSettle, *o));
   }
   if (c == "close_day") {
     if (auto s = CheckFields(cmd, {}); !s) return s;
-    return engine_.CloseDay(out);
+    return Journal(engine_.CloseDay(out), core::Command(core::Op::kCloseDay));
   }
   if (c == "withdraw") {
     if (auto s = CheckFields(cmd, {"id", "member", "amount", "fee"}); !s) return s;
@@ -192,6 +196,7 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     if (!fee) return fee.error();
     auto w = engine_.Withdraw(*m, *amount, *fee, out);
     if (!w) return w.error();
+    Journal(core::Command(core::Op::kWithdraw, *m, *fee, *amount));
     Remember(withdrawals_, *id, *w);
     return core::Ok{};
   }
@@ -199,9 +204,20 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     if (auto s = CheckFields(cmd, {"id"}); !s) return s;
     auto w = Lookup(withdrawals_, cmd, "id", "unknown_withdrawal");
     if (!w) return w.error();
-    return c == "withdraw_paid" ? engine_.WithdrawPaid(*w, out) : engine_.WithdrawRejected(*w, out);
+    return c == "withdraw_paid" ? Journal(engine_.WithdrawPaid(*w, out), core::Command(core::Op::kWithdrawPaid, *w))
+                                : Journal(engine_.WithdrawRejected(*w, out),
+                                          core::Command(core::Op::kWithdrawRejected, *w));
   }
   return MakeError("unknown_command", "unknown cmd \"" + c + "\"", "cmd");
+}
+
+core::Status Replay::Journal(core::Status applied, const core::Command& c) {
+  if (applied) Journal(c);
+  return applied;
+}
+
+void Replay::Journal(const core::Command& c) {
+  if (journal_) journal_(c, scratch_);
 }
 
 json::value Replay::NameOrNull(core::MemberId m) const {
@@ -281,8 +297,12 @@ json::object Replay::Output(bool with_effects) const {
 }
 
 ReplayOutcome ReplayStream(const core::Plan& plan, std::istream& commands, bool with_effects) {
-  ReplayOutcome outcome;
   Replay replay(plan);
+  return ReplayStream(replay, commands, with_effects);
+}
+
+ReplayOutcome ReplayStream(Replay& replay, std::istream& commands, bool with_effects) {
+  ReplayOutcome outcome;
   std::string text;
   size_t line = 0;
   while (std::getline(commands, text)) {

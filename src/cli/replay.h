@@ -4,12 +4,14 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <functional>
 #include <istream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "core/command.h"
 #include "core/engine.h"
 #include "core/explain.h"
 #include "core/plan.h"
@@ -31,6 +33,11 @@ class Replay {
 
   const core::Engine& engine() const { return engine_; }
 
+  // Called with each command the engine accepted, as the service journals it, and its effects: a
+  // store kept by this journal rebuilds the same engine (the scenario tests on both stores).
+  using JournalFn = std::function<void(const core::Command&, const core::Effects&)>;
+  void SetJournal(JournalFn fn) { journal_ = std::move(fn); }
+
  private:
   struct Registry {
     std::unordered_map<std::string, uint32_t> ids;
@@ -50,6 +57,11 @@ class Replay {
   boost::json::object MemberJson(core::MemberId m) const;
   boost::json::value NameOrNull(core::MemberId m) const;
 
+  core::Status Journal(core::Status applied, const core::Command& c);
+  void Journal(const core::Command& c);
+  static int64_t Id(core::MemberId m) { return m == core::kNone ? -1 : int64_t{m}; }
+
+  JournalFn journal_;
   core::Engine engine_;
   core::Names names_;
   Registry members_, orders_, withdrawals_;
@@ -67,6 +79,8 @@ struct ReplayOutcome {
 
 // Applies every non-blank line of `commands`; stops at the first refused one.
 ReplayOutcome ReplayStream(const core::Plan& plan, std::istream& commands, bool with_effects);
+// … into `replay` (which may have a journal).
+ReplayOutcome ReplayStream(Replay& replay, std::istream& commands, bool with_effects);
 
 // JSON with two-space indentation, keys in insertion order.
 std::string PrettyJson(const boost::json::value& v);

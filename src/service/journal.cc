@@ -150,4 +150,46 @@ std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands) {
   return engine;
 }
 
+EngineComparison CompareEngines(const core::Engine& a, const core::Engine& b, const std::string& a_name,
+                                const std::string& b_name) {
+  EngineComparison out;
+  auto note = [&](const std::string& what, int64_t x, int64_t y) {
+    if (x != y && out.differences.size() < 20) {
+      out.differences.push_back(what + ": " + std::to_string(x) + " in " + a_name + ", " + std::to_string(y) +
+                                " in " + b_name);
+    }
+  };
+  auto account = [&](const std::string& what, core::Fen x, core::Fen y) {
+    ++out.accounts;
+    note(what, x, y);
+  };
+  if (a.member_count() != b.member_count()) {
+    note("members", a.member_count(), b.member_count());
+    return out;
+  }
+  for (MemberId m = 0; m < a.member_count(); ++m) {
+    const std::string who = "member " + std::to_string(m);
+    note(who + " rank", a.rank(m), b.rank(m));
+    note(who + " referrer", a.referrer(m), b.referrer(m));
+    const core::Balances x = a.ledger().member(m), y = b.ledger().member(m);
+    account(who + " pending", x.pending, y.pending);
+    account(who + " available", x.available, y.available);
+    account(who + " frozen", x.frozen, y.frozen);
+    account(who + " withdrawing", x.withdrawing, y.withdrawing);
+  }
+  for (uint32_t p = 0; p < a.ledger().pool_count(); ++p) {
+    account("pool " + std::to_string(p), a.ledger().pool(p), b.ledger().pool(p));
+  }
+  for (int p = 0; p < core::kPlatformAccountCount; ++p) {
+    const auto acc = static_cast<core::PlatformAccount>(p);
+    account("platform account " + std::to_string(p), a.ledger().platform(acc), b.ledger().platform(acc));
+  }
+  for (const auto& [e, name] : {std::pair{&a, &a_name}, std::pair{&b, &b_name}}) {
+    if (e->ledger().Sum() != 0) {
+      out.differences.push_back("the ledger in " + *name + " sums to " + std::to_string(e->ledger().Sum()));
+    }
+  }
+  return out;
+}
+
 }  // namespace guanxi::service

@@ -8,40 +8,20 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "core/command.h"
 #include "core/engine.h"
 #include "core/result.h"
 #include "store/db.h"
 
 namespace guanxi::service {
 
-enum class Op : uint8_t {
-  kJoin = 1,        // a: referrer or -1
-  kSetRank = 2,     // a: member, text: rank name
-  kProduct = 3,     // text: sku, amount: price
-  kOrder = 4,       // a: buyer, n: qty, amount: unit price paid, text: sku
-  kRefund = 5,      // a: engine order
-  kSettle = 6,      // a: engine order
-  kCloseDay = 7,
-  kWithdraw = 8,    // a: member, amount, n: fee
-  kWithdrawPaid = 9,       // a: withdrawal
-  kWithdrawRejected = 10,  // a: withdrawal
-  kRebind = 11,            // a: member, n: new referrer or -1
-  kPlan = 12,              // a: plan version, text: its source (TOML); adopted for orders paid after it
-};
+using core::Command;
+using core::Op;
 
 // The name plan sources are parsed under, so errors read "plan.toml:12: …".
 inline constexpr const char* kPlanSourceName = "plan.toml";
-
-struct Command {
-  explicit Command(Op o, int64_t a_ = -1, int64_t n_ = 0, int64_t amount_ = 0, std::string text_ = {})
-      : op(o), a(a_), n(n_), amount(amount_), text(std::move(text_)) {}
-  Op op;
-  int64_t a = -1;
-  int64_t n = 0;
-  int64_t amount = 0;
-  std::string text;
-};
 
 // Applies a command. The value is the id the command created (member, product, order, withdrawal),
 // or 0 for commands that create nothing.
@@ -58,5 +38,15 @@ int64_t ReplayJournal(store::Db& db, core::Engine& engine);
 // replayed (*commands receives how many commands). Throws std::runtime_error when the shop has no
 // plan, a stored command is refused, or the rebuilt ledger does not sum to zero.
 std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands = nullptr);
+
+// Two engines that should be the same shop (one rebuilt from a copy of the other's store): the
+// members, each one's rank, referrer and four balances, the pools and the platform accounts, and both
+// ledgers summing to zero. `differences` lists the first 20 that differ, named with a_name/b_name.
+struct EngineComparison {
+  int64_t accounts = 0;  // ledger accounts compared
+  std::vector<std::string> differences;
+};
+EngineComparison CompareEngines(const core::Engine& a, const core::Engine& b, const std::string& a_name,
+                                const std::string& b_name);
 
 }  // namespace guanxi::service
