@@ -1,5 +1,7 @@
 #include "service/journal.h"
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "plan/plan_file.h"
@@ -23,6 +25,28 @@ Result<uint32_t> Created(const Result<T>& r) {
 Result<uint32_t> Done(const core::Status& s) {
   if (!s) return s.error();
   return uint32_t{0};
+}
+
+constexpr size_t kEffectColumns = 24;
+constexpr size_t kEffectsPerInsert = 16;
+
+// The INSERT of `rows` effects (1..kEffectsPerInsert), one text per count, made once.
+const std::string& EffectsInsert(size_t rows) {
+  static const std::array<std::string, kEffectsPerInsert + 1> sql = [] {
+    std::array<std::string, kEffectsPerInsert + 1> out;
+    std::string row = "(?";
+    for (size_t c = 1; c < kEffectColumns; ++c) row += ",?";
+    row += ")";
+    for (size_t n = 1; n <= kEffectsPerInsert; ++n) {
+      out[n] =
+          "INSERT INTO effects (seq, at, member, kind, reason, relation, rank, old_rank, earned, by_admin, activity, "
+          "rule, from_kind, from_sub, from_id, to_kind, to_sub, to_id, amount, buyer, via, ref, generation, units) "
+          "VALUES " + row;
+      for (size_t i = 1; i < n; ++i) out[n] += "," + row;
+    }
+    return out;
+  }();
+  return sql[rows];
 }
 
 }  // namespace
@@ -77,36 +101,39 @@ int64_t AppendCommand(store::Db& db, const Command& c, const Effects& effects, i
   if (!c.text.empty()) log.Bind(6, c.text);
   const int64_t seq = log.InsertReturningId();
 
-  store::Stmt& ins = db.Cached(
-      "INSERT INTO effects (seq, at, member, kind, reason, relation, rank, old_rank, earned, by_admin, activity, "
-      "rule, from_kind, from_sub, from_id, to_kind, to_sub, to_id, amount, buyer, via, ref, generation, units) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  auto opt = [&](int i, uint32_t v) {
-    if (v != core::kNone) ins.Bind(i, int64_t{v});
-  };
-  for (const core::Effect& e : effects) {
-    ins.Bind(1, seq).Bind(2, at);
-    opt(3, e.member);
-    ins.Bind(4, int64_t{static_cast<uint8_t>(e.kind)})
-        .Bind(5, int64_t{static_cast<uint8_t>(e.reason)})
-        .Bind(6, int64_t{static_cast<uint8_t>(e.relation)})
-        .Bind(7, int64_t{e.rank})
-        .Bind(8, int64_t{e.old_rank})
-        .Bind(9, int64_t{e.earned})
-        .Bind(10, int64_t{e.by_admin})
-        .Bind(11, int64_t{e.activity})
-        .Bind(12, int64_t{e.rule})
-        .Bind(13, int64_t{static_cast<uint8_t>(e.from.kind)})
-        .Bind(14, int64_t{e.from.sub})
-        .Bind(15, int64_t{e.from.id})
-        .Bind(16, int64_t{static_cast<uint8_t>(e.to.kind)})
-        .Bind(17, int64_t{e.to.sub})
-        .Bind(18, int64_t{e.to.id})
-        .Bind(19, e.amount);
-    opt(20, e.buyer);
-    opt(21, e.via);
-    opt(22, e.order);
-    ins.Bind(23, int64_t{e.generation}).Bind(24, int64_t{e.units});
+  // Up to kEffectsPerInsert effects per statement: one round trip to a PostgreSQL server, not one each.
+  for (size_t first = 0; first < effects.size(); first += kEffectsPerInsert) {
+    const size_t rows = std::min(kEffectsPerInsert, effects.size() - first);
+    store::Stmt& ins = db.Cached(EffectsInsert(rows));
+    for (size_t r = 0; r < rows; ++r) {
+      const core::Effect& e = effects[first + r];
+      const int b = static_cast<int>(r * kEffectColumns);
+      auto opt = [&](int i, uint32_t v) {
+        if (v != core::kNone) ins.Bind(b + i, int64_t{v});
+      };
+      ins.Bind(b + 1, seq).Bind(b + 2, at);
+      opt(3, e.member);
+      ins.Bind(b + 4, int64_t{static_cast<uint8_t>(e.kind)})
+          .Bind(b + 5, int64_t{static_cast<uint8_t>(e.reason)})
+          .Bind(b + 6, int64_t{static_cast<uint8_t>(e.relation)})
+          .Bind(b + 7, int64_t{e.rank})
+          .Bind(b + 8, int64_t{e.old_rank})
+          .Bind(b + 9, int64_t{e.earned})
+          .Bind(b + 10, int64_t{e.by_admin})
+          .Bind(b + 11, int64_t{e.activity})
+          .Bind(b + 12, int64_t{e.rule})
+          .Bind(b + 13, int64_t{static_cast<uint8_t>(e.from.kind)})
+          .Bind(b + 14, int64_t{e.from.sub})
+          .Bind(b + 15, int64_t{e.from.id})
+          .Bind(b + 16, int64_t{static_cast<uint8_t>(e.to.kind)})
+          .Bind(b + 17, int64_t{e.to.sub})
+          .Bind(b + 18, int64_t{e.to.id})
+          .Bind(b + 19, e.amount);
+      opt(20, e.buyer);
+      opt(21, e.via);
+      opt(22, e.order);
+      ins.Bind(b + 23, int64_t{e.generation}).Bind(b + 24, int64_t{e.units});
+    }
     ins.Run();
   }
   return seq;
