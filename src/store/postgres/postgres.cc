@@ -54,7 +54,8 @@ class PgStmt final : public StmtImpl {
   }
   ~PgStmt() override {
     PQclear(res_);
-    if (!name_.empty() && PQstatus(db_->raw()) == CONNECTION_OK &&
+    // A statement outliving its use is deallocated; at the connection's end the server drops them all.
+    if (!name_.empty() && !db_->closing() && PQstatus(db_->raw()) == CONNECTION_OK &&
         PQtransactionStatus(db_->raw()) != PQTRANS_INERROR) {
       PQclear(PQexec(db_->raw(), ("DEALLOCATE " + name_).c_str()));
     }
@@ -216,6 +217,7 @@ PgDb::PgDb(const std::string& url, int64_t shop, int connect_timeout_s) {
 }
 
 PgDb::~PgDb() {
+  closing_ = true;
   ClearCache();
   PQfinish(conn_);
 }

@@ -38,6 +38,7 @@ class PgDb final : public Db {
     changes_ = n;
     if (n > 0 && change_hook_ && !table.empty()) change_hook_(table);
   }
+  bool closing() const { return closing_; }
   std::string NextStatementName() { return std::string("g").append(std::to_string(++statements_)); }
 
  private:
@@ -46,6 +47,7 @@ class PgDb final : public Db {
   PGconn* conn_ = nullptr;
   int64_t changes_ = 0;
   uint64_t statements_ = 0;
+  bool closing_ = false;
   std::function<void(std::string_view)> change_hook_;
 };
 
