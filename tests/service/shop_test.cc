@@ -532,14 +532,14 @@ std::string ReadLine(const std::filesystem::path& file) {
   return line;
 }
 
-// What docs/operations.md tells an operator to run: the shop on a PostgreSQL primary and a streaming
-// standby made from it by pg_basebackup. The primary is a server of this test's own (so the base
-// backup copies only this shop), started like the suite's; the shop's tests run on it unchanged.
-class ReplicaTest : public ShopTest {
+// The shop on a PostgreSQL server of the test's own, started like the suite's, which the test may stop
+// and start again, or copy into a streaming standby with pg_basebackup (copying only this shop) as
+// docs/operations.md tells an operator to.
+class OwnServerTest : public ShopTest {
  protected:
   void SetUp() override {
-    if (!test::OnPostgres()) GTEST_SKIP() << "a replica is PostgreSQL's (this runs as _pg)";
-    base_ = std::filesystem::temp_directory_path() / ("guanxi-replica-" + std::to_string(::getpid()));
+    if (!test::OnPostgres()) GTEST_SKIP() << "a server of its own is PostgreSQL's (this runs as _pg)";
+    base_ = std::filesystem::temp_directory_path() / ("guanxi-own-server-" + std::to_string(::getpid()));
     std::filesystem::create_directories(base_);
     suite_server_ = std::getenv("GUANXI_TEST_PG");
     ASSERT_EQ(Server("start " + (base_ / "primary").string()), 0) << ReadLine(base_ / "primary" / "log");
@@ -585,7 +585,40 @@ class ReplicaTest : public ShopTest {
   std::string suite_server_;
 };
 
-TEST_F(ReplicaTest, ReportsReadFromAStreamingReplica) {
+// The server stops (as in a crash or a restart) while the shop serves: nothing is answered from state
+// that may not be stored; once the server is back, the shop serves again, to the fen.
+TEST_F(OwnServerTest, ServesAgainWhenTheServerComesBack) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  Buy(A, "pkg699");
+  const json::value wallet = WalletOf(L);
+  const json::value ledger = LedgerOf();
+
+  ASSERT_EQ(Server("halt " + (base_ / "primary").string()), 0);
+  auto lost = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner"); });
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, "store_unavailable");
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // several reconnection attempts fail
+  EXPECT_FALSE(shop_->available());
+  auto read = shop_->ReadSync([&](ReadCtx& c) { return Wallet(c, L, -1); });
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, "store_unavailable");
+  auto write = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner"); });
+  ASSERT_FALSE(write.ok());
+  EXPECT_EQ(write.error().code, "store_unavailable");
+
+  ASSERT_EQ(Server("resume " + (base_ / "primary").string()), 0);
+  for (int i = 0; i < 400 && !shop_->available(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(shop_->available()) << "the shop did not come back within 20 s of the server";
+  EXPECT_EQ(WalletOf(L), wallet);
+  EXPECT_EQ(LedgerOf(), ledger);
+  Caller B = Join("13800000003", &L);
+  Buy(B, "pkg699");
+  EXPECT_EQ(WalletOf(L).at("earned").at("direct"), 60000);
+}
+
+TEST_F(OwnServerTest, ReportsReadFromAStreamingReplica) {
   Caller L = Join("13800000001", nullptr);
   ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
   Caller A = Join("13800000002", &L);

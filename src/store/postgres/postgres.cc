@@ -14,6 +14,18 @@ constexpr Oid kInt8Oid = 20;
 // Frees a result however the scope is left (Fail throws).
 using Owned = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
+// libpq's messages span lines ("…unexpectedly\n\tThis probably means…"): one line for the log.
+std::string OneLine(const std::string& msg) {
+  std::string out;
+  for (char c : msg) {
+    const bool space = c == '\n' || c == '\t' || c == ' ';
+    if (!space) out += c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 std::string Upper(std::string_view w) {
   std::string s(w);
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -207,7 +219,7 @@ PgDb::PgDb(const std::string& url, int64_t shop, int connect_timeout_s) {
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    msg = OneLine(msg);
     PQfinish(conn_);
     conn_ = nullptr;
     throw StoreError(0, "connect to PostgreSQL: " + msg, /*connection_lost=*/true);
@@ -225,7 +237,7 @@ PgDb::~PgDb() {
 void PgDb::Fail(const PGresult* r, std::string_view what) const {
   std::string msg = r ? PQresultErrorMessage(r) : "";
   if (msg.empty()) msg = PQerrorMessage(conn_);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  msg = OneLine(msg);
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state ? state : "";
   // Class 08 is a connection exception; 57P01..03 the server shutting down or not yet accepting.
