@@ -14,6 +14,7 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "plan/plan_file.h"
+#include "service/huge_pages.h"
 #include "splitmix.h"
 
 namespace {
@@ -382,6 +384,9 @@ struct Case {
   // true: the loop calls Engine::Prefetch(next order's buyer) before each PayOrder, as a service
   // that knows its next queued command may.
   bool hint = false;
+  // true: the engine's arrays come from service::HugePages() (2 MiB transparent huge pages), as in
+  // `guanxi serve`; false: from new/delete, on 4 KiB pages.
+  bool huge = false;
 };
 
 // A network built outside the timed region, with its order stream.
@@ -396,7 +401,8 @@ std::optional<Prepared> Prepare(const Case& c) {
   Prepared p;
   Plan plan = ChainPlan();
   plan.fund.enabled = c.fund;
-  p.engine = std::make_unique<Engine>(std::move(plan));
+  p.engine = std::make_unique<Engine>(std::move(plan),
+                                      c.huge ? guanxi::service::HugePages() : std::pmr::new_delete_resource());
   const Products products = FindProducts(*p.engine);
   const bool typical = c.shape == Shape::kTypical;
   const Referrers ref = typical ? TypicalNetwork(c.members) : DeepChain(c.members);
@@ -527,6 +533,15 @@ void Register() {
        1'000'000, true, false, true},
       {"Typical/PayOrder/members:1000000/units:1000000/reserve/prefetch", Shape::kTypical,
        1'000'000, 1'000'000, true, true, true},
+      // "…/huge_pages": the engine's arrays on 2 MiB pages (service::HugePages), as `guanxi serve` has them.
+      {"Typical/PayOrder/members:1000000/units:1000000/huge_pages", Shape::kTypical, 1'000'000,
+       1'000'000, true, false, false, true},
+      {"Typical/PayOrder/members:1000000/units:1000000/reserve/huge_pages", Shape::kTypical,
+       1'000'000, 1'000'000, true, true, false, true},
+      {"Typical/PayOrder/members:1000000/units:1000000/prefetch/huge_pages", Shape::kTypical,
+       1'000'000, 1'000'000, true, false, true, true},
+      {"Typical/PayOrder/members:1000000/units:1000000/reserve/prefetch/huge_pages", Shape::kTypical,
+       1'000'000, 1'000'000, true, true, true, true},
       {"Deep/PayOrder/uniform/members:100000/units:1000000", Shape::kDeepUniform, 100'000,
        1'000'000},
       {"Deep/PayOrder/uniform/members:100000/units:1000000/reserve", Shape::kDeepUniform, 100'000,
@@ -547,6 +562,8 @@ void Register() {
        true, true},
       {"Small/Typical/PayOrder/members:10000/units:10000/prefetch", Shape::kTypical, 10'000, 10'000,
        true, false, true},
+      {"Small/Typical/PayOrder/members:10000/units:10000/reserve/prefetch/huge_pages", Shape::kTypical,
+       10'000, 10'000, true, true, true, true},
       {"Small/Deep/PayOrder/uniform/members:10000/units:10000", Shape::kDeepUniform, 10'000,
        10'000},
       {"Small/Deep/PayOrder/deepest/members:10000/units:10000", Shape::kDeepDeepest, 10'000,

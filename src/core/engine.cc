@@ -34,7 +34,15 @@ RankId DifferentialFrom(const Plan& plan) {
 
 }  // namespace
 
-Engine::Engine(Plan plan) : plan_(std::move(plan)) {
+Engine::Engine(Plan plan, std::pmr::memory_resource* memory)
+    : plan_(std::move(plan)),
+      ledger_(memory),
+      m_(ArrayAllocator<MemberRec>(memory)),
+      counters_(ArrayAllocator<uint32_t>(memory)),
+      fund_positions_(ArrayAllocator<MemberId>(memory)),
+      units_(ArrayAllocator<FundUnits>(memory)),
+      orders_(ArrayAllocator<OrderRec>(memory)),
+      lines_(ArrayAllocator<Line>(memory)) {
   assert(plan_.Validate().ok());
   ledger_.AddPools(plan_.pools.size());
   earned_stride_ = plan_.earned.size();

@@ -14,13 +14,14 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <new>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "core/array.h"
 #include "core/effect.h"
 #include "core/ids.h"
 #include "core/ledger.h"
@@ -29,21 +30,6 @@
 #include "core/result.h"
 
 namespace guanxi::core {
-
-// Allocates on cache-line boundaries, so that a member's block of a per-member array starts where the
-// arithmetic says (malloc's 16-byte alignment would let a 32-byte block straddle two lines).
-template <typename T>
-struct LineAlignedAllocator {
-  using value_type = T;
-  static constexpr std::align_val_t kAlign{64};
-  LineAlignedAllocator() = default;
-  template <typename U>
-  LineAlignedAllocator(const LineAlignedAllocator<U>&) {}  // NOLINT: rebinding is implicit
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
-  void deallocate(T* p, size_t) { ::operator delete(p, kAlign); }
-  template <typename U>
-  friend bool operator==(const LineAlignedAllocator&, const LineAlignedAllocator<U>&) { return true; }
-};
 
 enum class OrderStatus : uint8_t { kPaid, kSettled, kRefunded };
 enum class WithdrawalStatus : uint8_t { kRequested, kPaid, kRejected };
@@ -68,8 +54,9 @@ struct OrderView {
 
 class Engine {
  public:
-  // REQUIRES: plan.Validate() is ok.
-  explicit Engine(Plan plan);
+  // REQUIRES: plan.Validate() is ok. `memory` holds the per-member and per-order arrays (see
+  // core/array.h); it must outlive the engine and its copies.
+  explicit Engine(Plan plan, std::pmr::memory_resource* memory = std::pmr::new_delete_resource());
 
   // Sizes the arrays for this many members and orders up front (start-up rebuild, benchmarks), so
   // that growth neither reallocates on the hot path nor leaves doubled capacity behind.
@@ -312,24 +299,24 @@ class Engine {
   size_t earned_stride_ = 0;
 
   // Members (struct of arrays, indexed by MemberId).
-  std::vector<MemberRec> m_;
+  Array<MemberRec> m_;
   // The counters upgrade conditions read, side by side per member (one cache line for the chain plan):
   // directs of rank ≥ directs_ranks_[i], legs holding rank ≥ legs_ranks_[i], unrefunded units per buy slot.
-  std::vector<uint32_t, LineAlignedAllocator<uint32_t>> counters_;
+  Array<uint32_t> counters_;
   size_t counter_stride_ = 0;
   size_t DirectsSlot(MemberId m, size_t i) const { return m * counter_stride_ + i; }
   size_t LegsSlot(MemberId m, size_t i) const { return m * counter_stride_ + directs_ranks_.size() + i; }
   size_t BuySlot(MemberId m, int32_t slot) const {
     return m * counter_stride_ + directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot);
   }
-  std::vector<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
+  Array<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
   // Fund units bought by m (own) and by m's descendants while m is tracked (desc), side by side: a
   // subtree count reads both for every member it visits.
   struct FundUnits {
     int64_t own = 0;
     int64_t desc = 0;
   };
-  std::vector<FundUnits> units_;
+  Array<FundUnits> units_;
   // Earnings per category and team sales live beside the member's balances, in the ledger's block
   // (Ledger::extra): [earned 0 .. earned_stride_ − 1, team units, team amount].
   Fen& Earned(MemberId m, EarnedId e) { return ledger_.extra(m)[e]; }
@@ -339,8 +326,8 @@ class Engine {
 
   std::vector<ProductRec> products_;
   std::unordered_map<std::string, ProductId> product_index_;
-  std::vector<OrderRec> orders_;
-  std::vector<Line> lines_;
+  Array<OrderRec> orders_;
+  Array<Line> lines_;
   std::vector<WithdrawalRec> withdrawals_;
 
   // Prefetch pipeline (see Prefetch): the buyer hinted for the next order, and the buyer whose relations

@@ -8,8 +8,10 @@
 
 #include <array>
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
+#include "core/array.h"
 #include "core/ids.h"
 #include "core/money.h"
 
@@ -46,6 +48,10 @@ struct Balances {
 // words are not accounts: Sum() and every Account ignore them.
 class Ledger {
  public:
+  // `memory` holds the member blocks (see core/array.h).
+  explicit Ledger(std::pmr::memory_resource* memory = std::pmr::new_delete_resource())
+      : members_(ArrayAllocator<Fen>(memory)) {}
+
   // REQUIRES: no member added yet.
   void SetMemberExtra(size_t words) { stride_ = kBucketCount + words; }
   void AddMember() { members_.resize(members_.size() + stride_, 0); }
@@ -97,7 +103,7 @@ class Ledger {
   }
 
   size_t stride_ = kBucketCount;  // words per member block
-  std::vector<Fen> members_;      // [m * stride_ + bucket], then the extra words
+  Array<Fen> members_;            // [m * stride_ + bucket], then the extra words
   std::vector<Fen> pools_;
   std::array<Fen, kPlatformAccountCount> platform_{};
 };

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "plan/plan_file.h"
+#include "service/huge_pages.h"
 
 namespace guanxi::service {
 
@@ -164,7 +165,7 @@ std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands) {
   if (!first.Step()) throw std::runtime_error("the shop has no plan");
   auto plan = plan::ParsePlan(first.Text(0), kPlanSourceName);
   if (!plan) throw std::runtime_error("the shop's first plan version: " + plan.error().message);
-  auto engine = std::make_unique<core::Engine>(std::move(*plan));
+  auto engine = std::make_unique<core::Engine>(std::move(*plan), HugePages());
   {
     store::Stmt n = db.Prepare(
         "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM order_items WHERE engine_order IS NOT NULL)");

@@ -1,0 +1,140 @@
+// Where the engine's arrays live (core/array.h): every large array comes from the caller's
+// memory_resource, on 64-byte boundaries, and gives all of it back; an engine on other memory (the
+// service's huge pages among them) reaches the same state to the fen. service::HugePages itself:
+// large blocks on 2 MiB boundaries, small ones from new/delete.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <memory_resource>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/engine.h"
+#include "plan/plan_file.h"
+#include "service/huge_pages.h"
+
+namespace guanxi::core {
+namespace {
+
+Plan ChainPlan() {
+  std::ifstream in(std::string(GUANXI_SOURCE_DIR) + "/plans/chain-2plus1-699.toml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto plan = plan::ParsePlan(ss.str(), "chain-2plus1-699.toml");
+  EXPECT_TRUE(plan.ok()) << (plan ? "" : plan.error().message);
+  return plan ? *plan : Plan{};
+}
+
+// Counts what passes through it and checks every request's alignment.
+class CountingResource final : public std::pmr::memory_resource {
+ public:
+  size_t outstanding = 0;
+  size_t allocations = 0;
+  size_t misaligned = 0;
+
+ private:
+  void* do_allocate(size_t bytes, size_t align) override {
+    if (align < 64) ++misaligned;
+    ++allocations;
+    outstanding += bytes;
+    return std::pmr::new_delete_resource()->allocate(bytes, align);
+  }
+  void do_deallocate(void* p, size_t bytes, size_t align) override {
+    outstanding -= bytes;
+    std::pmr::new_delete_resource()->deallocate(p, bytes, align);
+  }
+  bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
+};
+
+// A network of n members (each referred by one of the earlier ones, by a fixed rule) and a first
+// purchase of pkg699 by each, then a repurchase by every third; returns false if anything is refused.
+bool Drive(Engine& e, uint32_t n) {
+  const auto pkg = e.FindProduct("pkg699");
+  if (!pkg) return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    const MemberId referrer = i == 0 ? kNone : static_cast<MemberId>((i * 7919u) % i);
+    if (!e.Join(referrer, nullptr).ok()) return false;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (i + 1 < n) e.Prefetch(i + 1);
+    if (!e.PayOrder(i, *pkg, 1, std::nullopt, nullptr).ok()) return false;
+  }
+  for (uint32_t i = 0; i < n; i += 3) {
+    if (!e.PayOrder(i, *pkg, 1, std::nullopt, nullptr).ok()) return false;
+  }
+  return true;
+}
+
+void ExpectSameState(const Engine& a, const Engine& b) {
+  ASSERT_EQ(a.member_count(), b.member_count());
+  ASSERT_EQ(a.order_count(), b.order_count());
+  for (MemberId m = 0; m < a.member_count(); ++m) {
+    ASSERT_EQ(a.rank(m), b.rank(m)) << "member " << m;
+    ASSERT_EQ(a.leader(m), b.leader(m)) << "member " << m;
+    const Balances x = a.balances(m), y = b.balances(m);
+    ASSERT_EQ(x.pending, y.pending) << "member " << m;
+    ASSERT_EQ(x.frozen, y.frozen) << "member " << m;
+    ASSERT_EQ(a.team(m).amount, b.team(m).amount) << "member " << m;
+  }
+  for (uint32_t p = 0; p < a.ledger().pool_count(); ++p) EXPECT_EQ(a.ledger().pool(p), b.ledger().pool(p));
+  EXPECT_EQ(a.ledger().platform(PlatformAccount::kRevenue), b.ledger().platform(PlatformAccount::kRevenue));
+  EXPECT_EQ(a.ledger().Sum(), 0);
+}
+
+TEST(MemoryTest, TheArraysComeFromTheCallersMemoryAndGoBackToIt) {
+  CountingResource counting;
+  {
+    Engine on_counting(ChainPlan(), &counting);
+    ASSERT_TRUE(Drive(on_counting, 5000));
+    // Every per-member array (what MemoryBytes counts) and, beyond them, the orders and reward lines.
+    EXPECT_GT(counting.outstanding, on_counting.MemoryBytes());
+    EXPECT_GE(on_counting.MemoryBytes(), 5000u * 64u);
+    EXPECT_EQ(counting.misaligned, 0u);
+
+    Engine plain(ChainPlan());
+    ASSERT_TRUE(Drive(plain, 5000));
+    ExpectSameState(on_counting, plain);
+
+    // A copy keeps allocating from the same memory.
+    const size_t before = counting.allocations;
+    Engine copy = on_counting;
+    EXPECT_GT(counting.allocations, before);
+    ExpectSameState(copy, plain);
+  }
+  EXPECT_EQ(counting.outstanding, 0u);
+}
+
+TEST(MemoryTest, AnEngineOnHugePagesReachesTheSameState) {
+  Engine huge(ChainPlan(), service::HugePages());
+  huge.Reserve(20000, 30000);  // arrays of megabytes: their own 2 MiB-aligned mappings
+  ASSERT_TRUE(Drive(huge, 20000));
+  Engine plain(ChainPlan());
+  ASSERT_TRUE(Drive(plain, 20000));
+  ExpectSameState(huge, plain);
+}
+
+TEST(MemoryTest, HugePagesAlignLargeBlocksAndPassSmallOnesThrough) {
+  std::pmr::memory_resource* huge = service::HugePages();
+  constexpr size_t kMiB = size_t{1} << 20;
+  std::vector<std::pair<void*, size_t>> blocks;
+  for (size_t bytes : {2 * kMiB, 3 * kMiB + 1, 64 * kMiB}) {
+    void* p = huge->allocate(bytes, 64);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (2 * kMiB), 0u) << bytes;
+    std::memset(p, 0xA5, bytes);  // every byte is writable
+    EXPECT_EQ(static_cast<unsigned char*>(p)[bytes - 1], 0xA5);
+    blocks.emplace_back(p, bytes);
+  }
+  void* small = huge->allocate(100, 64);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 64, 0u);
+  std::memset(small, 1, 100);
+  huge->deallocate(small, 100, 64);
+  for (auto [p, bytes] : blocks) huge->deallocate(p, bytes, 64);
+  EXPECT_TRUE(huge->is_equal(*service::HugePages()));
+  EXPECT_FALSE(huge->is_equal(*std::pmr::new_delete_resource()));
+}
+
+}  // namespace
+}  // namespace guanxi::core
