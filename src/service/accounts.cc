@@ -1,5 +1,7 @@
 // Accounts: member registration with an invite code, login tokens, staff accounts.
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "service/api.h"
 #include "service/crypto.h"
@@ -9,23 +11,38 @@ namespace guanxi::service {
 
 namespace json = boost::json;
 
-boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core::MemberId m, bool full_phone) {
-  json::object o;
-  o["id"] = int64_t{m};
-  store::Stmt& s = db.Cached(
-      "SELECT a.phone, a.name, m.joined_at, m.channel FROM members m LEFT JOIN accounts a ON a.id = m.account "
-      "WHERE m.id = ?");
-  s.Bind(1, int64_t{m});
-  if (s.Step()) {
-    const std::string phone = s.Text(0);
+std::vector<boost::json::object> MemberBriefs(store::Db& db, const core::Engine& engine,
+                                              const std::vector<core::MemberId>& ids, bool full_phone) {
+  std::vector<json::object> out(ids.size());
+  if (ids.empty()) return out;
+  // One query for the page, not one per row: "… WHERE m.id IN (?,?,…)", a cached statement per page size.
+  std::string sql =
+      "SELECT m.id, a.phone, a.name, m.joined_at, m.channel FROM members m LEFT JOIN accounts a ON a.id = m.account "
+      "WHERE m.id IN (?";
+  for (size_t i = 1; i < ids.size(); ++i) sql += ",?";
+  sql += ")";
+  std::unordered_map<int64_t, size_t> row_of;  // member id → its place in the page (ids are distinct)
+  for (size_t i = 0; i < ids.size(); ++i) {
+    out[i]["id"] = int64_t{ids[i]};
+    row_of.emplace(ids[i], i);
+  }
+  store::Stmt& s = db.Cached(sql);
+  for (size_t i = 0; i < ids.size(); ++i) s.Bind(static_cast<int>(i) + 1, int64_t{ids[i]});
+  while (s.Step()) {
+    json::object& o = out[row_of.at(s.Int(0))];
+    const std::string phone = s.Text(1);
     o["phone"] = full_phone ? phone : MaskPhone(phone);
-    o["name"] = s.Text(1);
-    o["joined_at"] = s.Int(2);
-    o["channel"] = s.Text(3);
+    o["name"] = s.Text(2);
+    o["joined_at"] = s.Int(3);
+    o["channel"] = s.Text(4);
   }
   s.Reset();
-  o["rank"] = engine.plan().ranks[engine.rank(m)].name;
-  return o;
+  for (size_t i = 0; i < ids.size(); ++i) out[i]["rank"] = engine.plan().ranks[engine.rank(ids[i])].name;
+  return out;
+}
+
+boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core::MemberId m, bool full_phone) {
+  return std::move(MemberBriefs(db, engine, {m}, full_phone).front());
 }
 
 json::object BalancesJson(const core::Balances& b) {

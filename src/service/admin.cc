@@ -42,10 +42,10 @@ Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int6
   std::vector<int64_t> ids;
   while (s.Step()) ids.push_back(s.Int(0));
   s.Reset();
+  std::vector<core::MemberId> page;
+  for (size_t i = 0; i < ids.size() && static_cast<int>(i) < limit; ++i) page.push_back(static_cast<core::MemberId>(ids[i]));
   json::array items;
-  for (size_t i = 0; i < ids.size() && static_cast<int>(i) < limit; ++i) {
-    items.push_back(MemberBrief(c.db, c.engine, static_cast<core::MemberId>(ids[i]), true));
-  }
+  for (json::object& o : MemberBriefs(c.db, c.engine, page, true)) items.push_back(std::move(o));
   json::object out{{"items", std::move(items)}};
   if (static_cast<int>(ids.size()) > limit) out["next"] = ids[static_cast<size_t>(limit) - 1];
   return json::value(std::move(out));

@@ -53,8 +53,11 @@ inline std::string MaskPhone(const std::string& phone) {
   return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + phone.substr(phone.size() - 4);
 }
 
-// {"id","phone" (masked unless `full`),"rank","joined_at"}: a member as others see it.
+// {"id","phone" (masked unless `full`),"name","joined_at","channel","rank"}: a member as others see it.
 boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core::MemberId m, bool full_phone);
+// The same for a page of members, in the order of `ids` (distinct), from one query.
+std::vector<boost::json::object> MemberBriefs(store::Db& db, const core::Engine& engine,
+                                              const std::vector<core::MemberId>& ids, bool full_phone);
 
 boost::json::object BalancesJson(const core::Balances& b);
 

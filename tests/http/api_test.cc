@@ -104,6 +104,69 @@ TEST_F(ApiTest, WorkedExampleTwoOverHttp) {
   EXPECT_EQ(client_->Get("/api/v1/admin/ledger", staff_tokens_["finance"]).body, before);
 }
 
+// Team pages: the downline in depth-first order with each row's profile (phones masked for a member,
+// whole for staff), directs, depth and level, paged by the last id; the admin search lists whole phones.
+TEST_F(ApiTest, TeamPagesListTheDownlineWithProfilesInOrder) {
+  Member L = Register("13800000001");
+  Member A = Register("13800000002", &L);
+  Member B = Register("13800000003", &L);
+  Member C = Register("13800000004", &A);
+  Member D = Register("13800000005", &A);
+  Member E = Register("13800000006", &C);
+
+  struct Want {
+    const Member* m;
+    const char* phone;
+    int directs;
+    int depth;
+  };
+  const auto expect_rows = [](const json::value& items, std::initializer_list<Want> want) {
+    ASSERT_EQ(items.as_array().size(), want.size()) << json::serialize(items);
+    size_t i = 0;
+    for (const Want& w : want) {
+      const json::object& row = items.at(i++).as_object();
+      SCOPED_TRACE(json::serialize(row));
+      EXPECT_EQ(row.at("id"), w.m->id);
+      EXPECT_EQ(row.at("phone"), w.phone);
+      EXPECT_EQ(row.at("channel"), "wechat");
+      EXPECT_EQ(row.at("rank"), "fan");
+      EXPECT_GT(row.at("joined_at").as_int64(), 0);
+      EXPECT_TRUE(row.contains("name"));
+      EXPECT_EQ(row.at("directs"), w.directs);
+      EXPECT_EQ(row.at("depth"), w.depth);
+      if (row.contains("level")) {
+        EXPECT_EQ(row.at("level"), w.depth);
+      }
+    }
+  };
+
+  auto first = client_->Get("/api/v1/me/team/members?limit=3", L.token);
+  ASSERT_EQ(first.status, 200u) << first.body;
+  const json::value first_page = first.Json();
+  expect_rows(first_page.at("items"), {{&A, "138****0002", 2, 1}, {&C, "138****0004", 1, 2}, {&E, "138****0006", 0, 3}});
+  for (const json::value& row : first_page.at("items").as_array()) EXPECT_TRUE(row.as_object().contains("level"));
+  EXPECT_EQ(first_page.at("next"), E.id);
+  auto second = client_->Get("/api/v1/me/team/members?limit=3&after=" + std::to_string(E.id), L.token);
+  ASSERT_EQ(second.status, 200u) << second.body;
+  expect_rows(second.Json().at("items"), {{&D, "138****0005", 0, 2}, {&B, "138****0003", 0, 1}});
+  EXPECT_FALSE(second.Json().as_object().contains("next"));
+
+  auto directs = client_->Get("/api/v1/me/team/directs", L.token);
+  ASSERT_EQ(directs.status, 200u) << directs.body;
+  expect_rows(directs.Json().at("items"), {{&A, "138****0002", 2, 1}, {&B, "138****0003", 0, 1}});
+
+  auto search = client_->Get("/api/v1/admin/members?q=1380000000&limit=4", staff_tokens_["operator"]);
+  ASSERT_EQ(search.status, 200u) << search.body;
+  const json::value search_page = search.Json();
+  const json::array& found = search_page.at("items").as_array();
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_EQ(found[0].at("id"), L.id);
+  EXPECT_EQ(found[0].at("phone"), "13800000001");
+  EXPECT_EQ(found[3].at("id"), C.id);
+  EXPECT_EQ(found[3].at("phone"), "13800000004");
+  EXPECT_EQ(search_page.at("next"), C.id);
+}
+
 TEST_F(ApiTest, PaymentNotificationsAreVerifiedOnceAndChangeNothingWhenWrong) {
   Member A = Register("13800000002");
   auto order = client_->Post("/api/v1/orders", R"({"items":[{"sku":"tea","qty":2}]})", A.token);
