@@ -7,6 +7,8 @@
 //   1. POST /api/v1/orders                   {"items":[{"sku":SKU,"qty":1}]}      → 201, the order id
 //   2. POST /api/v1/orders/{id}/pay          {"provider":"sandbox"}               → 200, intent, amount
 //   3. POST /api/v1/payments/notify/sandbox  the provider's notification, signed  → 200 "applied"
+// With --pay-at-create, steps 1 and 2 are one request: POST /api/v1/orders with "pay":"sandbox" answers
+// the order and its intent (201), so a paid order is two requests and two write jobs.
 // Step 3 is what the sandbox provider itself sends after POST /payments/sandbox/{intent}/complete; the
 // driver plays the provider (same body fields, same X-Sandbox-Signature) so the time measured is the
 // shop's, not the sandbox's retry timer. Every step is a write: the reply comes after the group commit
@@ -52,6 +54,7 @@ struct Options {
   int connections = 64;
   double duration = 15;
   double warmup = 2;
+  bool pay_at_create = false;
 };
 
 // Exits with CLI11's message and code on --help or a bad or missing option.
@@ -66,6 +69,7 @@ Options Parse(int argc, char** argv) {
   app.add_option("--connections", o.connections)->check(CLI::Range(1, 4096));
   app.add_option("--duration", o.duration, "seconds measured")->check(CLI::PositiveNumber);
   app.add_option("--warmup", o.warmup, "seconds before measuring")->check(CLI::NonNegativeNumber);
+  app.add_flag("--pay-at-create", o.pay_at_create, "create the order and its payment intent in one request");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -145,7 +149,8 @@ void Run(const Options& o, const std::vector<std::string>& tokens, int thread, c
          Clock::time_point measure_from, Clock::time_point end, Stats& st) {
   asio::io_context io;
   Client client(io, o);
-  const std::string order_body = R"({"items":[{"sku":")" + o.sku + R"(","qty":1}]})";
+  const std::string order_body =
+      R"({"items":[{"sku":")" + o.sku + R"(","qty":1}])" + (o.pay_at_create ? R"(,"pay":"sandbox"})" : "}");
   size_t next_buyer = static_cast<size_t>(thread) % tokens.size();
   std::string reply;
   for (uint64_t n = 0;; ++n) {
@@ -167,15 +172,21 @@ void Run(const Options& o, const std::vector<std::string>& tokens, int thread, c
         fail("create", status);
         continue;
       }
-      const int64_t order = json::parse(reply).at("id").as_int64();
-      status = client.Post("/api/v1/orders/" + std::to_string(order) + "/pay", token, R"({"provider":"sandbox"})",
-                           "", &reply);
-      const Clock::time_point t2 = Clock::now();
-      if (status != 200) {
-        fail("pay", status);
-        continue;
+      json::value intent;
+      Clock::time_point t2 = t1;
+      if (o.pay_at_create) {
+        intent = json::parse(reply).at("payment");
+      } else {
+        const int64_t order = json::parse(reply).at("id").as_int64();
+        status = client.Post("/api/v1/orders/" + std::to_string(order) + "/pay", token, R"({"provider":"sandbox"})",
+                             "", &reply);
+        t2 = Clock::now();
+        if (status != 200) {
+          fail("pay", status);
+          continue;
+        }
+        intent = json::parse(reply);
       }
-      const json::value intent = json::parse(reply);
       const json::value note{{"intent", intent.at("intent")},
                              {"txn", "load-" + run_id + "-" + std::to_string(thread) + "-" + std::to_string(n)},
                              {"amount", intent.at("amount")},
@@ -193,7 +204,7 @@ void Run(const Options& o, const std::vector<std::string>& tokens, int thread, c
       }
       if (measured && t3 <= end) {
         st.us[kCreate].push_back(Micros(t1 - t0));
-        st.us[kPay].push_back(Micros(t2 - t1));
+        if (!o.pay_at_create) st.us[kPay].push_back(Micros(t2 - t1));
         st.us[kNotify].push_back(Micros(t3 - t2));
         st.us[kFlow].push_back(Micros(t3 - t0));
         ++st.paid;
@@ -252,11 +263,13 @@ int main(int argc, char** argv) {
     if (all.first_error.empty()) all.first_error = s.first_error;
   }
   const double secs = o.duration;
-  std::printf("paid-order flow: %d connections, %.0f s measured after %.0f s warm-up, %zu buyers, sku %s\n",
-              o.connections, o.duration, o.warmup, tokens.size(), o.sku.c_str());
+  const double requests_per_order = o.pay_at_create ? 2.0 : 3.0;
+  std::printf("paid-order flow%s: %d connections, %.0f s measured after %.0f s warm-up, %zu buyers, sku %s\n",
+              o.pay_at_create ? " (order and intent in one request)" : "", o.connections, o.duration, o.warmup,
+              tokens.size(), o.sku.c_str());
   std::printf("  paid orders: %llu (%.0f/s), requests %.0f/s, errors %llu\n",
               static_cast<unsigned long long>(all.paid), static_cast<double>(all.paid) / secs,
-              3.0 * static_cast<double>(all.paid) / secs, static_cast<unsigned long long>(all.errors));
+              requests_per_order * static_cast<double>(all.paid) / secs, static_cast<unsigned long long>(all.errors));
   if (!all.first_error.empty()) std::printf("  first error: %s\n", all.first_error.c_str());
   std::printf("  %-14s %9s %9s %9s %9s\n", "latency (ms)", "p50", "p90", "p99", "max");
   double p[kSteps][4];

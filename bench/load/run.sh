@@ -20,6 +20,8 @@
 #   products_p3   GET /api/v1/products?limit=20&after=40    a later page
 #   team          GET /api/v1/me/team                       the summary of the member with $TEAM below
 #   team_members  GET /api/v1/me/team/members?limit=20      the first page of that member's downline
+#   order_flow2   the same flow in two requests: the order created with "pay":"sandbox" answers its intent
+#                 (load_order_flow --pay-at-create), then the signed notification
 #   order_flow    load_order_flow at each of $FLOW_CONNECTIONS connections: create → pay → signed
 #                 notification, every step a write answered after its group commit (fsync)
 # Choose loads with LOADS="team order_flow" etc.
@@ -180,23 +182,25 @@ for load in $LOADS; do
     products_p3) run_wrk products_p3 /api/v1/products '/api/v1/products?limit=20&after=40' ;;
     team) run_wrk team /api/v1/me/team /api/v1/me/team "$TEAM_TOKEN" ;;
     team_members) run_wrk team_members /api/v1/me/team/members '/api/v1/me/team/members?limit=20' "$TEAM_TOKEN" ;;
-    order_flow)
+    order_flow|order_flow2)
+      flags=()
+      [[ $load == order_flow2 ]] && flags=(--pay-at-create)
       for conns in $FLOW_CONNECTIONS; do
-        echo "== order_flow@$conns: load_order_flow --connections $conns --duration $DURATION (after ${WARMUP} s warm-up)"
+        echo "== $load@$conns: load_order_flow ${flags[*]} --connections $conns --duration $DURATION (after ${WARMUP} s warm-up)"
         before=$(writer_metrics)
         cpu0=$(server_cpu)
         timeout $((DURATION + WARMUP + 60)) /usr/bin/time -o "$RUN_DIR/flow.cpu" -f "%U %S" \
           "$FLOW" --port "$PORT" --tokens "$SEED_DIR/buyers.tokens" --secret "$SECRET" \
-          --connections "$conns" --duration "$DURATION" --warmup "$WARMUP" | tee "$RUN_DIR/flow.txt"
+          "${flags[@]}" --connections "$conns" --duration "$DURATION" --warmup "$WARMUP" | tee "$RUN_DIR/flow.txt"
         cpu1=$(server_cpu)
         # Server and driver CPU per paid order (warm-up included in both the CPU and the count of
         # orders: the paid orders of the warm-up are estimated at the measured rate).
-        awk -v c="$conns" -v cpu="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v w="$(tail -1 "$RUN_DIR/flow.cpu")" \
+        awk -v c="$conns" -v name="$load" -v cpu="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v w="$(tail -1 "$RUN_DIR/flow.cpu")" \
             -v secs="$((DURATION + WARMUP))" '
           BEGIN { split(w, wc, " ") }
           /^RESULT/ {
             for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "paid_per_s") p = kv[2] * secs }
-            sub(/^RESULT order_flow /, "RESULT order_flow@" c " ")
+            sub(/^RESULT order_flow /, "RESULT " name "@" c " ")
             if (p > 0) printf "%s srv_cpu_us=%.0f drv_cpu_us=%.0f\n", $0, 1e6 * cpu / hz / p, 1e6 * (wc[1] + wc[2]) / p
             else print }' "$RUN_DIR/flow.txt" >> "$OUT"
         # The writer thread's own account (Shop::RunBatch metrics), warm-up included: batches, jobs per
@@ -207,8 +211,8 @@ for load in $LOADS; do
         read -r -a a <<< "$(writer_metrics)"
         d() { awk -v x="${a[$1]}" -v y="${b[$1]}" 'BEGIN { print x - y }'; }
         awk -v n="$(d 0)" -v jobs="$(d 1)" -v apply="$(d 2)" -v commit="$(d 3)" -v fsync="$(d 4)" -v syncs="$(d 5)" \
-            -v secs="$((DURATION + WARMUP))" -v c="$conns" '
-          BEGIN { if (n > 0) printf "WRITER order_flow@%s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, syncs > 0 ? 1000 * fsync / syncs : 0 }' | tee -a "$OUT"
+            -v secs="$((DURATION + WARMUP))" -v c="$load@$conns" '
+          BEGIN { if (n > 0) printf "WRITER %s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, syncs > 0 ? 1000 * fsync / syncs : 0 }' | tee -a "$OUT"
       done
       ;;
     *) echo "run.sh: unknown load $load" >&2; exit 2 ;;
@@ -230,11 +234,13 @@ awk '
     delete f
     for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
     if ($2 ~ /^order_flow/) {
-      c = $2; sub(/^order_flow@/, "", c)
-      split("create pay notify", step, " ")
+      c = $2; sub(/^[^@]*@/, "", c)
+      two = $2 ~ /^order_flow2@/
+      split(two ? "create+pay - notify" : "create pay notify", step, " ")
       for (k = 0; k < 3; k++)
-        printf "%-16s %12.0f %9.2f %9.2f %9.2f %s\n", "order " step[k + 1] "@" c, f["paid_per_s"], f["s" k "_p50"], f["s" k "_p99"], f["s" k "_max"], (k == 0 ? "errors " f["errors"] : "")
-      printf "%-16s %12.0f %9.2f %9.2f %9.2f paid orders/s (create → pay → notify, fsync'"'"'d); CPU µs/paid order: server %s, driver %s\n", "paid orders@" c, f["paid_per_s"], f["s3_p50"], f["s3_p99"], f["s3_max"], f["srv_cpu_us"], f["drv_cpu_us"]
+        if (step[k + 1] != "-")
+          printf "%-16s %12.0f %9.2f %9.2f %9.2f %s\n", "order " step[k + 1] "@" c, f["paid_per_s"], f["s" k "_p50"], f["s" k "_p99"], f["s" k "_max"], (k == 0 ? "errors " f["errors"] : "")
+      printf "%-16s %12.0f %9.2f %9.2f %9.2f paid orders/s (%s, fsync'"'"'d); CPU µs/paid order: server %s, driver %s\n", (two ? "paid orders2@" : "paid orders@") c, f["paid_per_s"], f["s3_p50"], f["s3_p99"], f["s3_max"], (two ? "create+pay → notify" : "create → pay → notify"), f["srv_cpu_us"], f["drv_cpu_us"]
     } else {
       printf "%-16s %12.0f %9.2f %9.2f %9.2f errors %s; server: %s%% within 1 ms, %s%% within 2.5 ms; CPU µs/request: server %s, wrk %s\n", $2, f["rps"], f["p50"], f["p99"], f["max"], f["errors"], f["srv_le1"], f["srv_le2_5"], f["srv_cpu_us"], f["wrk_cpu_us"]
     }

@@ -381,6 +381,9 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
       if (!qty) co_return ErrorResponse(qty.error());
       r.items.push_back({*sku, *qty});
     }
+    auto pay = Str(*body, "pay", false, 32);
+    if (!pay) co_return ErrorResponse(pay.error());
+    r.pay = *pay;
     std::function<Reply(service::Tx&)> job = [c, r](service::Tx& tx) { return service::CreateOrder(tx, c, r); };
     Response res = co_await DoWrite(*s, job, 201);
     co_return res;

@@ -68,8 +68,10 @@ struct OrderItemReq {
 struct CreateOrderReq {
   std::vector<OrderItemReq> items;
   std::string idempotency_key;  // optional: a retry with the same key returns the same order
+  std::string pay;              // optional: a provider; the reply then carries the payment intent too
 };
-// Prices on the server (member price by the buyer's rank), reserves stock atomically.
+// Prices on the server (member price by the buyer's rank), reserves stock atomically. With `pay`, also
+// opens the payment intent as CreatePayment does ("payment" in the reply), in the same write.
 Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r);
 Reply CancelOrder(Tx& tx, const Caller& caller, int64_t order);
 Reply GetOrder(ReadCtx& c, const Caller& caller, int64_t order);

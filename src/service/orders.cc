@@ -114,9 +114,15 @@ void SetStatus(store::Db& db, int64_t order, std::string_view status, const char
       .Run();
 }
 
-}  // namespace
+// The payment providers this shop offers: the sandbox, when the config enables it.
+core::Status CheckProvider(const Tx& tx, const std::string& provider, const char* field) {
+  if (provider != "sandbox" || !tx.shop.config().sandbox_payments) {
+    return Invalid(field, "the payment provider offered is \"sandbox\"");
+  }
+  return core::Ok{};
+}
 
-Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
+Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
   if (caller.account < 0) return Unauthorized();
   if (caller.member < 0) return Forbidden();
   if (!r.idempotency_key.empty()) {
@@ -183,6 +189,22 @@ Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
   return json::value(OrderJson(tx.db, id));
 }
 
+}  // namespace
+
+Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
+  if (!r.pay.empty()) {
+    if (auto ok = CheckProvider(tx, r.pay, "pay"); !ok.ok()) return ok.error();
+  }
+  Reply order = NewOrder(tx, caller, r);
+  if (!order || r.pay.empty()) return order;
+  // Ordering and paying in one step: the intent as POST …/pay would give it. If that fails, the job
+  // fails and its savepoint takes the order back too.
+  Reply payment = CreatePayment(tx, caller, order->at("id").as_int64(), r.pay);
+  if (!payment) return payment.error();
+  order.value().as_object()["payment"] = std::move(payment.value());
+  return order;
+}
+
 Reply CancelOrder(Tx& tx, const Caller& caller, int64_t order) {
   auto o = OwnOrder(tx.db, caller, order);
   if (!o) return o.error();
@@ -226,9 +248,7 @@ Reply CreatePayment(Tx& tx, const Caller& caller, int64_t order, const std::stri
   auto o = OwnOrder(tx.db, caller, order);
   if (!o) return o.error();
   if (caller.staff()) return Forbidden();  // the buyer pays
-  if (provider != "sandbox" || !tx.shop.config().sandbox_payments) {
-    return Invalid("provider", "the payment provider offered is \"sandbox\"");
-  }
+  if (auto ok = CheckProvider(tx, provider, "provider"); !ok.ok()) return ok.error();
   if (o->status != "created") return WrongState(*o, "unpaid");
   if (o->expires_at <= tx.now) return core::MakeError("order_expired", "the order has expired", "order");
   store::Stmt& s = tx.db.Cached("SELECT intent, amount FROM payments WHERE order_id = ? AND status = 'pending'");

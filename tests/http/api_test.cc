@@ -196,6 +196,44 @@ TEST_F(ApiTest, PaymentNotificationsAreVerifiedOnceAndChangeNothingWhenWrong) {
   EXPECT_EQ(client_->Get("/api/v1/orders/" + std::to_string(id), A.token).Json().at("status"), "paid");
 }
 
+// Ordering and paying in one request: the reply carries the order and its intent; a retry with the same
+// Idempotency-Key returns both again; an unknown provider creates nothing and names the field.
+TEST_F(ApiTest, AnOrderCanOpenItsPaymentInTheSameRequest) {
+  Member A = Register("13800000002");
+  auto refused = client_->Post("/api/v1/orders", R"({"items":[{"sku":"tea","qty":2}],"pay":"alipay"})", A.token);
+  EXPECT_EQ(refused.status, 400u) << refused.body;
+  EXPECT_EQ(refused.Json().at("error").at("field"), "pay");
+  EXPECT_EQ(client_->Get("/api/v1/orders", A.token).Json().at("items").as_array().size(), 0u);
+  auto not_text = client_->Post("/api/v1/orders", R"({"items":[{"sku":"tea","qty":2}],"pay":1})", A.token);
+  EXPECT_EQ(not_text.status, 400u) << not_text.body;
+
+  const std::string body = R"({"items":[{"sku":"tea","qty":2}],"pay":"sandbox"})";
+  auto order = client_->Request(verb::post, "/api/v1/orders", body, A.token, {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(order.status, 201u) << order.body;
+  const json::value o = order.Json();
+  EXPECT_EQ(o.at("status"), "created");
+  EXPECT_EQ(o.at("total"), 19800);
+  const json::value& payment = o.at("payment");
+  EXPECT_EQ(payment.at("amount"), 19800);
+  EXPECT_EQ(payment.at("provider"), "sandbox");
+  EXPECT_EQ(payment.at("order"), o.at("id"));
+  EXPECT_TRUE(payment.at("intent").as_string().starts_with("pi_"));
+
+  auto again = client_->Request(verb::post, "/api/v1/orders", body, A.token, {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(again.status, 201u) << again.body;
+  EXPECT_EQ(again.Json().at("id"), o.at("id"));
+  EXPECT_EQ(again.Json().at("payment").at("intent"), payment.at("intent"));
+  // The separate pay call gives the same open intent.
+  auto pay = client_->Post("/api/v1/orders/" + std::to_string(o.at("id").as_int64()) + "/pay", "{}", A.token);
+  EXPECT_EQ(pay.Json().at("intent"), payment.at("intent"));
+
+  auto n = Notify({{"intent", payment.at("intent")}, {"txn", "T-1"}, {"amount", 19800}, {"status", "succeeded"}});
+  ASSERT_EQ(n.status, 200u) << n.body;
+  EXPECT_EQ(n.Json().at("status"), "applied");
+  EXPECT_EQ(client_->Get("/api/v1/orders/" + std::to_string(o.at("id").as_int64()), A.token).Json().at("status"), "paid");
+  EXPECT_EQ(client_->Get("/api/v1/admin/ledger", owner_token_).Json().at("platform").at("buyers"), -19800);
+}
+
 TEST_F(ApiTest, ErrorsNameTheFieldAndChangeNothing) {
   auto r = client_->Post("/api/v1/auth/register", R"({"phone":"12","password":"password1"})");
   EXPECT_EQ(r.status, 400u);
