@@ -91,6 +91,9 @@ void LoadConfig(const std::string& path, service::ShopConfig& shop, HttpSettings
       shop.sandbox_payments = *node.value<bool>();
     } else if (k == "login_max_failures") {
       shop.login_max_failures = static_cast<int>(integer(1, 1000));
+    } else if (k == "huge_pages") {
+      if (!node.is_boolean()) fail("must be true or false");
+      shop.huge_pages = *node.value<bool>();
     } else if (k == "max_batch") {
       shop.max_batch = static_cast<size_t>(integer(1, 100'000));
     } else if (k == "body_limit_bytes") {

@@ -32,6 +32,7 @@ struct ShopConfig {
 
   bool fast_password_hashing = false;  // argon2id at libsodium's minimum cost (tests, demo seeding)
   size_t max_batch = 1024;             // jobs per group commit
+  bool huge_pages = false;             // the engine's arrays on transparent huge pages (service::HugePages)
   int workers = 2;                     // threads for password hashing
 };
 

@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "plan/plan_file.h"
-#include "service/huge_pages.h"
 
 namespace guanxi::service {
 
@@ -160,12 +159,12 @@ int64_t ReplayJournal(store::Db& db, core::Engine& engine) {
   return count;
 }
 
-std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands) {
+std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands, std::pmr::memory_resource* memory) {
   store::Stmt first = db.Prepare("SELECT source FROM plans ORDER BY version LIMIT 1");
   if (!first.Step()) throw std::runtime_error("the shop has no plan");
   auto plan = plan::ParsePlan(first.Text(0), kPlanSourceName);
   if (!plan) throw std::runtime_error("the shop's first plan version: " + plan.error().message);
-  auto engine = std::make_unique<core::Engine>(std::move(*plan), HugePages());
+  auto engine = std::make_unique<core::Engine>(std::move(*plan), memory);
   {
     store::Stmt n = db.Prepare(
         "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM order_items WHERE engine_order IS NOT NULL)");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,7 +38,9 @@ int64_t ReplayJournal(store::Db& db, core::Engine& engine);
 // The engine of a stored shop, as it starts: its first plan version (`plans`), then the whole journal
 // replayed (*commands receives how many commands). Throws std::runtime_error when the shop has no
 // plan, a stored command is refused, or the rebuilt ledger does not sum to zero.
-std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands = nullptr);
+// `memory` holds the engine's arrays (core/array.h; HugePages for huge pages).
+std::unique_ptr<core::Engine> RebuildEngine(store::Db& db, int64_t* commands = nullptr,
+                                            std::pmr::memory_resource* memory = std::pmr::new_delete_resource());
 
 // Two engines that should be the same shop (one rebuilt from a copy of the other's store): the
 // members, each one's rank, referrer and four balances, the pools and the platform accounts, and both

@@ -14,6 +14,7 @@
 #include "plan/plan_file.h"
 #include "service/api.h"
 #include "service/crypto.h"
+#include "service/huge_pages.h"
 #include "service/metrics.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
@@ -111,7 +112,7 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
 }
 
 void Shop::LoadEngine(store::Db& db) {
-  engine_ = RebuildEngine(db, &rebuilt_commands_);
+  engine_ = RebuildEngine(db, &rebuilt_commands_, config_.huge_pages ? HugePages() : std::pmr::new_delete_resource());
   RebuildTeams();
 }
 

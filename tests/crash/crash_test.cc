@@ -227,7 +227,8 @@ class crash_test : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("guanxi-crash-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "settings.toml") << "payment_secret = \"" << kSecret << "\"\nsandbox_payments = true\n";
+    std::ofstream(dir_ / "settings.toml") << "payment_secret = \"" << kSecret << "\"\nsandbox_payments = true\n"
+                                        << "huge_pages = true\n";  // the engine as a large shop may run it
     server_ = std::make_unique<ServerProcess>(dir_, test::FreshStore(dir_));
   }
   void TearDown() override {
