@@ -67,6 +67,8 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
     lite.Exec("PRAGMA mmap_size=1073741824");  // pages read through a shared mapping, not pread
     sqlite3_wal_hook(lite.raw(), &Shop::OnWalCommit, this);
     checkpoint_db_ = std::make_unique<store::SqliteDb>(config_.db_path, /*create=*/false);
+    // A connection opens the WAL at its first read; until then a checkpoint on it does nothing at all.
+    checkpoint_db_->Exec("PRAGMA schema_version");
   }
   db.SetChangeHook([this](std::string_view table) { OnTableChanged(table); });
 
@@ -270,6 +272,7 @@ void Shop::RunBatch(std::vector<Job>& batch) {
     committed_.push_back(Committed{seq, std::move(batch), std::move(replies)});
   }
   sync_cv_.notify_one();
+  if (wal_frames_ >= config_.wal_restart_frames) RestartWal();
 }
 
 void Shop::SyncerLoop() {
@@ -336,9 +339,9 @@ void Shop::CacheCatalogue(const std::string& key, uint64_t version, std::string 
 }
 
 int Shop::OnWalCommit(void* shop, sqlite3*, const char*, int frames) {
-  constexpr int kCheckpointFrames = 4000;  // 16 MiB of 4 KiB pages
-  if (frames >= kCheckpointFrames) {
-    auto* self = static_cast<Shop*>(shop);
+  auto* self = static_cast<Shop*>(shop);
+  self->wal_frames_ = frames;
+  if (frames >= self->config_.wal_checkpoint_frames) {
     {
       std::lock_guard l(self->checkpoint_mu_);
       self->checkpoint_wanted_ = true;
@@ -359,13 +362,29 @@ void Shop::CheckpointLoop() {
     // PASSIVE: copies what no reader still needs, without blocking the writer or readers. The writer
     // starts the WAL over once a checkpoint has copied all of it.
     const auto t0 = std::chrono::steady_clock::now();
+    std::unique_lock run(checkpoint_run_mu_);
     const int rc =
         sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    run.unlock();
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) Fatal(std::string("store error at checkpoint: ") + sqlite3_errstr(rc));
     if (metrics_ != nullptr) {
       metrics_->Observe("guanxi_checkpoint_seconds", {},
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
+  }
+}
+
+void Shop::RestartWal() {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::lock_guard run(checkpoint_run_mu_);  // waits for CheckpointLoop's copy, which leaves little to do
+  const int rc = sqlite3_wal_checkpoint_v2(static_cast<store::SqliteDb&>(*writer_db_).raw(), "main",
+                                           SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  // BUSY: another process checkpoints (a backup, the sqlite3 shell); the next batch tries again.
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) Fatal(std::string("store error at checkpoint: ") + sqlite3_errstr(rc));
+  if (rc == SQLITE_OK) wal_frames_ = 0;
+  if (metrics_ != nullptr) {
+    metrics_->Observe("guanxi_wal_restart_seconds", {},
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
 }
 

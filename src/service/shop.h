@@ -177,6 +177,12 @@ class Shop {
   // Copies the WAL into the database file (a passive checkpoint, on its own connection) when the
   // writer's commits have made it long, so that neither the writer nor the syncer waits for it.
   void CheckpointLoop();
+  // Under writes without pause the WAL never starts over: each batch appends frames before the
+  // checkpointer has copied the previous ones, so it grows without bound and every page read searches
+  // a longer WAL index. Once it is this long, the writer itself finishes the copy between two batches
+  // (mostly done by CheckpointLoop already), so its next transaction starts the WAL from the beginning.
+  // The lengths are ShopConfig's wal_checkpoint_frames and wal_restart_frames.
+  void RestartWal();
   static int OnWalCommit(void* shop, sqlite3* db, const char* name, int frames);
   [[noreturn]] void Fatal(const std::string& what);
   std::unique_ptr<store::Db> TakeReader();
@@ -212,6 +218,8 @@ class Shop {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
+  std::mutex checkpoint_run_mu_;  // one checkpoint at a time: CheckpointLoop's or RestartWal's
+  int wal_frames_ = 0;  // after the writer's last commit (the WAL hook; writer thread only)
   bool checkpoint_stopping_ = false;
   std::thread checkpointer_;
 
