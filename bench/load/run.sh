@@ -212,7 +212,7 @@ for load in $LOADS; do
         d() { awk -v x="${a[$1]}" -v y="${b[$1]}" 'BEGIN { print x - y }'; }
         awk -v n="$(d 0)" -v jobs="$(d 1)" -v apply="$(d 2)" -v commit="$(d 3)" -v fsync="$(d 4)" -v syncs="$(d 5)" \
             -v secs="$((DURATION + WARMUP))" -v c="$load@$conns" '
-          BEGIN { if (n > 0) printf "WRITER %s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, syncs > 0 ? 1000 * fsync / syncs : 0 }' | tee -a "$OUT"
+          BEGIN { if (n > 0) printf "WRITER %s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, (syncs > 0 ? 1000 * fsync / syncs : 0) }' | tee -a "$OUT"
       done
       ;;
     *) echo "run.sh: unknown load $load" >&2; exit 2 ;;
