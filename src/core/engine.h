@@ -309,7 +309,7 @@ class Engine {
   size_t BuySlot(MemberId m, int32_t slot) const {
     return m * counter_stride_ + directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot);
   }
-  Array<MemberId> fund_positions_;    // [m * fund.positions + k - 1]: position k's member
+  Array<MemberId> fund_positions_;  // [m * fund.positions + k - 1]: position k's member
   // Fund units bought by m (own) and by m's descendants while m is tracked (desc), side by side: a
   // subtree count reads both for every member it visits.
   struct FundUnits {

@@ -34,8 +34,8 @@ struct ShopConfig {
   size_t max_batch = 1024;             // jobs per group commit
   // SQLite's WAL: copied into the database file (a passive checkpoint on a connection of its own)
   // once it holds this many frames, and started over by the writer once it holds the second number.
-  int wal_checkpoint_frames = 4000;  // 16 MiB of 4 KiB pages
-  int wal_restart_frames = 16'000;   // 64 MiB
+  int wal_checkpoint_frames = 4000;    // 16 MiB of 4 KiB pages
+  int wal_restart_frames = 16'000;     // 64 MiB
   bool huge_pages = false;             // the engine's arrays on transparent huge pages (service::HugePages)
   int workers = 2;                     // threads for password hashing
 };

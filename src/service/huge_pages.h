@@ -3,7 +3,8 @@
 // A shop of a million members spreads its engine over about 200 MB. On 4 KiB pages nearly every member
 // an order touches is also a TLB miss, and in a virtual machine each miss is a two-level page walk;
 // on 2 MiB pages the whole engine fits in the TLB's second level. The core cannot ask for huge pages
-// (it makes no system calls), so the service and the benchmarks hand it this resource.
+// (it makes no system calls), so `guanxi serve` (with huge_pages = true) and the benchmarks hand it
+// this resource. Whether it pays depends on the host: see docs/benchmarks.md, "Huge pages".
 #pragma once
 
 #include <memory_resource>

@@ -272,7 +272,7 @@ void Shop::RunBatch(std::vector<Job>& batch) {
     committed_.push_back(Committed{seq, std::move(batch), std::move(replies)});
   }
   sync_cv_.notify_one();
-  if (wal_frames_ >= config_.wal_restart_frames) RestartWal();
+  if (checkpoint_db_ && wal_frames_ >= config_.wal_restart_frames) RestartWal();  // SQLite only
 }
 
 void Shop::SyncerLoop() {
