@@ -209,9 +209,12 @@ awaitable<void> DeliverNotification(std::string host, uint16_t port, service::No
   }
 }
 
-Caller Who(Shop& shop, const Request& req) { return shop.Authenticate(req.bearer); }
-
 }  // namespace
+
+Caller Who(Shop& shop, const Request& req) {
+  if (!req.bearer.empty() && !shop.available()) throw HttpError(ErrorResponse(service::StoreUnavailable()));
+  return shop.Authenticate(req.bearer);
+}
 
 void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const ApiOptions& options) {
   Shop* s = &shop;

@@ -31,7 +31,7 @@ void AddConsoleRoutes(Router& router, Shop& shop) {
   });
 
   router.Add(verb::get, "/api/v1/admin/reports/summary", [s](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
+    const Caller c = Who(*s, req);
     const int64_t from = QueryInt(req, "from", 0);
     const int64_t to = QueryInt(req, "to", 0);
     const int offset = s->config().utc_offset_minutes;
@@ -43,14 +43,14 @@ void AddConsoleRoutes(Router& router, Shop& shop) {
   });
 
   router.Add(verb::get, "/api/v1/admin/staff", [s](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
+    const Caller c = Who(*s, req);
     std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListStaff(ctx, c); };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
 
   router.Add(verb::get, "/api/v1/admin/members/{id}/ranks", [s](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
+    const Caller c = Who(*s, req);
     const core::Result<int64_t> id = PathId(req, "id");
     if (!id) co_return ErrorResponse(id.error());
     const int64_t member = *id;
@@ -62,7 +62,7 @@ void AddConsoleRoutes(Router& router, Shop& shop) {
   });
 
   router.Add(verb::get, "/api/v1/admin/members/{id}/earnings", [s](Request& req) -> awaitable<Response> {
-    const Caller c = s->Authenticate(req.bearer);
+    const Caller c = Who(*s, req);
     if (!c.staff()) co_return ErrorResponse(c.account < 0 ? core::MakeError("unauthorized", "log in first")
                                                      : core::MakeError("forbidden", "this account may not do that"));
     const core::Result<int64_t> path_id = PathId(req, "id");

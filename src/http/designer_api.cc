@@ -18,6 +18,7 @@
 #include <string>
 
 #include "http/api.h"
+#include "http/handlers.h"
 #include "plan/plan_file.h"
 #include "service/api.h"
 #include "service/util.h"
@@ -150,7 +151,7 @@ core::Result<uint64_t> JobId(const Request& req) {
 }
 
 Response LintPlan(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
-  const Caller c = shop.Authenticate(req.bearer);
+  const Caller c = Who(shop, req);
   if (auto r = Refuse(c, false)) return *r;
   auto body = ObjectOf(req);
   if (!body) return Fail(body.error());
@@ -164,7 +165,7 @@ Response LintPlan(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Requ
 }
 
 Response CalcMembers(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
-  const Caller c = shop.Authenticate(req.bearer);
+  const Caller c = Who(shop, req);
   if (auto r = Refuse(c, false)) return *r;
   auto body = ObjectOf(req);
   if (!body) return Fail(body.error());
@@ -186,7 +187,7 @@ Response CalcMembers(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const R
 }
 
 Response CalcLifetime(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
-  const Caller c = shop.Authenticate(req.bearer);
+  const Caller c = Who(shop, req);
   if (auto r = Refuse(c, false)) return *r;
   auto body = ObjectOf(req);
   if (!body) return Fail(body.error());
@@ -202,7 +203,7 @@ Response CalcLifetime(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const 
 }
 
 Response CalcFission(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
-  const Caller c = shop.Authenticate(req.bearer);
+  const Caller c = Who(shop, req);
   if (auto r = Refuse(c, false)) return *r;
   auto body = ObjectOf(req);
   if (!body) return Fail(body.error());
@@ -230,7 +231,7 @@ Response CalcFission(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const R
 }
 
 Response StartSimulation(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
-  const Caller c = shop.Authenticate(req.bearer);
+  const Caller c = Who(shop, req);
   if (auto r = Refuse(c, true)) return *r;
   auto body = ObjectOf(req);
   if (!body) return Fail(body.error());
@@ -250,7 +251,7 @@ Response StartSimulation(service::Shop& shop, sim::SimulationJobs& jobs, const R
 }
 
 Response ListSimulations(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
-  const Caller c = shop.Authenticate(req.bearer);
+  const Caller c = Who(shop, req);
   if (auto r = Refuse(c, true)) return *r;
   json::array items;
   for (const sim::JobStatus& st : jobs.List()) items.push_back(StatusJson(st));
@@ -264,7 +265,7 @@ Response ListSimulations(service::Shop& shop, sim::SimulationJobs& jobs, const R
 }
 
 Response SimulationStatus(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
-  const Caller c = shop.Authenticate(req.bearer);
+  const Caller c = Who(shop, req);
   if (auto r = Refuse(c, true)) return *r;
   auto id = JobId(req);
   if (!id) return Fail(id.error(), 404);
@@ -277,7 +278,7 @@ Response SimulationStatus(service::Shop& shop, sim::SimulationJobs& jobs, const 
 
 // The report, as JSON or as the HTML page; 409 while the job runs or when it did not finish.
 Response Report(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req, bool html) {
-  const Caller c = shop.Authenticate(req.bearer);
+  const Caller c = Who(shop, req);
   if (auto r = Refuse(c, true)) return *r;
   auto id = JobId(req);
   if (!id) return Fail(id.error(), 404);

@@ -14,6 +14,10 @@
 
 namespace guanxi::http {
 
+// Who sends the request (anonymous without a valid token). While the shop's store is out of reach, a
+// request that presents a token is answered 503 store_unavailable at once (throws HttpError): who it
+// is cannot be known, and "log in first" would be wrong.
+service::Caller Who(service::Shop& shop, const Request& req);
 // The service's refusal as an HTTP error ({"error":{code,message,field}}, and "line" for a plan's).
 Response ErrorResponse(const core::Error& e);
 // A query parameter as an integer; absent or malformed gives `fallback`.

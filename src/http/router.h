@@ -9,6 +9,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,6 +50,13 @@ struct Response {
                        std::string content_type = "text/plain; charset=utf-8");
   // The value of an extra header (case-insensitive name), "" when absent.
   std::string_view Header(std::string_view name) const;
+};
+
+// Thrown by a handler, or a helper deep inside one, to answer with `response` at once; the server sends
+// it as if the handler had returned it.
+struct HttpError : std::runtime_error {
+  explicit HttpError(Response r) : std::runtime_error("answered early"), response(std::move(r)) {}
+  Response response;
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;

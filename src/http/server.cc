@@ -451,15 +451,20 @@ awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& m
     co_return Response::Error(404, "not_found", "no such path: " + req.path);
   }
   routed.route = m.pattern;
-  // The handler's own errors become 500s; co_await is not allowed in a catch block.
+  // The handler's own errors become 500s, but for an HttpError, which carries its answer; co_await
+  // is not allowed in a catch block.
   std::string failure;
+  std::optional<Response> answer;
   try {
     co_return co_await (*m.handler)(req);
+  } catch (const HttpError& e) {
+    answer = e.response;
   } catch (const std::exception& e) {
     failure = e.what();
   } catch (...) {
     failure = "unknown exception";
   }
+  if (answer) co_return std::move(*answer);
   LogError(std::string(View(msg.method_string())) + " " + req.target +
            ": handler threw: " + failure);
   co_return Response::Error(500, "internal", "internal error");

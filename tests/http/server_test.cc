@@ -379,6 +379,26 @@ TEST(ServerTest, HandlerExceptionIs500AndTheServerGoesOn) {
   server.Stop(1s);
 }
 
+// A handler (or a helper inside it) that throws HttpError is answered with the error's response, as if it
+// had returned it: status, body and headers, not a 500.
+TEST(ServerTest, HttpErrorIsAnsweredAsItsResponse) {
+  Router router;
+  router.Add(verb::get, "/api/v1/unavailable", [](Request&) -> awaitable<Response> {
+    Response r = Response::Error(503, "store_unavailable", "the store is out of reach; try again");
+    r.headers.emplace_back("Retry-After", "1");
+    throw HttpError(std::move(r));
+    co_return Response::Json(200, nullptr);
+  });
+  Server server(TestOptions(), router, nullptr);
+  server.Start();
+  HttpClient c(kHost, server.port());
+  auto r = c.Get("/api/v1/unavailable");
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(ErrorOf(r).at("code"), "store_unavailable");
+  EXPECT_EQ(r.Header("Retry-After"), "1");
+  server.Stop(1s);
+}
+
 TEST(ServerTest, BindFailureNamesTheAddress) {
   Router router;
   Server first(TestOptions(), router, nullptr);

@@ -11,6 +11,7 @@
 
 #include <sys/wait.h>
 
+#include "http/handlers.h"
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/shop.h"
@@ -615,6 +616,18 @@ TEST_F(OwnServerTest, ServesAgainWhenTheServerComesBack) {
   auto write = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner"); });
   ASSERT_FALSE(write.ok());
   EXPECT_EQ(write.error().code, "store_unavailable");
+  // Over HTTP, a request with a token is answered 503 at once, not 401 "log in first": who sent it
+  // cannot be known. Without a token the caller stays anonymous; its reads and writes answer 503.
+  http::Request with_token;
+  with_token.bearer = "a-token-that-cannot-be-checked";
+  try {
+    http::Who(*shop_, with_token);
+    ADD_FAILURE() << "a token was taken while the store is out of reach";
+  } catch (const http::HttpError& e) {
+    EXPECT_EQ(e.response.status, 503u);
+    EXPECT_NE(e.response.body.find("store_unavailable"), std::string::npos) << e.response.body;
+  }
+  EXPECT_EQ(http::Who(*shop_, http::Request{}).account, -1);
 
   ASSERT_EQ(Server("resume " + (base_ / "primary").string()), 0);
   ExpectBackAsBefore(L, wallet, ledger, 20);
