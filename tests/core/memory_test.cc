@@ -15,6 +15,7 @@
 #include "core/engine.h"
 #include "plan/plan_file.h"
 #include "service/huge_pages.h"
+#include "service/journal.h"
 
 namespace guanxi::core {
 namespace {
@@ -68,20 +69,12 @@ bool Drive(Engine& e, uint32_t n) {
   return true;
 }
 
+// Member for member and fen for fen (service::CompareEngines, as migrate checks a copied shop).
 void ExpectSameState(const Engine& a, const Engine& b) {
-  ASSERT_EQ(a.member_count(), b.member_count());
-  ASSERT_EQ(a.order_count(), b.order_count());
-  for (MemberId m = 0; m < a.member_count(); ++m) {
-    ASSERT_EQ(a.rank(m), b.rank(m)) << "member " << m;
-    ASSERT_EQ(a.leader(m), b.leader(m)) << "member " << m;
-    const Balances x = a.balances(m), y = b.balances(m);
-    ASSERT_EQ(x.pending, y.pending) << "member " << m;
-    ASSERT_EQ(x.frozen, y.frozen) << "member " << m;
-    ASSERT_EQ(a.team(m).amount, b.team(m).amount) << "member " << m;
-  }
-  for (uint32_t p = 0; p < a.ledger().pool_count(); ++p) EXPECT_EQ(a.ledger().pool(p), b.ledger().pool(p));
-  EXPECT_EQ(a.ledger().platform(PlatformAccount::kRevenue), b.ledger().platform(PlatformAccount::kRevenue));
-  EXPECT_EQ(a.ledger().Sum(), 0);
+  EXPECT_EQ(a.order_count(), b.order_count());
+  const service::EngineComparison c = service::CompareEngines(a, b, "one", "the other");
+  EXPECT_GT(c.accounts, int64_t{a.member_count()} * 4);
+  EXPECT_TRUE(c.differences.empty()) << c.differences.front();
 }
 
 TEST(MemoryTest, TheArraysComeFromTheCallersMemoryAndGoBackToIt) {
