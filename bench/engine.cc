@@ -385,7 +385,7 @@ struct Case {
   // that knows its next queued command may.
   bool hint = false;
   // true: the engine's arrays come from service::HugePages() (2 MiB transparent huge pages), as in
-  // `guanxi serve`; false: from new/delete, on 4 KiB pages.
+  // `guanxi serve` with huge_pages = true; false: from new/delete, on 4 KiB pages (serve's default).
   bool huge = false;
 };
 
@@ -533,7 +533,7 @@ void Register() {
        1'000'000, true, false, true},
       {"Typical/PayOrder/members:1000000/units:1000000/reserve/prefetch", Shape::kTypical,
        1'000'000, 1'000'000, true, true, true},
-      // "…/huge_pages": the engine's arrays on 2 MiB pages (service::HugePages), as `guanxi serve` has them.
+      // "…/huge_pages": the engine's arrays on 2 MiB pages (service::HugePages), `huge_pages = true` in serve.
       {"Typical/PayOrder/members:1000000/units:1000000/huge_pages", Shape::kTypical, 1'000'000,
        1'000'000, true, false, false, true},
       {"Typical/PayOrder/members:1000000/units:1000000/reserve/huge_pages", Shape::kTypical,
