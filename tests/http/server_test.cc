@@ -31,16 +31,21 @@ using test::SendRaw;
 constexpr const char* kHost = "127.0.0.1";
 
 // Finishes jobs on its own thread after a delay, like the service's writer thread after a commit.
+// As Await requires of the service's writer, a test joins it (Join) before the Server it completes
+// coroutines of is destroyed: a completion still returning on this thread holds the connection's
+// executor, whose strand belongs to the Server's io_context.
 class Worker {
  public:
   Worker() : thread_([this] { Loop(); }) {}
-  ~Worker() {
+  ~Worker() { Join(); }
+  // Finishes the jobs already submitted, then the thread. Idempotent.
+  void Join() {
     {
       std::lock_guard lock(mu_);
       done_ = true;
     }
     cv_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   void Submit(std::chrono::milliseconds delay, std::function<void()> job) {
     {
@@ -456,6 +461,7 @@ TEST(ServerTest, AwaitResumesOnTheServerUnderManyConcurrentRequests) {
   // The io threads were not blocked while waiting: many requests waited at once.
   EXPECT_GE(max_in_flight, 20);
   server.Stop(1s);
+  worker.Join();  // before the Server goes
 }
 
 TEST(ServerTest, AwaitIgnoresASecondCompletion) {
@@ -521,6 +527,7 @@ TEST(ServerTest, GracefulStopAnswersTheRequestInFlightAndRefusesNewConnections) 
   EXPECT_LT(stop_took, 3s);     // and not for the idle connection or the whole grace
   server.Stop(1s);              // idempotent
   server.Wait();
+  worker.Join();                // before the Server goes: the completion may still be returning
 }
 
 TEST(ServerTest, StopGivesUpAfterTheGraceAndLateCompletionsAreHarmless) {
