@@ -100,11 +100,15 @@ class ApiTest : public ::testing::Test {
     client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
   }
 
+  // As `guanxi serve` does and http::Await requires: the server stops taking requests, then the shop
+  // finishes its jobs (their completions post to the server's strands), and only then does the
+  // server go. Destroying it first let a completion still returning on the shop's syncer thread
+  // free a strand of the destroyed io_context (asan).
   void StopServer() {
     client_.reset();
     if (server_) server_->Stop(std::chrono::seconds(5));
-    server_.reset();
     if (shop_) shop_->Stop();
+    server_.reset();
     shop_.reset();
     router_.reset();
   }
