@@ -170,7 +170,7 @@ metric() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v k="$1" '$1 == k { 
 writer_metrics() {
   local m
   for m in guanxi_commit_batch_size_count guanxi_commit_batch_size_sum guanxi_apply_seconds_sum guanxi_commit_write_seconds_sum \
-           guanxi_commit_fsync_seconds_sum guanxi_commit_fsync_seconds_count; do
+           guanxi_commit_fsync_seconds_sum guanxi_commit_fsync_seconds_count guanxi_wal_frames_total; do
     v=$(metric $m)
     printf '%s ' "${v:-0}"  # no fsync metrics on PostgreSQL: its COMMIT is the sync
   done
@@ -206,13 +206,13 @@ for load in $LOADS; do
         # The writer thread's own account (Shop::RunBatch metrics), warm-up included: batches, jobs per
         # batch, time applying the jobs and in COMMIT (writing the WAL) per batch, the writer's busy share;
         # and the syncer's: fdatasyncs of the WAL (each covers every batch committed before it) and their
-        # mean time.
+        # mean time; and the WAL frames (pages) written per paid order (2 or 3 jobs each).
         read -r -a b <<< "$before"
         read -r -a a <<< "$(writer_metrics)"
         d() { awk -v x="${a[$1]}" -v y="${b[$1]}" 'BEGIN { print x - y }'; }
-        awk -v n="$(d 0)" -v jobs="$(d 1)" -v apply="$(d 2)" -v commit="$(d 3)" -v fsync="$(d 4)" -v syncs="$(d 5)" \
-            -v secs="$((DURATION + WARMUP))" -v c="$load@$conns" '
-          BEGIN { if (n > 0) printf "WRITER %s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, (syncs > 0 ? 1000 * fsync / syncs : 0) }' | tee -a "$OUT"
+        awk -v n="$(d 0)" -v jobs="$(d 1)" -v apply="$(d 2)" -v commit="$(d 3)" -v fsync="$(d 4)" -v syncs="$(d 5)" -v frames="$(d 6)" \
+            -v per_order="$([[ $load == order_flow2 ]] && echo 2 || echo 3)" -v secs="$((DURATION + WARMUP))" -v c="$load@$conns" '
+          BEGIN { if (n > 0) printf "WRITER %s batches=%d jobs_per_batch=%.1f apply_ms=%.2f apply_us_per_job=%.0f commit_ms=%.2f busy_pct=%.0f fsyncs=%d fsync_ms=%.2f frames_per_order=%.1f\n", c, n, jobs / n, 1000 * apply / n, 1e6 * apply / jobs, 1000 * commit / n, 100 * (apply + commit) / secs, syncs, (syncs > 0 ? 1000 * fsync / syncs : 0), frames * per_order / jobs }' | tee -a "$OUT"
       done
       ;;
     *) echo "run.sh: unknown load $load" >&2; exit 2 ;;
@@ -248,6 +248,6 @@ awk '
   $1 == "WRITER" {
     delete f
     for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-    writer = writer sprintf("  %s: %d batches of %.1f jobs; per batch %.2f ms applying (%.0f µs a job) + %.2f ms COMMIT with fsync; writer busy %.0f%%\n", $2, f["batches"], f["jobs_per_batch"], f["apply_ms"], f["apply_us_per_job"], f["commit_ms"], f["busy_pct"])
+    writer = writer sprintf("  %s: %d batches of %.1f jobs; per batch %.2f ms applying (%.0f µs a job) + %.2f ms COMMIT; writer busy %.0f%%; %.1f WAL pages written per paid order\n", $2, f["batches"], f["jobs_per_batch"], f["apply_ms"], f["apply_us_per_job"], f["commit_ms"], f["busy_pct"], f["frames_per_order"])
   }
   END { if (writer != "") printf "writer thread (its metrics, warm-up included):\n%s", writer }' "$OUT"

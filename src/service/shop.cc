@@ -340,7 +340,10 @@ void Shop::CacheCatalogue(const std::string& key, uint64_t version, std::string 
 
 int Shop::OnWalCommit(void* shop, sqlite3*, const char*, int frames) {
   auto* self = static_cast<Shop*>(shop);
+  // The WAL starts over after a checkpoint has copied all of it: then every frame is this commit's.
+  const int written = frames >= self->wal_frames_ ? frames - self->wal_frames_ : frames;
   self->wal_frames_ = frames;
+  if (self->metrics_ != nullptr) self->metrics_->Add("guanxi_wal_frames_total", {}, written);
   if (frames >= self->config_.wal_checkpoint_frames) {
     {
       std::lock_guard l(self->checkpoint_mu_);
