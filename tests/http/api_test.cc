@@ -232,6 +232,20 @@ TEST_F(ApiTest, AnOrderCanOpenItsPaymentInTheSameRequest) {
   EXPECT_EQ(n.Json().at("status"), "applied");
   EXPECT_EQ(client_->Get("/api/v1/orders/" + std::to_string(o.at("id").as_int64()), A.token).Json().at("status"), "paid");
   EXPECT_EQ(client_->Get("/api/v1/admin/ledger", owner_token_).Json().at("platform").at("buyers"), -19800);
+
+  // Intents sort by creation time (their index grows at its end), whatever the random part.
+  clock_.Advance(1);
+  auto later = client_->Post("/api/v1/orders", body, A.token);
+  ASSERT_EQ(later.status, 201u) << later.body;
+  const std::string first = payment.at("intent").as_string().c_str();
+  const std::string second = later.Json().at("payment").at("intent").as_string().c_str();
+  EXPECT_EQ(first.size(), second.size());
+  EXPECT_LT(first, second);
+  EXPECT_EQ(first.substr(0, 15), "pi_" + [] {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%012llx", static_cast<unsigned long long>(kStartMs));
+    return std::string(hex);
+  }());
 }
 
 TEST_F(ApiTest, ErrorsNameTheFieldAndChangeNothing) {
