@@ -300,9 +300,13 @@ core::Result<Notification> SandboxComplete(ReadCtx& c, const std::string& secret
 
 Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::string& intent,
                                const std::string& txn, core::Fen amount) {
-  {
-    store::Stmt& seen = tx.db.Cached("SELECT 1 FROM payment_notifications WHERE provider = ? AND txn = ?");
-    seen.Bind(1, provider).Bind(2, txn);
+  // A transaction seen before is answered, not applied. The one a payment succeeded by is that
+  // payment's provider_txn; any other (a second transaction for a paid intent) is kept in
+  // payment_notifications. The usual delivery so writes one index entry by transaction id, not two.
+  for (const char* sql : {"SELECT 1 FROM payments WHERE provider_txn = ? AND provider = ?",
+                          "SELECT 1 FROM payment_notifications WHERE txn = ? AND provider = ?"}) {
+    store::Stmt& seen = tx.db.Cached(sql);
+    seen.Bind(1, txn).Bind(2, provider);
     const bool dup = seen.Step();
     seen.Reset();
     if (dup) return json::value{{"status", "already_applied"}};
@@ -322,14 +326,14 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
                                std::to_string(expected),
                            "amount");
   }
-  tx.db.Cached("INSERT INTO payment_notifications (provider, txn, received_at, payment) VALUES (?,?,?,?)")
-      .Bind(1, provider)
-      .Bind(2, txn)
-      .Bind(3, tx.now)
-      .Bind(4, payment)
-      .Run();
   if (pay_status == "succeeded") {
     // A second transaction for a paid intent: money arrived twice; finance must return it.
+    tx.db.Cached("INSERT INTO payment_notifications (provider, txn, received_at, payment) VALUES (?,?,?,?)")
+        .Bind(1, provider)
+        .Bind(2, txn)
+        .Bind(3, tx.now)
+        .Bind(4, payment)
+        .Run();
     tx.Audit(Caller{}, "duplicate_payment", "order:" + std::to_string(order), {{"txn", txn}, {"amount", amount}});
     return json::value{{"status", "duplicate_payment"}};
   }

@@ -275,6 +275,22 @@ TEST_F(ShopTest, PaymentNotificationsAreVerifiedAndIdempotent) {
   EXPECT_EQ(LedgerOf().at("platform").at("buyers"), -139800);
   auto unknown = Write([&](Tx& tx) { return ApplyPaymentNotification(tx, "sandbox", "pi_nope", "t2", 1); });
   EXPECT_EQ(unknown.error().code, "unknown_intent");
+
+  // A second transaction for the paid intent is money paid twice: reported once to finance, never applied;
+  // its own redeliveries are answered as seen.
+  for (int i = 0; i < 3; ++i) {
+    auto r = Write([&](Tx& tx) { return ApplyPaymentNotification(tx, "sandbox", pi, "t3", 139800); });
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().at("status"), i == 0 ? "duplicate_payment" : "already_applied");
+  }
+  EXPECT_EQ(Write([&](Tx& tx) { return ApplyPaymentNotification(tx, "sandbox", pi, "t1", 139800); }).value().at("status"),
+            "already_applied");
+  EXPECT_EQ(LedgerOf().at("orders"), 1);
+  EXPECT_EQ(LedgerOf().at("platform").at("buyers"), -139800);
+  auto audit = Read([&](ReadCtx& c) { return AuditLog(c, owner_, 0, 50); });
+  int duplicates = 0;
+  for (const auto& row : audit.value().at("items").as_array()) duplicates += row.at("action") == "duplicate_payment";
+  EXPECT_EQ(duplicates, 1);
 }
 
 TEST_F(ShopTest, UnpaidOrdersExpireAndReleaseStock) {
