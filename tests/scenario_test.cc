@@ -139,9 +139,9 @@ TEST_P(ScenarioTest, TheStoreRebuildsTheSameEngine) {
       .Bind(2, source)
       .Run();
   guanxi::cli::Replay replay(*plan);
-  int64_t journaled = 0;
+  int64_t journaled = 0, next_effect = 1;
   replay.SetJournal([&](const guanxi::core::Command& c, const guanxi::core::Effects& effects) {
-    guanxi::service::AppendCommand(*db, c, effects, 0);
+    guanxi::service::AppendCommand(*db, c, effects, 0, &next_effect);
     ++journaled;
   });
   std::ifstream in(commands);

@@ -519,7 +519,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     const int64_t before = QueryInt(req, "before", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Earnings(ctx, c, -1, before, limit); };
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Earnings(ctx, *s, c, -1, before, limit); };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });

@@ -99,7 +99,7 @@ Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::strin
 // ---- wallet and withdrawals (wallet.cc) ----
 Reply Wallet(ReadCtx& c, const Caller& caller, int64_t member);
 // Effects that moved the member's money, newest first, with "why" sentences.
-Reply Earnings(ReadCtx& c, const Caller& caller, int64_t member, int64_t before, int limit);
+Reply Earnings(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t member, int64_t before, int limit);
 Reply RequestWithdrawal(Tx& tx, const Caller& caller, core::Fen amount);
 Reply ListWithdrawals(ReadCtx& c, const Caller& caller, int64_t member, const std::string& status, int64_t after,
                       int limit);

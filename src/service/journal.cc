@@ -27,7 +27,7 @@ Result<uint32_t> Done(const core::Status& s) {
   return uint32_t{0};
 }
 
-constexpr size_t kEffectColumns = 24;
+constexpr size_t kEffectColumns = 25;
 constexpr size_t kEffectsPerInsert = 16;
 
 // The INSERT of `rows` effects (1..kEffectsPerInsert), one text per count, made once.
@@ -39,7 +39,7 @@ const std::string& EffectsInsert(size_t rows) {
     row += ")";
     for (size_t n = 1; n <= kEffectsPerInsert; ++n) {
       out[n] =
-          "INSERT INTO effects (seq, at, member, kind, reason, relation, rank, old_rank, earned, by_admin, activity, "
+          "INSERT INTO effects (id, seq, at, member, kind, reason, relation, rank, old_rank, earned, by_admin, activity, "
           "rule, from_kind, from_sub, from_id, to_kind, to_sub, to_id, amount, buyer, via, ref, generation, units) "
           "VALUES " + row;
       for (size_t i = 1; i < n; ++i) out[n] += "," + row;
@@ -92,7 +92,7 @@ Result<uint32_t> ApplyCommand(core::Engine& engine, const Command& c, Effects* o
   return core::MakeError("unknown_command", "unknown journal op");
 }
 
-int64_t AppendCommand(store::Db& db, const Command& c, const Effects& effects, int64_t at) {
+int64_t AppendCommand(store::Db& db, const Command& c, const Effects& effects, int64_t at, int64_t* next_effect_id) {
   store::Stmt& log =
       db.Cached("INSERT INTO engine_log (at, kind, a, n, amount, text) VALUES (?,?,?,?,?,?) RETURNING seq");
   log.Bind(1, at).Bind(2, int64_t{static_cast<uint8_t>(c.op)});
@@ -111,32 +111,47 @@ int64_t AppendCommand(store::Db& db, const Command& c, const Effects& effects, i
       auto opt = [&](int i, uint32_t v) {
         if (v != core::kNone) ins.Bind(b + i, int64_t{v});
       };
-      ins.Bind(b + 1, seq).Bind(b + 2, at);
-      opt(3, e.member);
-      ins.Bind(b + 4, int64_t{static_cast<uint8_t>(e.kind)})
-          .Bind(b + 5, int64_t{static_cast<uint8_t>(e.reason)})
-          .Bind(b + 6, int64_t{static_cast<uint8_t>(e.relation)})
-          .Bind(b + 7, int64_t{e.rank})
-          .Bind(b + 8, int64_t{e.old_rank})
-          .Bind(b + 9, int64_t{e.earned})
-          .Bind(b + 10, int64_t{e.by_admin})
-          .Bind(b + 11, int64_t{e.activity})
-          .Bind(b + 12, int64_t{e.rule})
-          .Bind(b + 13, int64_t{static_cast<uint8_t>(e.from.kind)})
-          .Bind(b + 14, int64_t{e.from.sub})
-          .Bind(b + 15, int64_t{e.from.id})
-          .Bind(b + 16, int64_t{static_cast<uint8_t>(e.to.kind)})
-          .Bind(b + 17, int64_t{e.to.sub})
-          .Bind(b + 18, int64_t{e.to.id})
-          .Bind(b + 19, e.amount);
-      opt(20, e.buyer);
-      opt(21, e.via);
-      opt(22, e.order);
-      ins.Bind(b + 23, int64_t{e.generation}).Bind(b + 24, int64_t{e.units});
+      ins.Bind(b + 1, (*next_effect_id)++).Bind(b + 2, seq).Bind(b + 3, at);
+      opt(4, e.member);
+      ins.Bind(b + 5, int64_t{static_cast<uint8_t>(e.kind)})
+          .Bind(b + 6, int64_t{static_cast<uint8_t>(e.reason)})
+          .Bind(b + 7, int64_t{static_cast<uint8_t>(e.relation)})
+          .Bind(b + 8, int64_t{e.rank})
+          .Bind(b + 9, int64_t{e.old_rank})
+          .Bind(b + 10, int64_t{e.earned})
+          .Bind(b + 11, int64_t{e.by_admin})
+          .Bind(b + 12, int64_t{e.activity})
+          .Bind(b + 13, int64_t{e.rule})
+          .Bind(b + 14, int64_t{static_cast<uint8_t>(e.from.kind)})
+          .Bind(b + 15, int64_t{e.from.sub})
+          .Bind(b + 16, int64_t{e.from.id})
+          .Bind(b + 17, int64_t{static_cast<uint8_t>(e.to.kind)})
+          .Bind(b + 18, int64_t{e.to.sub})
+          .Bind(b + 19, int64_t{e.to.id})
+          .Bind(b + 20, e.amount);
+      opt(21, e.buyer);
+      opt(22, e.via);
+      opt(23, e.order);
+      ins.Bind(b + 24, int64_t{e.generation}).Bind(b + 25, int64_t{e.units});
     }
     ins.Run();
   }
   return seq;
+}
+
+int64_t NextEffectId(store::Db& db) {
+  store::Stmt s = db.Prepare("SELECT coalesce(max(id), 0) + 1 FROM effects");
+  s.Step();
+  return s.Int(0);
+}
+
+static_assert(static_cast<int>(core::EffectKind::kPosting) == 5 && static_cast<int>(core::Reason::kOrderPaid) == 1 &&
+              static_cast<int>(core::Reason::kRefundPayment) == 9);
+const char* const kIsEarningSql = "kind = 5 AND member IS NOT NULL AND reason NOT IN (1, 9)";
+
+bool IsEarning(const core::Effect& e) {
+  return e.kind == core::EffectKind::kPosting && e.member != core::kNone && e.reason != core::Reason::kOrderPaid &&
+         e.reason != core::Reason::kRefundPayment;
 }
 
 int64_t ReplayJournal(store::Db& db, core::Engine& engine) {

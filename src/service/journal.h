@@ -29,7 +29,19 @@ inline constexpr const char* kPlanSourceName = "plan.toml";
 core::Result<uint32_t> ApplyCommand(core::Engine& engine, const Command& c, core::Effects* out);
 
 // Appends the command and its effects (stamped with `at`, Unix ms) to the journal; returns its seq.
-int64_t AppendCommand(store::Db& db, const Command& c, const core::Effects& effects, int64_t at);
+// The effects get the ids *next_effect_id, *next_effect_id + 1, …, and *next_effect_id moves past them
+// (the writer's counter: one more than the largest id stored, NextEffectId).
+int64_t AppendCommand(store::Db& db, const Command& c, const core::Effects& effects, int64_t at,
+                      int64_t* next_effect_id);
+
+// One more than the largest effect id stored (1 for a new shop).
+int64_t NextEffectId(store::Db& db);
+
+// The effects a member's earnings page lists (GET /me/earnings): postings to or from the member's
+// accounts, but not the buyer's own payment and its refund.
+bool IsEarning(const core::Effect& e);
+// The same condition in SQL, on a row of `effects`.
+extern const char* const kIsEarningSql;
 
 // Replays the whole journal into `engine`. Throws std::runtime_error if a stored command is refused
 // (the store and the engine disagree) naming the seq. Returns the number of commands replayed.

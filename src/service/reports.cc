@@ -172,9 +172,11 @@ Reply RankHistory(ReadCtx& c, const Caller& caller, int64_t member) {
   const auto rank_name = [&](int64_t r) {
     return r >= 0 && static_cast<size_t>(r) < plan.ranks.size() ? plan.ranks[static_cast<size_t>(r)].name : std::string();
   };
-  store::Stmt& s = c.db.Cached(
-      "SELECT id, at, old_rank, rank, by_admin FROM effects WHERE member = ?1 AND kind = ?2 ORDER BY id");
-  s.Bind(1, member).Bind(2, int64_t{static_cast<uint8_t>(core::EffectKind::kRankChanged)});
+  // kind = 2 (kRankChanged) written out, so the partial index effects_rank serves the query.
+  static_assert(static_cast<int>(core::EffectKind::kRankChanged) == 2);
+  store::Stmt& s =
+      c.db.Cached("SELECT id, at, old_rank, rank, by_admin FROM effects WHERE member = ?1 AND kind = 2 ORDER BY id");
+  s.Bind(1, member);
   json::array items;
   while (s.Step()) {
     items.push_back({{"id", s.Int(0)},

@@ -36,8 +36,9 @@ core::Result<uint32_t> Tx::Engine(const Command& c) {
     return r;
   }
   ++engine_changes;
-  AppendCommand(db, c, effects, now);
-  shop.NoteEffects(effects);
+  const int64_t first_effect = shop.next_effect_id_;
+  AppendCommand(db, c, effects, now, &shop.next_effect_id_);
+  shop.NoteEffects(effects, first_effect);
   return r;
 }
 
@@ -120,6 +121,7 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
 void Shop::LoadEngine(store::Db& db) {
   engine_ = RebuildEngine(db, &rebuilt_commands_, config_.huge_pages ? HugePages() : std::pmr::new_delete_resource());
   RebuildTeams();
+  RebuildEarnings(db);
 }
 
 Shop::~Shop() { Stop(); }
@@ -597,7 +599,13 @@ void Shop::RebuildTeams() {
 // A team (团队) is the placed members whose leader is the team's head. For each member a command
 // placed, detached or re-ranked: take it out of the team it was in, at the rank it had, and put it
 // into the team it is in now, at its rank now.
-void Shop::NoteEffects(const core::Effects& effects) {
+void Shop::NoteEffects(const core::Effects& effects, int64_t first_id) {
+  for (size_t i = 0; i < effects.size(); ++i) {
+    if (!IsEarning(effects[i])) continue;
+    const MemberId m = effects[i].member;
+    if (m >= earnings_.size()) earnings_.resize(m + 1);
+    earnings_[m].push_back(first_id + static_cast<int64_t>(i));
+  }
   const core::Engine& e = *engine_;
   const size_t ranks = e.plan().ranks.size();
   auto bump = [&](MemberId leader, MemberId m, core::RankId r, int delta) {
@@ -638,6 +646,22 @@ void Shop::NoteEffects(const core::Effects& effects) {
     bump(leader_before, m, rank_before.value_or(e.rank(m)), -1);
     bump(leader_now, m, e.rank(m), +1);
   }
+}
+
+void Shop::RebuildEarnings(store::Db& db) {
+  next_effect_id_ = NextEffectId(db);
+  earnings_.assign(engine_->member_count(), {});
+  store::Stmt s = db.Prepare(std::string("SELECT id, member FROM effects WHERE ") + kIsEarningSql + " ORDER BY id");
+  while (s.Step()) {
+    const auto m = static_cast<size_t>(s.Int(1));
+    if (m >= earnings_.size()) earnings_.resize(m + 1);
+    earnings_[m].push_back(s.Int(0));
+  }
+}
+
+const std::vector<int64_t>& Shop::EarningIds(MemberId m) const {
+  static const std::vector<int64_t> kEmpty;
+  return m < earnings_.size() ? earnings_[m] : kEmpty;
 }
 
 std::vector<uint32_t> Shop::TeamByRank(MemberId leader) const {

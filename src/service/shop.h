@@ -151,6 +151,12 @@ class Shop {
   // Team by rank of each leader, kept from effects (O(1) team summaries).
   std::vector<uint32_t> TeamByRank(core::MemberId leader) const;  // REQUIRES: engine read lock held
 
+  // The ids of a member's earnings (effects that IsEarning), oldest first: the earnings page's index,
+  // kept in memory from the effects the writer appends and read from `effects` at start. An index in
+  // the store would cost a random page write per recipient of every order. Ids of a batch not yet
+  // committed may be listed; a read does not find their rows yet.
+  const std::vector<int64_t>& EarningIds(core::MemberId m) const;  // REQUIRES: engine read lock held
+
  private:
   friend class Tx;
   struct Job {
@@ -188,8 +194,11 @@ class Shop {
   std::unique_ptr<store::Db> TakeReader();
   void PutReader(std::unique_ptr<store::Db> db);
   void OnTableChanged(std::string_view table);
-  void NoteEffects(const core::Effects& effects);
+  // Keeps the teams and the earnings index up to date with a command's effects, whose ids start at
+  // first_id.
+  void NoteEffects(const core::Effects& effects, int64_t first_id);
   void RebuildTeams();
+  void RebuildEarnings(store::Db& db);
 
   ShopConfig config_;
   const Clock& clock_;
@@ -200,6 +209,8 @@ class Shop {
   std::unique_ptr<core::Engine> engine_;
   mutable std::shared_mutex engine_mu_;
   int64_t rebuilt_commands_ = 0;
+  int64_t next_effect_id_ = 1;  // the writer's (AppendCommand)
+  std::vector<std::vector<int64_t>> earnings_;  // by member (EarningIds)
   bool plan_file_ignored_ = false;
 
   std::mutex queue_mu_;

@@ -1,5 +1,6 @@
 // Wallets (pending, available, frozen, withdrawing), explained earnings and withdrawals. Withdrawals
 // go through the single writer, so concurrent requests never spend the same fen twice.
+#include <algorithm>
 #include <string>
 
 #include "core/explain.h"
@@ -81,26 +82,25 @@ Reply Wallet(ReadCtx& c, const Caller& caller, int64_t member) {
                      {"fund_locked", plan.fund.enabled && c.engine.fund_locked(m)}};
 }
 
-Reply Earnings(ReadCtx& c, const Caller& caller, int64_t member, int64_t before, int limit) {
+Reply Earnings(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t member, int64_t before, int limit) {
   auto who = SubjectMember(caller, member, c.engine);
   if (!who) return who.error();
   limit = ClampLimit(limit);
-  store::Stmt& s = c.db.Cached(std::string("SELECT id, at, ") + kEffectColumns +
-                               " FROM effects WHERE member = ?1 AND kind = ?2 AND (?3 <= 0 OR id < ?3) "
-                               "AND reason NOT IN (?4, ?5) ORDER BY id DESC LIMIT ?6");
-  s.Bind(1, *who)
-      .Bind(2, int64_t{static_cast<uint8_t>(core::EffectKind::kPosting)})
-      .Bind(3, before)
-      .Bind(4, int64_t{static_cast<uint8_t>(core::Reason::kOrderPaid)})
-      .Bind(5, int64_t{static_cast<uint8_t>(core::Reason::kRefundPayment)})
-      .Bind(6, int64_t{limit} + 1);
+  // Newest first from the in-memory index; an id whose row this read's snapshot lacks (its batch is not
+  // committed yet) is passed over.
+  const std::vector<int64_t>& ids = shop.EarningIds(static_cast<core::MemberId>(*who));
+  auto it = before > 0 ? std::lower_bound(ids.begin(), ids.end(), before) : ids.end();
+  store::Stmt& s = c.db.Cached(std::string("SELECT id, at, ") + kEffectColumns + " FROM effects WHERE id = ?");
   struct Row {
     int64_t id, at;
     core::Effect e;
   };
   std::vector<Row> rows;
-  while (s.Step()) rows.push_back(Row{s.Int(0), s.Int(1), EffectFromRow(s, 2)});
-  s.Reset();
+  while (it != ids.begin() && static_cast<int>(rows.size()) <= limit) {
+    s.Bind(1, *--it);
+    if (s.Step()) rows.push_back(Row{s.Int(0), s.Int(1), EffectFromRow(s, 2)});
+    s.Reset();
+  }
   core::Names names;
   // Built with append: GCC 12 warns wrongly (-Wrestrict) on "#" + std::to_string(…) here.
   auto numbered = [](int64_t id) {

@@ -3,6 +3,7 @@
 // concurrent buyers never oversell and concurrent withdrawals never spend a fen twice.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -193,7 +194,7 @@ TEST_F(ShopTest, WorkedExampleTwoThroughTheService) {
   EXPECT_EQ(walk, (std::vector<int64_t>{A.member, B.member, E.member, C.member, D.member}));
 
   // "Why did I get this?": L's earnings, newest first, explain themselves.
-  auto earnings = Read([&](ReadCtx& c) { return Earnings(c, L, -1, -1, 50); });
+  auto earnings = Read([&](ReadCtx& c) { return Earnings(c, *shop_, L, -1, -1, 50); });
   ASSERT_TRUE(earnings.ok());
   bool found = false;
   for (const auto& e : earnings.value().at("items").as_array()) {
@@ -211,6 +212,35 @@ TEST_F(ShopTest, WorkedExampleTwoThroughTheService) {
   EXPECT_EQ(WalletOf(A).at("balances").at("frozen"), 14000);
   auto team_after = Read([&](ReadCtx& c) { return TeamSummary(c, *shop_, L, -1); });
   EXPECT_EQ(team_after.value(), team.value());
+
+  // The earnings index (kept in memory) is read back from the store: the same list, which pages by
+  // `next` newest first; orders after the restart add to it with new ids.
+  auto earnings_after = Read([&](ReadCtx& c) { return Earnings(c, *shop_, L, -1, -1, 50); });
+  EXPECT_EQ(earnings_after.value(), earnings.value());
+  auto ids_of = [](const json::value& page) {
+    std::vector<int64_t> ids;
+    for (const auto& e : page.at("items").as_array()) ids.push_back(e.at("id").as_int64());
+    return ids;
+  };
+  const std::vector<int64_t> all = ids_of(earnings.value());
+  ASSERT_GE(all.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(all.rbegin(), all.rend()));
+  std::vector<int64_t> paged;
+  int64_t cursor = -1;
+  for (int pages = 0; pages < 20; ++pages) {
+    auto page = Read([&](ReadCtx& c) { return Earnings(c, *shop_, L, -1, cursor, 2); }).value();
+    for (int64_t id : ids_of(page)) paged.push_back(id);
+    if (!page.as_object().contains("next")) break;
+    cursor = page.at("next").as_int64();
+  }
+  EXPECT_EQ(paged, all);
+  Caller F = Join("13800000007", &L);
+  Buy(F, "pkg699");
+  const std::vector<int64_t> now = ids_of(Read([&](ReadCtx& c) { return Earnings(c, *shop_, L, -1, -1, 50); }).value());
+  ASSERT_GT(now.size(), all.size());
+  EXPECT_EQ(std::vector<int64_t>(now.end() - static_cast<std::ptrdiff_t>(all.size()), now.end()), all);
+  EXPECT_GT(now.front(), all.front());
+  EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
 }
 
 TEST_F(ShopTest, RefundsBeforeAndAfterSettlementClawBack) {
@@ -421,7 +451,7 @@ TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
   shop_.reset();  // the journal rebuilds the same split
   Open();
   check();
-  auto earnings = Read([&](ReadCtx& c) { return Earnings(c, L, -1, -1, 50); });
+  auto earnings = Read([&](ReadCtx& c) { return Earnings(c, *shop_, L, -1, -1, 50); });
   ASSERT_TRUE(earnings.ok());
   bool explained = false;
   for (const json::value& e : earnings.value().at("items").as_array()) {
