@@ -300,33 +300,34 @@ core::Result<Notification> SandboxComplete(ReadCtx& c, const std::string& secret
 
 Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::string& intent,
                                const std::string& txn, core::Fen amount) {
-  // A transaction seen before is answered, not applied. The one a payment succeeded by is that
-  // payment's provider_txn; any other (a second transaction for a paid intent) is kept in
-  // payment_notifications. The usual delivery so writes one index entry by transaction id, not two.
-  for (const char* sql : {"SELECT 1 FROM payments WHERE provider_txn = ? AND provider = ?",
-                          "SELECT 1 FROM payment_notifications WHERE txn = ? AND provider = ?"}) {
-    store::Stmt& seen = tx.db.Cached(sql);
-    seen.Bind(1, txn).Bind(2, provider);
-    const bool dup = seen.Step();
-    seen.Reset();
-    if (dup) return json::value{{"status", "already_applied"}};
-  }
-  store::Stmt& p = tx.db.Cached("SELECT id, order_id, amount, status FROM payments WHERE intent = ? AND provider = ?");
+  store::Stmt& p = tx.db.Cached(
+      "SELECT id, order_id, amount, status, provider_txn FROM payments WHERE intent = ? AND provider = ?");
   p.Bind(1, intent).Bind(2, provider);
   if (!p.Step()) {
     p.Reset();
     return core::MakeError("unknown_intent", "no payment has this intent", "intent");
   }
   const int64_t payment = p.Int(0), order = p.Int(1), expected = p.Int(2);
-  const std::string pay_status = p.Text(3);
+  const bool was_paid = p.Text(3) == "succeeded";
+  const bool paid_by_this = was_paid && p.Text(4) == txn;
   p.Reset();
+  // A transaction seen before is answered, not applied: the one the payment succeeded by, or one kept
+  // in payment_notifications (a further transaction for the paid intent).
+  bool seen = paid_by_this;
+  if (was_paid && !seen) {
+    store::Stmt& kept = tx.db.Cached("SELECT 1 FROM payment_notifications WHERE provider = ? AND txn = ?");
+    kept.Bind(1, provider).Bind(2, txn);
+    seen = kept.Step();
+    kept.Reset();
+  }
+  if (seen) return json::value{{"status", "already_applied"}};
   if (amount != expected) {
     return core::MakeError("amount_mismatch",
                            "the notification's amount " + std::to_string(amount) + " is not the payment's " +
                                std::to_string(expected),
                            "amount");
   }
-  if (pay_status == "succeeded") {
+  if (was_paid) {
     // A second transaction for a paid intent: money arrived twice; finance must return it.
     tx.db.Cached("INSERT INTO payment_notifications (provider, txn, received_at, payment) VALUES (?,?,?,?)")
         .Bind(1, provider)

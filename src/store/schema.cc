@@ -194,6 +194,28 @@ ALTER TABLE plans ADD COLUMN note TEXT NOT NULL DEFAULT '';
 DROP INDEX effects_member;
 CREATE INDEX effects_rank ON effects(member, id) WHERE kind = 2;
 )sql",
+    // 5: no unique index on payments.provider_txn: a notification is matched by its intent, and its
+    // transaction id compared in the row (a second transaction for a paid intent is kept in
+    // payment_notifications). Provider transaction ids come in no order, so the index cost a random
+    // page write per payment. SQLite drops a column's UNIQUE only by copying the table.
+    R"sql(
+CREATE TABLE payments_new (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  provider TEXT NOT NULL,
+  intent TEXT NOT NULL UNIQUE,
+  amount INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','succeeded')),
+  provider_txn TEXT,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER
+) STRICT;
+INSERT INTO payments_new (id, order_id, provider, intent, amount, status, provider_txn, created_at, completed_at)
+  SELECT id, order_id, provider, intent, amount, status, provider_txn, created_at, completed_at FROM payments;
+DROP TABLE payments;
+ALTER TABLE payments_new RENAME TO payments;
+CREATE INDEX payments_order ON payments(order_id);
+)sql",
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
@@ -212,13 +234,21 @@ std::unique_ptr<Db> OpenSqliteWriter(const std::string& path) {
   auto db = std::make_unique<SqliteDb>(path, /*create=*/true);
   db->Exec("PRAGMA journal_mode=WAL");
   db->Exec("PRAGMA synchronous=FULL");
-  db->Exec("PRAGMA foreign_keys=ON");
   const int have = SchemaVersion(*db);
   CheckNotNewer(path, have);
   if (have < kSchemaVersion) {
+    // Foreign keys are off while migrations copy tables (SQLite's way to change a column: a new table,
+    // the rows copied, the old one dropped), and every reference is checked before the commit.
+    db->Exec("PRAGMA foreign_keys=OFF");
     db->BeginWrite();
     try {
       for (int v = have; v < kSchemaVersion; ++v) db->Exec(kMigrations[v]);
+      Stmt check = db->Prepare("PRAGMA foreign_key_check");
+      if (check.Step()) {
+        throw std::runtime_error(path + ": the migration left rows of " + check.Text(0) +
+                                 " that reference nothing in " + check.Text(2));
+      }
+      check.Reset();
       db->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
       db->Commit();
     } catch (...) {
@@ -226,6 +256,7 @@ std::unique_ptr<Db> OpenSqliteWriter(const std::string& path) {
       throw;
     }
   }
+  db->Exec("PRAGMA foreign_keys=ON");
   return db;
 }
 
