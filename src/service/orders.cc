@@ -6,6 +6,7 @@
 // Staff may refund any paid order directly, settled ones included (the engine claws commissions back).
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "service/api.h"
@@ -93,19 +94,25 @@ void ReleaseStock(store::Db& db, int64_t order) {
       .Run();
 }
 
-// Takes the stock of every line again (a late payment of an expired order); false when short.
-bool ReserveStock(store::Db& db, int64_t order) {
-  store::Stmt& s = db.Cached("SELECT product, sum(qty) FROM order_items WHERE order_id = ? GROUP BY product");
-  s.Bind(1, order);
-  std::vector<std::pair<int64_t, int64_t>> need;
-  while (s.Step()) need.emplace_back(s.Int(0), s.Int(1));
-  s.Reset();
-  for (auto [product, qty] : need) {
+// Takes `qty` of each product off the shelves; false when one is short (the job's savepoint puts back
+// what was taken).
+bool TakeStock(store::Db& db, const std::map<int64_t, int64_t>& qty_by_product) {
+  for (auto [product, qty] : qty_by_product) {
     store::Stmt& u = db.Cached("UPDATE products SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1");
     u.Bind(1, qty).Bind(2, product).Run();
     if (db.Changes() == 0) return false;
   }
   return true;
+}
+
+// Takes the stock of every line again (a late payment of an expired order); false when short.
+bool ReserveStock(store::Db& db, int64_t order) {
+  store::Stmt& s = db.Cached("SELECT product, sum(qty) FROM order_items WHERE order_id = ? GROUP BY product");
+  s.Bind(1, order);
+  std::map<int64_t, int64_t> need;
+  while (s.Step()) need[s.Int(0)] = s.Int(1);
+  s.Reset();
+  return TakeStock(db, need);
 }
 
 void SetStatus(store::Db& db, int64_t order, std::string_view status, const char* time_column, int64_t now) {
@@ -133,7 +140,21 @@ core::Status CheckProvider(const Tx& tx, const std::string& provider, const char
   return core::Ok{};
 }
 
-Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
+// Opens a payment intent for an unpaid order of `total` fen.
+json::value OpenIntent(Tx& tx, int64_t order, int64_t total, const std::string& provider) {
+  const std::string intent = NewIntent(tx.now);
+  tx.db.Cached("INSERT INTO payments (order_id, provider, intent, amount, status, created_at) VALUES (?,?,?,?,'pending',?)")
+      .Bind(1, order)
+      .Bind(2, provider)
+      .Bind(3, intent)
+      .Bind(4, total)
+      .Bind(5, tx.now)
+      .Run();
+  return json::value{{"intent", intent}, {"amount", total}, {"provider", provider}, {"order", order}};
+}
+
+// Creates the order, or finds the one made before with the same idempotency key (*created false).
+Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* created) {
   if (caller.account < 0) return Unauthorized();
   if (caller.member < 0) return Forbidden();
   if (!r.idempotency_key.empty()) {
@@ -172,6 +193,7 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
     total += line.unit_price * line.qty;
     lines.push_back(std::move(line));
   }
+  const int64_t expires_at = tx.now + tx.shop.config().order_ttl_ms;
   const int64_t id =
       tx.db
           .Cached("INSERT INTO orders (member, status, total, created_at, expires_at, idempotency_key) "
@@ -179,11 +201,15 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
           .Bind(1, caller.member)
           .Bind(2, total)
           .Bind(3, tx.now)
-          .Bind(4, tx.now + tx.shop.config().order_ttl_ms)
+          .Bind(4, expires_at)
           .Bind(5, r.idempotency_key.empty() ? std::optional<std::string>() : std::optional<std::string>(r.idempotency_key))
           .InsertReturningId();
   int64_t n = 0;
+  std::map<int64_t, int64_t> qty_by_product;
+  json::array items;
   for (const Line& l : lines) {
+    qty_by_product[l.product] += l.qty;
+    items.push_back({{"sku", l.sku}, {"name", l.name}, {"qty", l.qty}, {"unit_price", l.unit_price}});
     tx.db.Cached("INSERT INTO order_items (order_id, line, product, sku, name, qty, unit_price) VALUES (?,?,?,?,?,?,?)")
         .Bind(1, id)
         .Bind(2, n++)
@@ -194,10 +220,18 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
         .Bind(7, l.unit_price)
         .Run();
   }
-  if (!ReserveStock(tx.db, id)) {
+  if (!TakeStock(tx.db, qty_by_product)) {
     return core::MakeError("out_of_stock", "not enough stock for this order", "items");
   }
-  return json::value(OrderJson(tx.db, id));
+  *created = true;
+  // What OrderJson would read back, from what was just written.
+  return json::value{{"id", id},
+                     {"member", caller.member},
+                     {"status", "created"},
+                     {"total", total},
+                     {"created_at", tx.now},
+                     {"expires_at", expires_at},
+                     {"items", std::move(items)}};
 }
 
 }  // namespace
@@ -206,11 +240,15 @@ Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
   if (!r.pay.empty()) {
     if (auto ok = CheckProvider(tx, r.pay, "pay"); !ok.ok()) return ok.error();
   }
-  Reply order = NewOrder(tx, caller, r);
+  bool created = false;
+  Reply order = NewOrder(tx, caller, r, &created);
   if (!order || r.pay.empty()) return order;
-  // Ordering and paying in one step: the intent as POST …/pay would give it. If that fails, the job
-  // fails and its savepoint takes the order back too.
-  Reply payment = CreatePayment(tx, caller, order->at("id").as_int64(), r.pay);
+  // Ordering and paying in one step: the intent as POST …/pay would give it (for an order made before
+  // with the same key, by that very call). If that fails, the job fails and its savepoint takes the
+  // order back too.
+  const int64_t id = order->at("id").as_int64();
+  Reply payment = created ? OpenIntent(tx, id, order->at("total").as_int64(), r.pay)
+                          : CreatePayment(tx, caller, id, r.pay);
   if (!payment) return payment.error();
   order.value().as_object()["payment"] = std::move(payment.value());
   return order;
@@ -270,15 +308,7 @@ Reply CreatePayment(Tx& tx, const Caller& caller, int64_t order, const std::stri
     return v;
   }
   s.Reset();
-  const std::string intent = NewIntent(tx.now);
-  tx.db.Cached("INSERT INTO payments (order_id, provider, intent, amount, status, created_at) VALUES (?,?,?,?,'pending',?)")
-      .Bind(1, order)
-      .Bind(2, provider)
-      .Bind(3, intent)
-      .Bind(4, o->total)
-      .Bind(5, tx.now)
-      .Run();
-  return json::value{{"intent", intent}, {"amount", o->total}, {"provider", provider}, {"order", order}};
+  return OpenIntent(tx, order, o->total, provider);
 }
 
 core::Result<Notification> SandboxComplete(ReadCtx& c, const std::string& secret, const std::string& intent) {
@@ -301,7 +331,8 @@ core::Result<Notification> SandboxComplete(ReadCtx& c, const std::string& secret
 Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::string& intent,
                                const std::string& txn, core::Fen amount) {
   store::Stmt& p = tx.db.Cached(
-      "SELECT id, order_id, amount, status, provider_txn FROM payments WHERE intent = ? AND provider = ?");
+      "SELECT p.id, p.order_id, p.amount, p.status, p.provider_txn, o.member, o.status, o.total, o.expires_at "
+      "FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.intent = ? AND p.provider = ?");
   p.Bind(1, intent).Bind(2, provider);
   if (!p.Step()) {
     p.Reset();
@@ -310,6 +341,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
   const int64_t payment = p.Int(0), order = p.Int(1), expected = p.Int(2);
   const bool was_paid = p.Text(3) == "succeeded";
   const bool paid_by_this = was_paid && p.Text(4) == txn;
+  const OrderRow o{order, p.Int(5), p.Text(6), p.Int(7), p.Int(8), {}};
   p.Reset();
   // A transaction seen before is answered, not applied: the one the payment succeeded by, or one kept
   // in payment_notifications (a further transaction for the paid intent).
@@ -343,8 +375,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
       .Bind(2, tx.now)
       .Bind(3, payment)
       .Run();
-  auto o = LoadOrder(tx.db, order);
-  if (o->status == "expired" || o->status == "cancelled") {
+  if (o.status == "expired" || o.status == "cancelled") {
     if (!ReserveStock(tx.db, order)) {
       // Paid too late and the goods are gone: the money goes back; nothing reaches the engine.
       tx.db.Cached("UPDATE orders SET status = 'refunded', refunded_at = ?, refund_reason = ? WHERE id = ?")
@@ -355,7 +386,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
       tx.Audit(Caller{}, "late_payment_refunded", "order:" + std::to_string(order), {{"txn", txn}});
       return json::value{{"status", "refunded"}};
     }
-  } else if (o->status != "created") {
+  } else if (o.status != "created") {
     tx.Audit(Caller{}, "payment_for_closed_order", "order:" + std::to_string(order), {{"txn", txn}});
     return json::value{{"status", "ignored"}};
   }
@@ -371,7 +402,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
   while (items.Step()) lines.push_back(Item{items.Int(0), items.Text(1), items.Int(2), items.Int(3)});
   items.Reset();
   for (const Item& it : lines) {
-    auto paid = tx.Engine(Command{Op::kOrder, o->member, it.qty, it.unit_price, it.sku});
+    auto paid = tx.Engine(Command{Op::kOrder, o.member, it.qty, it.unit_price, it.sku});
     if (!paid) return paid.error();
     tx.db.Cached("UPDATE order_items SET engine_order = ? WHERE order_id = ? AND line = ?")
         .Bind(1, int64_t{*paid})
@@ -382,7 +413,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
   SetStatus(tx.db, order, "paid", "paid_at", tx.now);
   tx.db.Cached("UPDATE members SET first_paid_at = ? WHERE id = ? AND first_paid_at IS NULL")
       .Bind(1, tx.now)
-      .Bind(2, o->member)
+      .Bind(2, o.member)
       .Run();
   return json::value{{"status", "applied"}, {"order", order}};
 }

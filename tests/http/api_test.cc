@@ -218,6 +218,11 @@ TEST_F(ApiTest, AnOrderCanOpenItsPaymentInTheSameRequest) {
   EXPECT_EQ(payment.at("provider"), "sandbox");
   EXPECT_EQ(payment.at("order"), o.at("id"));
   EXPECT_TRUE(payment.at("intent").as_string().starts_with("pi_"));
+  // The order as created is the order as read back.
+  json::object created = o.as_object();
+  created.erase("payment");
+  EXPECT_EQ(json::value(created),
+            client_->Get("/api/v1/orders/" + std::to_string(o.at("id").as_int64()), A.token).Json());
 
   auto again = client_->Request(verb::post, "/api/v1/orders", body, A.token, {{"Idempotency-Key", "k-1"}});
   ASSERT_EQ(again.status, 201u) << again.body;
