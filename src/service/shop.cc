@@ -267,6 +267,10 @@ void Shop::RunBatch(std::vector<Job>& batch) {
     catalogue_changed_ = false;
     catalogue_version_.fetch_add(1, std::memory_order_release);
   }
+  if (auth_changed_) {
+    auth_changed_ = false;
+    auth_version_.fetch_add(1, std::memory_order_release);
+  }
   if (metrics_ != nullptr) {
     metrics_->Add("guanxi_commands_total", {}, static_cast<double>(batch.size()));
     metrics_->Observe("guanxi_commit_batch_size", {}, static_cast<double>(batch.size()));
@@ -531,6 +535,7 @@ void Shop::Recover(std::vector<Job>& failed, const std::string& why) {
         readers_.clear();
       }
       catalogue_version_.fetch_add(1, std::memory_order_release);
+      auth_version_.fetch_add(1, std::memory_order_release);
       {
         // The rebuilt engine is the store: durable, under a batch number of its own.
         std::lock_guard l(durable_mu_);
@@ -549,6 +554,7 @@ void Shop::Recover(std::vector<Job>& failed, const std::string& why) {
 
 void Shop::OnTableChanged(std::string_view table) {
   if (table == "products" || table == "plans") catalogue_changed_ = true;
+  if (table == "tokens" || table == "accounts") auth_changed_ = true;
 }
 
 void Shop::Blocking(std::function<void()> fn) {
@@ -680,16 +686,30 @@ Caller Shop::Authenticate(const std::string& token) {
   // While the store is out of reach the caller stays anonymous; what it asks is answered 503 anyway.
   std::shared_lock lock(engine_mu_);
   if (!available()) return c;
+  const int64_t now = clock_.NowMs();
+  // Read before the store is: a batch committed after this moves it, and what is read now is not kept.
+  const uint64_t version = auth_version_.load(std::memory_order_acquire);
+  {
+    std::lock_guard l(callers_mu_);
+    auto it = callers_.find(hash);
+    if (it != callers_.end()) {
+      const KnownCaller& k = it->second;
+      if (k.version == version && now < k.expires_at && now - k.read_at < kCallerCacheMs) return k.caller;
+      callers_.erase(it);
+    }
+  }
   std::unique_ptr<store::Db> db = TakeReader();
+  int64_t expires_at = 0;
   try {
     store::Stmt& s = db->Cached(
-        "SELECT a.id, a.role, a.member FROM tokens t JOIN accounts a ON a.id = t.account "
+        "SELECT a.id, a.role, a.member, t.expires_at FROM tokens t JOIN accounts a ON a.id = t.account "
         "WHERE t.hash = ? AND t.expires_at > ? AND a.disabled = 0");
-    s.Bind(1, hash).Bind(2, clock_.NowMs());
+    s.Bind(1, hash).Bind(2, now);
     if (s.Step()) {
       c.account = s.Int(0);
       c.role = s.Text(1);
       c.member = s.IsNull(2) ? -1 : s.Int(2);
+      expires_at = s.Int(3);
     }
     s.Reset();
   } catch (const store::StoreError& e) {
@@ -698,6 +718,12 @@ Caller Shop::Authenticate(const std::string& token) {
     throw;
   }
   PutReader(std::move(db));
+  if (c.account >= 0) {
+    constexpr size_t kMaxCallers = 65'536;
+    std::lock_guard l(callers_mu_);
+    if (callers_.size() >= kMaxCallers) callers_.clear();
+    callers_[hash] = KnownCaller{c, now, expires_at, version};
+  }
   return c;
 }
 

@@ -132,8 +132,12 @@ class Shop {
   Reply RunScheduler();
 
   // ---- authentication ----
-  // Resolves a bearer token (expired or unknown → anonymous).
+  // Resolves a bearer token (expired or unknown → anonymous). A token's caller is remembered and used
+  // again, without a read of the store, while no batch has written `tokens` or `accounts` since it was
+  // read (a login, a logout, a new or changed account: auth_version_ moves after that batch's COMMIT),
+  // for at most kCallerCacheMs, and only until the token expires.
   Caller Authenticate(const std::string& token);
+  static constexpr int64_t kCallerCacheMs = 60'000;
   // Login rate limiting, by phone and by client address: false when the caller must wait.
   bool LoginAllowed(const std::string& phone, const std::string& remote);
   void LoginFailed(const std::string& phone, const std::string& remote);
@@ -241,6 +245,16 @@ class Shop {
   std::vector<std::pair<uint64_t, uint64_t>> lost_;  // batches whose commit is unknown (connection lost)
   std::vector<std::pair<uint64_t, std::function<void(bool)>>> durable_waiters_;
   std::atomic<bool> store_down_{false};
+
+  struct KnownCaller {
+    Caller caller;
+    int64_t read_at, expires_at;  // Unix ms: when the store was read; the token's expiry
+    uint64_t version;             // auth_version_ before that read
+  };
+  std::mutex callers_mu_;
+  std::unordered_map<std::string, KnownCaller> callers_;  // by token hash
+  std::atomic<uint64_t> auth_version_{0};
+  bool auth_changed_ = false;  // by the batch being applied (writer thread only)
 
   std::atomic<uint64_t> catalogue_version_{0};
   bool catalogue_changed_ = false;  // by the batch being applied (writer thread only)

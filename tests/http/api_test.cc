@@ -253,6 +253,22 @@ TEST_F(ApiTest, AnOrderCanOpenItsPaymentInTheSameRequest) {
   }());
 }
 
+// Tokens are remembered between requests (Shop::Authenticate), yet a logout or the token's expiry
+// takes effect on the very next request.
+TEST_F(ApiTest, ARememberedTokenStopsWorkingAtOnceWhenRevokedOrExpired) {
+  Member A = Register("13800000002");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(client_->Get("/api/v1/me/wallet", A.token).status, 200u);
+  EXPECT_EQ(client_->Post("/api/v1/auth/logout", "{}", A.token).status, 200u);
+  EXPECT_EQ(client_->Get("/api/v1/me/wallet", A.token).status, 401u);
+
+  auto login = client_->Post("/api/v1/auth/login", R"({"phone":"13800000002","password":"password-13800000002"})");
+  ASSERT_EQ(login.status, 200u) << login.body;
+  const std::string token(login.Json().at("token").as_string());
+  EXPECT_EQ(client_->Get("/api/v1/me/wallet", token).status, 200u);
+  clock_.Advance(366 * kDayMs);  // past the fixture's token_ttl_ms
+  EXPECT_EQ(client_->Get("/api/v1/me/wallet", token).status, 401u);
+}
+
 TEST_F(ApiTest, ErrorsNameTheFieldAndChangeNothing) {
   auto r = client_->Post("/api/v1/auth/register", R"({"phone":"12","password":"password1"})");
   EXPECT_EQ(r.status, 400u);
