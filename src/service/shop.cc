@@ -684,12 +684,13 @@ Caller Shop::Authenticate(const std::string& token) {
   if (token.empty()) return c;
   const std::string hash = TokenHash(token);
   // While the store is out of reach the caller stays anonymous; what it asks is answered 503 anyway.
-  std::shared_lock lock(engine_mu_);
   if (!available()) return c;
   const int64_t now = clock_.NowMs();
   // Read before the store is: a batch committed after this moves it, and what is read now is not kept.
   const uint64_t version = auth_version_.load(std::memory_order_acquire);
   {
+    // Without the engine lock, which the writer holds while it applies a batch: a remembered caller
+    // costs the I/O thread no wait.
     std::lock_guard l(callers_mu_);
     auto it = callers_.find(hash);
     if (it != callers_.end()) {
@@ -698,6 +699,8 @@ Caller Shop::Authenticate(const std::string& token) {
       callers_.erase(it);
     }
   }
+  std::shared_lock lock(engine_mu_);
+  if (!available()) return c;
   std::unique_ptr<store::Db> db = TakeReader();
   int64_t expires_at = 0;
   try {
