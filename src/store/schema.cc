@@ -1,5 +1,6 @@
 #include "store/schema.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -230,26 +231,26 @@ void CheckNotNewer(const std::string& where, int have) {
   }
 }
 
-std::unique_ptr<Db> OpenSqliteWriter(const std::string& path) {
+std::unique_ptr<Db> OpenSqliteWriter(const std::string& path, int version) {
   auto db = std::make_unique<SqliteDb>(path, /*create=*/true);
   db->Exec("PRAGMA journal_mode=WAL");
   db->Exec("PRAGMA synchronous=FULL");
   const int have = SchemaVersion(*db);
   CheckNotNewer(path, have);
-  if (have < kSchemaVersion) {
+  if (have < version) {
     // Foreign keys are off while migrations copy tables (SQLite's way to change a column: a new table,
     // the rows copied, the old one dropped), and every reference is checked before the commit.
     db->Exec("PRAGMA foreign_keys=OFF");
     db->BeginWrite();
     try {
-      for (int v = have; v < kSchemaVersion; ++v) db->Exec(kMigrations[v]);
+      for (int v = have; v < version; ++v) db->Exec(kMigrations[v]);
       Stmt check = db->Prepare("PRAGMA foreign_key_check");
       if (check.Step()) {
         throw std::runtime_error(path + ": the migration left rows of " + check.Text(0) +
                                  " that reference nothing in " + check.Text(2));
       }
       check.Reset();
-      db->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+      db->Exec("PRAGMA user_version=" + std::to_string(version));
       db->Commit();
     } catch (...) {
       db->Rollback();
@@ -262,7 +263,7 @@ std::unique_ptr<Db> OpenSqliteWriter(const std::string& path) {
 
 // The schema version of a PostgreSQL database is kept in guanxi_schema (one row for all its shops).
 // Two processes starting at once migrate one after the other (an advisory lock).
-std::unique_ptr<Db> OpenPostgresWriter(const std::string& url, int64_t shop) {
+std::unique_ptr<Db> OpenPostgresWriter(const std::string& url, int64_t shop, int version) {
   auto db = std::make_unique<PgDb>(url, shop);
   db->BeginWrite();
   try {
@@ -270,8 +271,8 @@ std::unique_ptr<Db> OpenPostgresWriter(const std::string& url, int64_t shop) {
     db->Exec("CREATE TABLE IF NOT EXISTS guanxi_schema (one int PRIMARY KEY CHECK (one = 1), version int NOT NULL)");
     const int have = SchemaVersion(*db);
     CheckNotNewer("the PostgreSQL database", have);
-    for (int v = have; v < kSchemaVersion; ++v) db->Exec(kPostgresMigrations[v]);
-    db->Exec("INSERT INTO guanxi_schema VALUES (1, " + std::to_string(kSchemaVersion) +
+    for (int v = have; v < version; ++v) db->Exec(kPostgresMigrations[v]);
+    db->Exec("INSERT INTO guanxi_schema VALUES (1, " + std::to_string(std::max(have, version)) +
              ") ON CONFLICT (one) DO UPDATE SET version = excluded.version");
     db->Commit();
   } catch (...) {
@@ -301,8 +302,8 @@ int SchemaVersion(Db& db) {
   return s.Step() ? static_cast<int>(s.Int(0)) : 0;
 }
 
-std::unique_ptr<Db> OpenWriter(const std::string& url, int64_t shop) {
-  return IsPostgres(url) ? OpenPostgresWriter(url, shop) : OpenSqliteWriter(url);
+std::unique_ptr<Db> OpenWriter(const std::string& url, int64_t shop, int version) {
+  return IsPostgres(url) ? OpenPostgresWriter(url, shop, version) : OpenSqliteWriter(url, version);
 }
 
 std::unique_ptr<Db> OpenReader(const std::string& url, int64_t shop) {

@@ -30,7 +30,8 @@ std::string DisplayName(const std::string& url, int64_t shop);
 // WAL mode, synchronous=FULL (a commit is fsync'd before it returns), foreign keys on. PostgreSQL: the
 // connection is `shop`'s. Throws StoreError, or std::runtime_error when the database was made by a
 // newer guanxi.
-std::unique_ptr<Db> OpenWriter(const std::string& url, int64_t shop = 1);
+// `version` below kSchemaVersion migrates only that far (the migration tests start from old versions).
+std::unique_ptr<Db> OpenWriter(const std::string& url, int64_t shop = 1, int version = kSchemaVersion);
 // A reader connection: each read transaction (BeginRead) sees one committed state and never blocks the
 // writer.
 std::unique_ptr<Db> OpenReader(const std::string& url, int64_t shop = 1);
