@@ -32,7 +32,10 @@ class MigrationTest : public ::testing::Test {
     std::vector<std::string> rows;
     while (s.Step()) {
       std::string row;
-      for (int c = 0; c < s.Columns(); ++c) row += (c > 0 ? "|" : "") + (s.IsNull(c) ? "null" : s.Text(c));
+      for (int c = 0; c < s.Columns(); ++c) {
+        if (c > 0) row.push_back('|');
+        row.append(s.IsNull(c) ? std::string("null") : s.Text(c));
+      }
       rows.push_back(row);
     }
     return rows;
