@@ -331,7 +331,7 @@ core::Result<Notification> SandboxComplete(ReadCtx& c, const std::string& secret
 Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::string& intent,
                                const std::string& txn, core::Fen amount) {
   store::Stmt& p = tx.db.Cached(
-      "SELECT p.id, p.order_id, p.amount, p.status, p.provider_txn, o.member, o.status, o.total, o.expires_at "
+      "SELECT p.id, p.order_id, p.amount, p.status, p.provider_txn, o.member, o.status "
       "FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.intent = ? AND p.provider = ?");
   p.Bind(1, intent).Bind(2, provider);
   if (!p.Step()) {
@@ -341,7 +341,8 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
   const int64_t payment = p.Int(0), order = p.Int(1), expected = p.Int(2);
   const bool was_paid = p.Text(3) == "succeeded";
   const bool paid_by_this = was_paid && p.Text(4) == txn;
-  const OrderRow o{order, p.Int(5), p.Text(6), p.Int(7), p.Int(8), {}};
+  const int64_t buyer = p.Int(5);
+  const std::string order_status = p.Text(6);
   p.Reset();
   // A transaction seen before is answered, not applied: the one the payment succeeded by, or one kept
   // in payment_notifications (a further transaction for the paid intent).
@@ -375,7 +376,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
       .Bind(2, tx.now)
       .Bind(3, payment)
       .Run();
-  if (o.status == "expired" || o.status == "cancelled") {
+  if (order_status == "expired" || order_status == "cancelled") {
     if (!ReserveStock(tx.db, order)) {
       // Paid too late and the goods are gone: the money goes back; nothing reaches the engine.
       tx.db.Cached("UPDATE orders SET status = 'refunded', refunded_at = ?, refund_reason = ? WHERE id = ?")
@@ -386,7 +387,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
       tx.Audit(Caller{}, "late_payment_refunded", "order:" + std::to_string(order), {{"txn", txn}});
       return json::value{{"status", "refunded"}};
     }
-  } else if (o.status != "created") {
+  } else if (order_status != "created") {
     tx.Audit(Caller{}, "payment_for_closed_order", "order:" + std::to_string(order), {{"txn", txn}});
     return json::value{{"status", "ignored"}};
   }
@@ -402,7 +403,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
   while (items.Step()) lines.push_back(Item{items.Int(0), items.Text(1), items.Int(2), items.Int(3)});
   items.Reset();
   for (const Item& it : lines) {
-    auto paid = tx.Engine(Command{Op::kOrder, o.member, it.qty, it.unit_price, it.sku});
+    auto paid = tx.Engine(Command{Op::kOrder, buyer, it.qty, it.unit_price, it.sku});
     if (!paid) return paid.error();
     tx.db.Cached("UPDATE order_items SET engine_order = ? WHERE order_id = ? AND line = ?")
         .Bind(1, int64_t{*paid})
@@ -413,7 +414,7 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
   SetStatus(tx.db, order, "paid", "paid_at", tx.now);
   tx.db.Cached("UPDATE members SET first_paid_at = ? WHERE id = ? AND first_paid_at IS NULL")
       .Bind(1, tx.now)
-      .Bind(2, o.member)
+      .Bind(2, buyer)
       .Run();
   return json::value{{"status", "applied"}, {"order", order}};
 }
