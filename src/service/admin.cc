@@ -245,9 +245,8 @@ Reply PlanVersion(ReadCtx& c, const Caller& caller, int64_t version) {
 Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit) {
   if (!HasRole(caller, {})) return Denied(caller);  // owner only
   limit = ClampLimit(limit);
-  store::Stmt& s = c.db.Cached(
-      "SELECT id, at, actor, action, target, detail FROM audit_log WHERE (?1 <= 0 OR id < ?1) ORDER BY id DESC LIMIT ?2");
-  s.Bind(1, before).Bind(2, int64_t{limit} + 1);
+  store::Stmt& s = NewestFirst(c.db, "SELECT id, at, actor, action, target, detail FROM audit_log",
+                               before > 0 ? before : INT64_MAX, -1, "", limit);
   return Page(s, limit, [](const store::Stmt& r) {
     json::object row{{"id", r.Int(0)}, {"at", r.Int(1)}, {"action", r.Text(3)}, {"target", r.Text(4)},
                      {"detail", json::parse(r.Text(5))}};

@@ -279,10 +279,7 @@ Reply ListOrders(ReadCtx& c, const Caller& caller, int64_t after, int limit, con
   }
   limit = ClampLimit(limit);
   // Newest first: `after` is the id the previous page ended at (0: the newest).
-  store::Stmt& s = c.db.Cached(
-      "SELECT id FROM orders WHERE (?1 < 0 OR member = ?1) AND (?2 = '' OR status = ?2) AND (?3 <= 0 OR id < ?3) "
-      "ORDER BY id DESC LIMIT ?4");
-  s.Bind(1, member).Bind(2, status).Bind(3, after).Bind(4, int64_t{limit} + 1);
+  store::Stmt& s = NewestFirst(c.db, "SELECT id FROM orders", after > 0 ? after : INT64_MAX, member, status, limit);
   std::vector<int64_t> ids;
   while (s.Step()) ids.push_back(s.Int(0));
   s.Reset();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -60,6 +61,27 @@ std::vector<boost::json::object> MemberBriefs(store::Db& db, const core::Engine&
                                               const std::vector<core::MemberId>& ids, bool full_phone);
 
 boost::json::object BalancesJson(const core::Balances& b);
+
+// `select_from` ("SELECT … FROM table") newest first: rows with id below `below` (INT64_MAX: from the
+// newest), of one member (< 0: any) and in one status ("": any), at most limit + 1 of them; bound and
+// ready to step. Each set of filters is a statement of its own, so that SQLite can use the index that
+// starts with the filtered column: "(?1 < 0 OR member = ?1)" could not, and read the whole table.
+inline store::Stmt& NewestFirst(store::Db& db, const std::string& select_from, int64_t below, int64_t member,
+                                const std::string& status, int limit) {
+  std::string sql = select_from + " WHERE id < ?";
+  if (member >= 0) sql += " AND member = ?";
+  // With a member, its index leads and the status is checked on its rows: "status || ''" keeps the
+  // planner from walking every order of that status instead (SQLite has no statistics to tell).
+  if (!status.empty()) sql += member >= 0 ? " AND status || '' = ?" : " AND status = ?";
+  sql += " ORDER BY id DESC LIMIT ?";
+  store::Stmt& s = db.Cached(sql);
+  int i = 1;
+  s.Bind(i++, below);
+  if (member >= 0) s.Bind(i++, member);
+  if (!status.empty()) s.Bind(i++, status);
+  s.Bind(i, int64_t{limit} + 1);
+  return s;
+}
 
 // One page of a query run with LIMIT limit + 1: each row becomes an item through `row` (an object
 // with an "id"); {"items": […], "next": id of the last item} — "next" only when there are more rows.

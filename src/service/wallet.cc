@@ -162,10 +162,11 @@ Reply ListWithdrawals(ReadCtx& c, const Caller& caller, int64_t member, const st
     return Forbidden();
   }
   limit = ClampLimit(limit);
-  store::Stmt& s = c.db.Cached(
-      "SELECT id, member, amount, fee, status, requested_at, decided_at, reference, note FROM withdrawals "
-      "WHERE (?1 < 0 OR member = ?1) AND (?2 = '' OR status = ?2) AND (?3 < 0 OR id < ?3) ORDER BY id DESC LIMIT ?4");
-  s.Bind(1, member).Bind(2, status).Bind(3, after).Bind(4, int64_t{limit} + 1);
+  // Withdrawal ids start at 0, so `after` 0 is a cursor too; no cursor is after < 0.
+  store::Stmt& s = NewestFirst(c.db,
+                               "SELECT id, member, amount, fee, status, requested_at, decided_at, reference, note "
+                               "FROM withdrawals",
+                               after < 0 ? INT64_MAX : after, member, status, limit);
   return Page(s, limit, [](const store::Stmt& r) {
     json::object w{{"id", r.Int(0)},      {"member", r.Int(1)}, {"amount", r.Int(2)},
                    {"fee", r.Int(3)},     {"net", r.Int(2) - r.Int(3)},

@@ -323,6 +323,53 @@ TEST_F(ShopTest, PaymentNotificationsAreVerifiedAndIdempotent) {
   EXPECT_EQ(duplicates, 1);
 }
 
+// Order lists are newest first, by buyer and by status (each through its own index), paged by `next`.
+TEST_F(ShopTest, OrderListsFilterByBuyerAndStatusAndPage) {
+  Caller A = Join("13800000002", nullptr);
+  Caller B = Join("13800000003", nullptr);
+  std::vector<int64_t> a_all, a_paid, paid;
+  for (int i = 0; i < 3; ++i) {
+    a_paid.push_back(Buy(A, "pkg699"));
+    a_all.push_back(a_paid.back());
+    paid.push_back(a_paid.back());
+    paid.push_back(Buy(B, "id999"));
+  }
+  CreateOrderReq req;
+  req.items.push_back({"id999", 1});
+  for (int i = 0; i < 2; ++i) {
+    a_all.push_back(Write([&](Tx& tx) { return CreateOrder(tx, A, req); }).value().at("id").as_int64());
+  }
+  auto newest_first = [](std::vector<int64_t> v) {
+    std::sort(v.rbegin(), v.rend());
+    return v;
+  };
+  auto list = [&](const Caller& who, const std::string& status, int64_t member, int64_t after = -1, int limit = 100) {
+    return Read([&](ReadCtx& c) { return ListOrders(c, who, after, limit, status, member); }).value();
+  };
+  auto ids = [](const json::value& page) {
+    std::vector<int64_t> v;
+    for (const auto& o : page.at("items").as_array()) v.push_back(o.at("id").as_int64());
+    return v;
+  };
+  EXPECT_EQ(ids(list(A, "", -1)), newest_first(a_all));
+  EXPECT_EQ(ids(list(A, "paid", -1)), newest_first(a_paid));
+  EXPECT_EQ(ids(list(A, "created", -1)), newest_first({a_all[3], a_all[4]}));
+  EXPECT_EQ(ids(list(A, "", B.member)), newest_first(a_all));  // a buyer sees only its own
+  EXPECT_EQ(ids(list(owner_, "paid", -1)), newest_first(paid));
+  EXPECT_EQ(ids(list(owner_, "paid", A.member)), newest_first(a_paid));
+  EXPECT_EQ(ids(list(owner_, "created", B.member)), std::vector<int64_t>{});
+  // Two at a time through A's five.
+  std::vector<int64_t> paged;
+  int64_t after = -1;
+  for (int pages = 0; pages < 10; ++pages) {
+    const json::value page = list(A, "", -1, after, 2);
+    for (int64_t id : ids(page)) paged.push_back(id);
+    if (!page.as_object().contains("next")) break;
+    after = page.at("next").as_int64();
+  }
+  EXPECT_EQ(paged, newest_first(a_all));
+}
+
 TEST_F(ShopTest, UnpaidOrdersExpireAndReleaseStock) {
   Caller A = Join("13800000002", nullptr);
   ProductReq p;
