@@ -7,6 +7,7 @@
 // on a few threads; a thread per connection cost the shared two cores about 50 µs a request in context
 // switches) that loops, as one buyer after another of the tokens file, through one paid order:
 //   1. POST /api/v1/orders                   {"items":[{"sku":SKU,"qty":1}]}      → 201, the order id
+//      with an Idempotency-Key, new for every order, as the member H5 store sends one
 //   2. POST /api/v1/orders/{id}/pay          {"provider":"sandbox"}               → 200, intent, amount
 //   3. POST /api/v1/payments/notify/sandbox  the provider's notification, signed  → 200 "applied"
 // With --pay-at-create, steps 1 and 2 are one request: POST /api/v1/orders with "pay":"sandbox" answers
@@ -104,7 +105,8 @@ class Client {
   // One request on the keep-alive connection (reconnecting once if the server closed it).
   // Returns the status, the body in *body.
   asio::awaitable<unsigned> Post(const std::string& target, const std::string& token, const std::string& body_in,
-                                 const std::string& signature, std::string* body) {
+                                 const std::string& signature, const std::string& idempotency_key,
+                                 std::string* body) {
     for (int attempt = 0;; ++attempt) {
       try {
         if (!connected_) co_await Connect();
@@ -113,6 +115,7 @@ class Client {
         req.set(http::field::content_type, "application/json");
         if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
         if (!signature.empty()) req.set("X-Sandbox-Signature", signature);
+        if (!idempotency_key.empty()) req.set("Idempotency-Key", idempotency_key);
         req.keep_alive(true);
         req.body() = body_in;
         req.prepare_payload();
@@ -165,6 +168,7 @@ asio::awaitable<void> Run(const Options& o, const std::vector<std::string>& toke
   const std::string notify_target = "/api/v1/payments/notify/sandbox";
   const std::string no_signature;
   const std::string no_token;
+  const std::string no_key;
   const std::string order_body =
       R"({"items":[{"sku":")" + o.sku + R"(","qty":1}])" + (o.pay_at_create ? R"(,"pay":"sandbox"})" : "}");
   size_t next_buyer = static_cast<size_t>(connection) % tokens.size();
@@ -184,7 +188,8 @@ asio::awaitable<void> Run(const Options& o, const std::vector<std::string>& toke
       }
     };
     try {
-      unsigned status = co_await client.Post(orders_target, token, order_body, no_signature, &reply);
+      const std::string key = run_id + "-" + std::to_string(connection) + "-" + std::to_string(n);
+      unsigned status = co_await client.Post(orders_target, token, order_body, no_signature, key, &reply);
       const Clock::time_point t1 = Clock::now();
       if (status != 201) {
         fail("create", status);
@@ -197,7 +202,7 @@ asio::awaitable<void> Run(const Options& o, const std::vector<std::string>& toke
       } else {
         const int64_t order = json::parse(reply).at("id").as_int64();
         const std::string pay_target = "/api/v1/orders/" + std::to_string(order) + "/pay";
-        status = co_await client.Post(pay_target, token, pay_body, no_signature, &reply);
+        status = co_await client.Post(pay_target, token, pay_body, no_signature, no_key, &reply);
         t2 = Clock::now();
         if (status != 200) {
           fail("pay", status);
@@ -206,7 +211,7 @@ asio::awaitable<void> Run(const Options& o, const std::vector<std::string>& toke
         intent = json::parse(reply);
       }
       const json::value note{{"intent", intent.at("intent")},
-                             {"txn", "load-" + run_id + "-" + std::to_string(connection) + "-" + std::to_string(n)},
+                             {"txn", "load-" + key},
                              {"amount", intent.at("amount")},
                              {"status", "succeeded"},
                              {"at", std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -214,7 +219,7 @@ asio::awaitable<void> Run(const Options& o, const std::vector<std::string>& toke
                                         .count()}};
       const std::string body = json::serialize(note);
       const std::string signature = guanxi::service::HmacSha256Hex(o.secret, body);
-      status = co_await client.Post(notify_target, no_token, body, signature, &reply);
+      status = co_await client.Post(notify_target, no_token, body, signature, no_key, &reply);
       const Clock::time_point t3 = Clock::now();
       if (status != 200 || reply.find("\"applied\"") == std::string::npos) {
         fail("notify", status);

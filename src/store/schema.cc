@@ -217,6 +217,38 @@ DROP TABLE payments;
 ALTER TABLE payments_new RENAME TO payments;
 CREATE INDEX payments_order ON payments(order_id);
 )sql",
+    // 6: one index by buyer on orders instead of two. The unique (member, idempotency_key) and
+    // orders_member(member, id) each cost a random page write per order; an idempotency key is now
+    // looked up among the buyer's latest orders through orders_member, which carries the key, and the
+    // single writer keeps it unique (NewOrder). SQLite drops a table's UNIQUE only by copying the table.
+    R"sql(
+CREATE TABLE orders_new (
+  id INTEGER PRIMARY KEY,
+  member INTEGER NOT NULL REFERENCES members(id),
+  status TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  paid_at INTEGER, shipped_at INTEGER, received_at INTEGER, settle_at INTEGER, settled_at INTEGER,
+  refund_requested_at INTEGER, refunded_at INTEGER, closed_at INTEGER,
+  refund_reason TEXT,
+  status_before_refund TEXT,
+  tracking TEXT,
+  idempotency_key TEXT
+) STRICT;
+INSERT INTO orders_new (id, member, status, total, created_at, expires_at, paid_at, shipped_at, received_at,
+                        settle_at, settled_at, refund_requested_at, refunded_at, closed_at, refund_reason,
+                        status_before_refund, tracking, idempotency_key)
+  SELECT id, member, status, total, created_at, expires_at, paid_at, shipped_at, received_at, settle_at,
+         settled_at, refund_requested_at, refunded_at, closed_at, refund_reason, status_before_refund, tracking,
+         idempotency_key FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;
+CREATE INDEX orders_member ON orders(member, id, idempotency_key);
+CREATE INDEX orders_status ON orders(status, id);
+CREATE INDEX orders_expiry ON orders(expires_at) WHERE status = 'created';
+CREATE INDEX orders_settle ON orders(settle_at) WHERE settle_at IS NOT NULL AND settled_at IS NULL;
+)sql",
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);

@@ -19,7 +19,7 @@
 
 namespace guanxi::store {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // True for a postgresql:// (or postgres://) URL; anything else is a SQLite file's path.
 bool IsPostgres(std::string_view url);

@@ -1,6 +1,7 @@
 // Migrations keep what a shop holds. A shop written at schema version 3 (before the earnings index
-// moved to memory and payments lost its unique provider_txn, which on SQLite copies the table) opens
-// at the current version with every row and reference, and with the constraints of the new schema.
+// moved to memory, payments lost its unique provider_txn and orders its unique idempotency key, which
+// on SQLite copies those tables) opens at the current version with every row and reference, and with
+// the constraints of the new schema.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -51,8 +52,12 @@ TEST_F(MigrationTest, AShopFromVersion3KeepsItsRowsAndGetsTheNewConstraints) {
     EXPECT_EQ(store::SchemaVersion(*db), 3);
     db->BeginWrite();
     db->Exec("INSERT INTO members (id, invite_code, joined_at) VALUES (0, 'AAAA', 1), (1, 'BBBB', 2)");
-    db->Exec("INSERT INTO orders (id, member, status, total, created_at, expires_at) VALUES "
-             "(1, 1, 'paid', 69900, 10, 20), (2, 1, 'created', 500, 11, 21)");
+    db->Exec("INSERT INTO orders (id, member, status, total, created_at, expires_at, paid_at, idempotency_key) "
+             "VALUES (1, 1, 'paid', 69900, 10, 20, 12, 'k1'), (2, 1, 'created', 500, 11, 21, NULL, NULL)");
+    db->Exec("INSERT INTO products (id, sku, name, price, stock, status, updated_at) VALUES "
+             "(1, 'pkg699', 'Package', 69900, 10, 'on', 1)");
+    db->Exec("INSERT INTO order_items (order_id, line, product, sku, name, qty, unit_price, engine_order) VALUES "
+             "(1, 0, 1, 'pkg699', 'Package', 1, 69900, 0)");
     db->Exec("INSERT INTO payments (id, order_id, provider, intent, amount, status, provider_txn, created_at, "
              "completed_at) VALUES (1, 1, 'sandbox', 'pi_a', 69900, 'succeeded', 'T1', 10, 12), "
              "(2, 2, 'sandbox', 'pi_b', 500, 'pending', NULL, 11, NULL)");
@@ -74,7 +79,10 @@ TEST_F(MigrationTest, AShopFromVersion3KeepsItsRowsAndGetsTheNewConstraints) {
             (std::vector<std::string>{"T1|1", "T2|1"}));
   EXPECT_EQ(Rows(*db, "SELECT id, member, kind, amount FROM effects ORDER BY id"),
             (std::vector<std::string>{"1|0|5|30000", "2|1|2|0"}));
-  EXPECT_EQ(Rows(*db, "SELECT id, status FROM orders ORDER BY id"), (std::vector<std::string>{"1|paid", "2|created"}));
+  EXPECT_EQ(Rows(*db, "SELECT id, member, status, total, created_at, expires_at, paid_at, idempotency_key FROM orders "
+                     "ORDER BY id"),
+            (std::vector<std::string>{"1|1|paid|69900|10|20|12|k1", "2|1|created|500|11|21|null|null"}));
+  EXPECT_EQ(Rows(*db, "SELECT order_id, engine_order FROM order_items"), (std::vector<std::string>{"1|0"}));
 
   // A transaction id is no longer unique among payments (a notification is matched by its intent)…
   db->BeginWrite();
@@ -91,6 +99,20 @@ TEST_F(MigrationTest, AShopFromVersion3KeepsItsRowsAndGetsTheNewConstraints) {
     db->Rollback();
   }
   EXPECT_EQ(Rows(*db, "SELECT count(*) FROM payments"), (std::vector<std::string>{"3"}));
+
+  // Orders: an idempotency key is no longer unique in the table (the writer keeps it unique among a
+  // buyer's latest orders), and an order still needs its member.
+  db->BeginWrite();
+  db->Exec("INSERT INTO orders (id, member, status, total, created_at, expires_at, idempotency_key) "
+           "VALUES (3, 1, 'created', 500, 30, 40, 'k1')");
+  db->Commit();
+  EXPECT_EQ(Rows(*db, "SELECT id FROM orders WHERE idempotency_key = 'k1' ORDER BY id"),
+            (std::vector<std::string>{"1", "3"}));
+  db->BeginWrite();
+  EXPECT_THROW(db->Exec("INSERT INTO orders (id, member, status, total, created_at, expires_at) "
+                        "VALUES (4, 99, 'created', 500, 30, 40)"),
+               store::StoreError);
+  db->Rollback();
 }
 
 }  // namespace
