@@ -65,12 +65,9 @@ struct OrderItemReq {
   std::string sku;
   int64_t qty = 0;
 };
-// An Idempotency-Key names one order among its buyer's kIdempotencyWindow latest orders: a retried
-// create, which comes seconds after the first, finds it; a key used again long after makes a new order.
-inline constexpr int kIdempotencyWindow = 1000;
 struct CreateOrderReq {
   std::vector<OrderItemReq> items;
-  std::string idempotency_key;  // optional: a retry with the same key returns the same order
+  std::string idempotency_key;  // optional: a retry with the same key (within Shop::kOrderKeyTtlMs) returns the same order
   std::string pay;              // optional: a provider; the reply then carries the payment intent too
 };
 // Prices on the server (member price by the buyer's rank), reserves stock atomically. With `pay`, also

@@ -154,22 +154,17 @@ json::value OpenIntent(Tx& tx, int64_t order, int64_t total, const std::string& 
 }
 
 // Creates the order, or finds the one made before with the same idempotency key (*created false).
-// The key is looked up through orders_member, which carries it, so the lookup reads the page the new
-// order's entry goes to anyway and no index of keys costs a page write per order. Jobs run one after
-// another, so a key stays unique within the window.
 Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* created) {
   if (caller.account < 0) return Unauthorized();
   if (caller.member < 0) return Forbidden();
   if (!r.idempotency_key.empty()) {
-    static const std::string kFindByKey =
-        "SELECT id FROM (SELECT id, idempotency_key FROM orders WHERE member = ? ORDER BY id DESC LIMIT " +
-        std::to_string(kIdempotencyWindow) + ") latest WHERE idempotency_key = ?";
-    store::Stmt& s = tx.db.Cached(kFindByKey);
-    s.Bind(1, caller.member).Bind(2, r.idempotency_key);
-    std::optional<int64_t> existing;
-    if (s.Step()) existing = s.Int(0);
-    s.Reset();
-    if (existing) return json::value(OrderJson(tx.db, *existing));
+    if (const std::optional<int64_t> candidate = tx.shop.FindOrderKey(caller.member, r.idempotency_key, tx.now)) {
+      store::Stmt& s = tx.db.Cached("SELECT member, idempotency_key FROM orders WHERE id = ?");
+      s.Bind(1, *candidate);
+      const bool same = s.Step() && s.Int(0) == caller.member && !s.IsNull(1) && s.Text(1) == r.idempotency_key;
+      s.Reset();
+      if (same) return json::value(OrderJson(tx.db, *candidate));
+    }
   }
   if (r.items.empty() || r.items.size() > kMaxItems) return Invalid("items", "an order has 1 to 20 items");
   const core::RankId rank = tx.engine.rank(static_cast<core::MemberId>(caller.member));
@@ -210,6 +205,7 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
           .Bind(4, expires_at)
           .Bind(5, r.idempotency_key.empty() ? std::optional<std::string>() : std::optional<std::string>(r.idempotency_key))
           .InsertReturningId();
+  if (!r.idempotency_key.empty()) tx.shop.NoteOrderKey(caller.member, r.idempotency_key, id, tx.now);
   int64_t n = 0;
   std::map<int64_t, int64_t> qty_by_product;
   json::array items;

@@ -122,6 +122,7 @@ void Shop::LoadEngine(store::Db& db) {
   engine_ = RebuildEngine(db, &rebuilt_commands_, config_.huge_pages ? HugePages() : std::pmr::new_delete_resource());
   RebuildTeams();
   RebuildEarnings(db);
+  LoadOrderKeys(db);
 }
 
 Shop::~Shop() { Stop(); }
@@ -663,6 +664,46 @@ void Shop::RebuildEarnings(store::Db& db) {
     if (m >= earnings_.size()) earnings_.resize(m + 1);
     earnings_[m].push_back(s.Int(0));
   }
+}
+
+namespace {
+uint64_t OrderKeyHash(int64_t member, std::string_view key) {
+  return std::hash<std::string_view>{}(key) ^ (static_cast<uint64_t>(member) * 0x9E3779B97F4A7C15ull);
+}
+}  // namespace
+
+void Shop::LoadOrderKeys(store::Db& db) {
+  order_keys_.clear();
+  order_key_times_.clear();
+  const int64_t since = clock_.NowMs() - kOrderKeyTtlMs;
+  // Newest first, until the orders are older than the TTL (ids grow with time).
+  store::Stmt s = db.Prepare("SELECT id, member, idempotency_key, created_at FROM orders ORDER BY id DESC");
+  std::vector<OrderKey> keys;
+  while (s.Step() && s.Int(3) >= since) {
+    if (!s.IsNull(2)) keys.push_back({s.Int(3), OrderKeyHash(s.Int(1), s.Text(2)), s.Int(0)});
+  }
+  for (auto k = keys.rbegin(); k != keys.rend(); ++k) {
+    order_keys_[k->hash] = *k;
+    order_key_times_.push_back(*k);
+  }
+}
+
+std::optional<int64_t> Shop::FindOrderKey(int64_t member, std::string_view key, int64_t now) const {
+  const auto it = order_keys_.find(OrderKeyHash(member, key));
+  if (it == order_keys_.end() || it->second.created_at < now - kOrderKeyTtlMs) return std::nullopt;
+  return it->second.order;
+}
+
+void Shop::NoteOrderKey(int64_t member, std::string_view key, int64_t order, int64_t now) {
+  while (!order_key_times_.empty() && order_key_times_.front().created_at < now - kOrderKeyTtlMs) {
+    const OrderKey& old = order_key_times_.front();
+    const auto it = order_keys_.find(old.hash);
+    if (it != order_keys_.end() && it->second.order == old.order) order_keys_.erase(it);
+    order_key_times_.pop_front();
+  }
+  const OrderKey k{now, OrderKeyHash(member, key), order};
+  order_keys_[k.hash] = k;
+  order_key_times_.push_back(k);
 }
 
 const std::vector<int64_t>& Shop::EarningIds(MemberId m) const {

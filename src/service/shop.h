@@ -161,6 +161,15 @@ class Shop {
   // committed may be listed; a read does not find their rows yet.
   const std::vector<int64_t>& EarningIds(core::MemberId m) const;  // REQUIRES: engine read lock held
 
+  // Idempotency keys of the orders created in the last kOrderKeyTtlMs: the order that (member, key)
+  // made, found by a 64-bit hash of the pair, so the caller reads that order to confirm it (a job that
+  // was rolled back leaves a stale entry; a hash collision, an entry of another pair). Kept by the
+  // writer (NewOrder) and read from `orders` at start, so that a key costs no index in the store,
+  // whose pages by member would be a random write per order. Writer thread only.
+  static constexpr int64_t kOrderKeyTtlMs = 24 * 3600 * 1000;
+  std::optional<int64_t> FindOrderKey(int64_t member, std::string_view key, int64_t now) const;
+  void NoteOrderKey(int64_t member, std::string_view key, int64_t order, int64_t now);
+
  private:
   friend class Tx;
   struct Job {
@@ -203,6 +212,7 @@ class Shop {
   void NoteEffects(const core::Effects& effects, int64_t first_id);
   void RebuildTeams();
   void RebuildEarnings(store::Db& db);
+  void LoadOrderKeys(store::Db& db);
 
   ShopConfig config_;
   const Clock& clock_;
@@ -215,6 +225,13 @@ class Shop {
   int64_t rebuilt_commands_ = 0;
   int64_t next_effect_id_ = 1;  // the writer's (AppendCommand)
   std::vector<std::vector<int64_t>> earnings_;  // by member (EarningIds)
+  struct OrderKey {
+    int64_t created_at;
+    uint64_t hash;
+    int64_t order;
+  };
+  std::unordered_map<uint64_t, OrderKey> order_keys_;  // by the hash of (member, key) (FindOrderKey)
+  std::deque<OrderKey> order_key_times_;              // oldest first, to forget them after the TTL
   bool plan_file_ignored_ = false;
 
   std::mutex queue_mu_;

@@ -217,10 +217,9 @@ DROP TABLE payments;
 ALTER TABLE payments_new RENAME TO payments;
 CREATE INDEX payments_order ON payments(order_id);
 )sql",
-    // 6: one index by buyer on orders instead of two. The unique (member, idempotency_key) and
-    // orders_member(member, id) each cost a random page write per order; an idempotency key is now
-    // looked up among the buyer's latest orders through orders_member, which carries the key, and the
-    // single writer keeps it unique (NewOrder). SQLite drops a table's UNIQUE only by copying the table.
+    // 6: no unique index on (member, idempotency_key): its pages by member cost a random page write
+    // per order. The writer finds recent keys in memory (Shop::FindOrderKey) and keeps them unique.
+    // SQLite drops a table's UNIQUE only by copying the table.
     R"sql(
 CREATE TABLE orders_new (
   id INTEGER PRIMARY KEY,
@@ -244,7 +243,7 @@ INSERT INTO orders_new (id, member, status, total, created_at, expires_at, paid_
          idempotency_key FROM orders;
 DROP TABLE orders;
 ALTER TABLE orders_new RENAME TO orders;
-CREATE INDEX orders_member ON orders(member, id, idempotency_key);
+CREATE INDEX orders_member ON orders(member, id);
 CREATE INDEX orders_status ON orders(status, id);
 CREATE INDEX orders_expiry ON orders(expires_at) WHERE status = 'created';
 CREATE INDEX orders_settle ON orders(settle_at) WHERE settle_at IS NOT NULL AND settled_at IS NULL;

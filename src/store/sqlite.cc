@@ -52,9 +52,20 @@ class SqliteStmt final : public StmtImpl {
   sqlite3_stmt* s_ = nullptr;
 };
 
+// Before SQLite's first use: no memory statistics. With them, every allocation SQLite makes takes a
+// process-wide mutex that the writer and the readers share; nothing here reads them.
+void ConfigureSqlite() {
+  static const int rc = [] {
+    const int r = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return r == SQLITE_MISUSE ? SQLITE_OK : r;  // SQLite already initialised by someone else: keep its settings
+  }();
+  if (rc != SQLITE_OK) throw StoreError(rc, std::string("sqlite3_config: ") + sqlite3_errstr(rc));
+}
+
 }  // namespace
 
 SqliteDb::SqliteDb(const std::string& path, bool create, bool read_only) {
+  ConfigureSqlite();
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   flags |= SQLITE_OPEN_NOMUTEX;  // one thread per connection
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);

@@ -370,36 +370,18 @@ TEST_F(ShopTest, OrderListsFilterByBuyerAndStatusAndPage) {
   EXPECT_EQ(paged, newest_first(a_all));
 }
 
-// An Idempotency-Key names one order of its buyer among the buyer's kIdempotencyWindow latest: a retry
-// returns that order and reserves nothing more; another buyer's key is another key; once the window
-// has moved past the order, the key makes a new one.
-TEST_F(ShopTest, AnIdempotencyKeyNamesOneOrderAmongItsBuyersLatest) {
+// An Idempotency-Key names one order of its buyer for Shop::kOrderKeyTtlMs: a retry returns that order
+// and reserves nothing more, also after a restart; another buyer's key is another key; a key whose
+// order was rolled back with its job makes the order anew; after the TTL the key makes a new order.
+TEST_F(ShopTest, AnIdempotencyKeyNamesOneOrderOfItsBuyerForADay) {
   Caller A = Join("13800000002", nullptr);
   Caller B = Join("13800000003", nullptr);
-  ProductReq tea;
-  tea.sku = "tea";
-  tea.name = "Longjing tea";
-  tea.price = 9900;
-  tea.stock = 2 * kIdempotencyWindow;
-  ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, tea); }).ok());
   CreateOrderReq keyed;
-  keyed.items.push_back({"tea", 1});
+  keyed.items.push_back({"id999", 1});
   keyed.idempotency_key = "tap-1";
-  auto create = [&](const Caller& who, const CreateOrderReq& req, int times = 1) {
-    return Write([&](Tx& tx) {
-             Reply r = CreateOrder(tx, who, req);
-             for (int i = 1; i < times && r.ok(); ++i) r = CreateOrder(tx, who, req);
-             return r;
-           })
-        .value()
-        .at("id")
-        .as_int64();
+  auto create = [&](const Caller& who, const CreateOrderReq& req) {
+    return Write([&](Tx& tx) { return CreateOrder(tx, who, req); }).value().at("id").as_int64();
   };
-  const int64_t first = create(A, keyed);
-  EXPECT_EQ(create(A, keyed), first);
-  const int64_t other = create(B, keyed);
-  EXPECT_NE(other, first);
-  EXPECT_EQ(create(B, keyed), other);
   auto count = [&](const Caller& who) {
     return Read([&](ReadCtx& c) { return ListOrders(c, owner_, -1, 100, "", who.member); })
         .value()
@@ -407,17 +389,40 @@ TEST_F(ShopTest, AnIdempotencyKeyNamesOneOrderAmongItsBuyersLatest) {
         .as_array()
         .size();
   };
-  EXPECT_EQ(count(A), 1u);
-
-  CreateOrderReq plain;
-  plain.items.push_back({"tea", 1});
-  const int64_t last = create(A, plain, kIdempotencyWindow - 1);
-  EXPECT_EQ(create(A, keyed), first);  // the keyed order is the oldest of A's latest kIdempotencyWindow
-  EXPECT_EQ(create(A, plain), last + 1);
-  const int64_t again = create(A, keyed);  // now kIdempotencyWindow orders are newer
-  EXPECT_GT(again, last + 1);
-  EXPECT_EQ(create(A, keyed), again);
+  auto stock = [&] { return Read([&](ReadCtx& c) { return GetProduct(c, A, "id999"); }).value().at("stock"); };
+  const int64_t first = create(A, keyed);
+  EXPECT_EQ(create(A, keyed), first);
+  const int64_t other = create(B, keyed);
+  EXPECT_NE(other, first);
   EXPECT_EQ(create(B, keyed), other);
+  EXPECT_EQ(count(A), 1u);
+  EXPECT_EQ(stock(), 998);
+
+  // A job that made an order under a key and then failed leaves nothing; the key then makes its order.
+  CreateOrderReq second = keyed;
+  second.idempotency_key = "tap-2";
+  auto failed = Write([&](Tx& tx) -> Reply {
+    EXPECT_TRUE(CreateOrder(tx, A, second).ok());
+    return core::MakeError("invalid_state", "refused after the order was made");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(count(A), 1u);
+  const int64_t made = create(A, second);
+  EXPECT_EQ(create(A, second), made);
+  EXPECT_EQ(count(A), 2u);
+
+  shop_.reset();  // the keys of the last day are read back from the orders
+  Open();
+  EXPECT_EQ(create(A, keyed), first);
+  EXPECT_EQ(create(A, second), made);
+  EXPECT_EQ(create(B, keyed), other);
+  EXPECT_EQ(stock(), 997);
+
+  clock_.Advance(Shop::kOrderKeyTtlMs + 1);
+  const int64_t again = create(A, keyed);
+  EXPECT_GT(again, made);
+  EXPECT_EQ(create(A, keyed), again);
+  EXPECT_EQ(count(A), 3u);
 }
 
 TEST_F(ShopTest, UnpaidOrdersExpireAndReleaseStock) {

@@ -100,8 +100,8 @@ TEST_F(MigrationTest, AShopFromVersion3KeepsItsRowsAndGetsTheNewConstraints) {
   }
   EXPECT_EQ(Rows(*db, "SELECT count(*) FROM payments"), (std::vector<std::string>{"3"}));
 
-  // Orders: an idempotency key is no longer unique in the table (the writer keeps it unique among a
-  // buyer's latest orders), and an order still needs its member.
+  // Orders: an idempotency key is no longer unique in the table (the writer keeps a buyer's keys of the
+  // last day unique), and an order still needs its member.
   db->BeginWrite();
   db->Exec("INSERT INTO orders (id, member, status, total, created_at, expires_at, idempotency_key) "
            "VALUES (3, 1, 'created', 500, 30, 40, 'k1')");
