@@ -396,7 +396,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const int64_t after = QueryInt(req, "after", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
     const std::string status(req.Query("status"));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, c, after, limit, status, -1); };
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, *s, c, after, limit, status, -1); };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
@@ -464,7 +464,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
     const int64_t member = QueryInt(req, "member", -1);
     const std::string status(req.Query("status"));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, c, after, limit, status, member); };
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::ListOrders(ctx, *s, c, after, limit, status, member); };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });

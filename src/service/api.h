@@ -75,8 +75,8 @@ struct CreateOrderReq {
 Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r);
 Reply CancelOrder(Tx& tx, const Caller& caller, int64_t order);
 Reply GetOrder(ReadCtx& c, const Caller& caller, int64_t order);
-Reply ListOrders(ReadCtx& c, const Caller& caller, int64_t after, int limit, const std::string& status,
-                 int64_t member);
+Reply ListOrders(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t after, int limit,
+                 const std::string& status, int64_t member);
 // Creates (or returns the open) payment intent of an unpaid order: {"intent","amount","provider"}.
 Reply CreatePayment(Tx& tx, const Caller& caller, int64_t order, const std::string& provider);
 // The signed notification the sandbox provider sends when intent is completed: body and signature.

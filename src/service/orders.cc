@@ -205,6 +205,7 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
           .Bind(4, expires_at)
           .Bind(5, r.idempotency_key.empty() ? std::optional<std::string>() : std::optional<std::string>(r.idempotency_key))
           .InsertReturningId();
+  tx.shop.NoteOrder(tx, caller.member, id);
   if (!r.idempotency_key.empty()) tx.shop.NoteOrderKey(caller.member, r.idempotency_key, id, tx.now);
   int64_t n = 0;
   std::map<int64_t, int64_t> qty_by_product;
@@ -272,8 +273,8 @@ Reply GetOrder(ReadCtx& c, const Caller& caller, int64_t order) {
   return json::value(OrderJson(c.db, order));
 }
 
-Reply ListOrders(ReadCtx& c, const Caller& caller, int64_t after, int limit, const std::string& status,
-                 int64_t member) {
+Reply ListOrders(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t after, int limit,
+                 const std::string& status, int64_t member) {
   if (caller.account < 0) return Unauthorized();
   if (!caller.staff()) {
     if (caller.member < 0) return Forbidden();
@@ -281,10 +282,24 @@ Reply ListOrders(ReadCtx& c, const Caller& caller, int64_t after, int limit, con
   }
   limit = ClampLimit(limit);
   // Newest first: `after` is the id the previous page ended at (0: the newest).
-  store::Stmt& s = NewestFirst(c.db, "SELECT id FROM orders", after > 0 ? after : INT64_MAX, member, status, limit);
+  const int64_t below = after > 0 ? after : INT64_MAX;
   std::vector<int64_t> ids;
-  while (s.Step()) ids.push_back(s.Int(0));
-  s.Reset();
+  if (member >= 0) {
+    // A buyer's orders from the in-memory index (Shop::BuyerOrderIds); an id whose row this read's
+    // snapshot lacks (its batch is not committed yet) is passed over.
+    const std::vector<int64_t>& all = shop.BuyerOrderIds(member);
+    auto it = std::lower_bound(all.begin(), all.end(), below);
+    store::Stmt& s = c.db.Cached("SELECT status FROM orders WHERE id = ?");
+    while (it != all.begin() && static_cast<int>(ids.size()) <= limit) {
+      s.Bind(1, *--it);
+      if (s.Step() && (status.empty() || s.Text(0) == status)) ids.push_back(*it);
+      s.Reset();
+    }
+  } else {
+    store::Stmt& s = NewestFirst(c.db, "SELECT id FROM orders", below, member, status, limit);
+    while (s.Step()) ids.push_back(s.Int(0));
+    s.Reset();
+  }
   json::array items;
   for (size_t i = 0; i < ids.size() && static_cast<int>(i) < limit; ++i) items.push_back(OrderJson(c.db, ids[i]));
   json::object out{{"items", std::move(items)}};

@@ -122,7 +122,7 @@ void Shop::LoadEngine(store::Db& db) {
   engine_ = RebuildEngine(db, &rebuilt_commands_, config_.huge_pages ? HugePages() : std::pmr::new_delete_resource());
   RebuildTeams();
   RebuildEarnings(db);
-  LoadOrderKeys(db);
+  LoadOrders(db);
 }
 
 Shop::~Shop() { Stop(); }
@@ -237,7 +237,12 @@ void Shop::RunBatch(std::vector<Job>& batch) {
       }
       if (tx.poisoned) Fatal("a job's engine command was refused after it had changed the engine");
       if (!r && tx.engine_changes > 0) Fatal("a job refused after changing the engine: " + r.error().code);
-      if (!r) db.Cached("ROLLBACK TO job").Run();
+      if (!r) {
+        db.Cached("ROLLBACK TO job").Run();
+        for (auto m = tx.buyers_of_new_orders.rbegin(); m != tx.buyers_of_new_orders.rend(); ++m) {
+          buyer_orders_.RemoveLast(static_cast<size_t>(*m));
+        }
+      }
       db.Cached("RELEASE job").Run();
       replies.push_back(std::move(r));
     }
@@ -609,9 +614,7 @@ void Shop::RebuildTeams() {
 void Shop::NoteEffects(const core::Effects& effects, int64_t first_id) {
   for (size_t i = 0; i < effects.size(); ++i) {
     if (!IsEarning(effects[i])) continue;
-    const MemberId m = effects[i].member;
-    if (m >= earnings_.size()) earnings_.resize(m + 1);
-    earnings_[m].push_back(first_id + static_cast<int64_t>(i));
+    earnings_.Add(effects[i].member, first_id + static_cast<int64_t>(i));
   }
   const core::Engine& e = *engine_;
   const size_t ranks = e.plan().ranks.size();
@@ -657,13 +660,9 @@ void Shop::NoteEffects(const core::Effects& effects, int64_t first_id) {
 
 void Shop::RebuildEarnings(store::Db& db) {
   next_effect_id_ = NextEffectId(db);
-  earnings_.assign(engine_->member_count(), {});
+  earnings_.Clear(engine_->member_count());
   store::Stmt s = db.Prepare(std::string("SELECT id, member FROM effects WHERE ") + kIsEarningSql + " ORDER BY id");
-  while (s.Step()) {
-    const auto m = static_cast<size_t>(s.Int(1));
-    if (m >= earnings_.size()) earnings_.resize(m + 1);
-    earnings_[m].push_back(s.Int(0));
-  }
+  while (s.Step()) earnings_.Add(static_cast<size_t>(s.Int(1)), s.Int(0));
 }
 
 namespace {
@@ -672,20 +671,25 @@ uint64_t OrderKeyHash(int64_t member, std::string_view key) {
 }
 }  // namespace
 
-void Shop::LoadOrderKeys(store::Db& db) {
+void Shop::LoadOrders(store::Db& db) {
+  buyer_orders_.Clear(engine_->member_count());
   order_keys_.clear();
   order_key_times_.clear();
   const int64_t since = clock_.NowMs() - kOrderKeyTtlMs;
-  // Newest first, until the orders are older than the TTL (ids grow with time).
-  store::Stmt s = db.Prepare("SELECT id, member, idempotency_key, created_at FROM orders ORDER BY id DESC");
-  std::vector<OrderKey> keys;
-  while (s.Step() && s.Int(3) >= since) {
-    if (!s.IsNull(2)) keys.push_back({s.Int(3), OrderKeyHash(s.Int(1), s.Text(2)), s.Int(0)});
+  store::Stmt s = db.Prepare("SELECT id, member, idempotency_key, created_at FROM orders ORDER BY id");
+  while (s.Step()) {
+    buyer_orders_.Add(static_cast<size_t>(s.Int(1)), s.Int(0));
+    if (!s.IsNull(2) && s.Int(3) >= since) {
+      const OrderKey k{s.Int(3), OrderKeyHash(s.Int(1), s.Text(2)), s.Int(0)};
+      order_keys_[k.hash] = k;
+      order_key_times_.push_back(k);
+    }
   }
-  for (auto k = keys.rbegin(); k != keys.rend(); ++k) {
-    order_keys_[k->hash] = *k;
-    order_key_times_.push_back(*k);
-  }
+}
+
+void Shop::NoteOrder(Tx& tx, int64_t member, int64_t order) {
+  buyer_orders_.Add(static_cast<size_t>(member), order);
+  tx.buyers_of_new_orders.push_back(member);
 }
 
 std::optional<int64_t> Shop::FindOrderKey(int64_t member, std::string_view key, int64_t now) const {
@@ -706,10 +710,6 @@ void Shop::NoteOrderKey(int64_t member, std::string_view key, int64_t order, int
   order_key_times_.push_back(k);
 }
 
-const std::vector<int64_t>& Shop::EarningIds(MemberId m) const {
-  static const std::vector<int64_t> kEmpty;
-  return m < earnings_.size() ? earnings_[m] : kEmpty;
-}
 
 std::vector<uint32_t> Shop::TeamByRank(MemberId leader) const {
   auto it = team_by_rank_.find(leader);

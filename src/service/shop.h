@@ -57,6 +57,27 @@ struct Caller {
 class Shop;
 
 // What a write job sees: the writer connection inside the batch transaction, the engine, the time.
+// Ids (of effects, of orders) by member, each member's in ascending order: the writer appends them as
+// it makes them, and a list pages through them newest first. An index kept in memory instead of in
+// the store, where its pages by member would cost a random page write per entry.
+class IdsByMember {
+ public:
+  void Clear(size_t members) { ids_.assign(members, {}); }
+  void Add(size_t member, int64_t id) {
+    if (member >= ids_.size()) ids_.resize(member + 1);
+    ids_[member].push_back(id);
+  }
+  // Takes back the last Add for `member` (its job was rolled back).
+  void RemoveLast(size_t member) { ids_[member].pop_back(); }
+  const std::vector<int64_t>& Of(size_t member) const {
+    static const std::vector<int64_t> kEmpty;
+    return member < ids_.size() ? ids_[member] : kEmpty;
+  }
+
+ private:
+  std::vector<std::vector<int64_t>> ids_;
+};
+
 class Tx {
  public:
   Tx(Shop& s, store::Db& d, core::Engine& e, int64_t t) : shop(s), db(d), engine(e), now(t) {}
@@ -74,6 +95,7 @@ class Tx {
   int engine_changes = 0;
   bool poisoned = false;
   core::Effects effects;  // scratch for Engine()
+  std::vector<int64_t> buyers_of_new_orders;  // NoteOrder's, taken back if the job is rolled back
 };
 
 // What a read sees: a reader connection and the engine under a shared lock.
@@ -159,7 +181,15 @@ class Shop {
   // kept in memory from the effects the writer appends and read from `effects` at start. An index in
   // the store would cost a random page write per recipient of every order. Ids of a batch not yet
   // committed may be listed; a read does not find their rows yet.
-  const std::vector<int64_t>& EarningIds(core::MemberId m) const;  // REQUIRES: engine read lock held
+  const std::vector<int64_t>& EarningIds(core::MemberId m) const {  // REQUIRES: engine read lock held
+    return earnings_.Of(m);
+  }
+  // The ids of a member's orders, oldest first: the buyer's order list, kept like EarningIds (the
+  // writer notes each order it creates; rolled back with its job) and read from `orders` at start.
+  const std::vector<int64_t>& BuyerOrderIds(int64_t member) const {  // REQUIRES: engine read lock held
+    return buyer_orders_.Of(static_cast<size_t>(member));
+  }
+  void NoteOrder(Tx& tx, int64_t member, int64_t order);  // writer
 
   // Idempotency keys of the orders created in the last kOrderKeyTtlMs: the order that (member, key)
   // made, found by a 64-bit hash of the pair, so the caller reads that order to confirm it (a job that
@@ -212,7 +242,7 @@ class Shop {
   void NoteEffects(const core::Effects& effects, int64_t first_id);
   void RebuildTeams();
   void RebuildEarnings(store::Db& db);
-  void LoadOrderKeys(store::Db& db);
+  void LoadOrders(store::Db& db);  // buyer_orders_ and the idempotency keys
 
   ShopConfig config_;
   const Clock& clock_;
@@ -224,7 +254,8 @@ class Shop {
   mutable std::shared_mutex engine_mu_;
   int64_t rebuilt_commands_ = 0;
   int64_t next_effect_id_ = 1;  // the writer's (AppendCommand)
-  std::vector<std::vector<int64_t>> earnings_;  // by member (EarningIds)
+  IdsByMember earnings_;      // EarningIds
+  IdsByMember buyer_orders_;  // BuyerOrderIds
   struct OrderKey {
     int64_t created_at;
     uint64_t hash;

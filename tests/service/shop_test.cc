@@ -323,7 +323,8 @@ TEST_F(ShopTest, PaymentNotificationsAreVerifiedAndIdempotent) {
   EXPECT_EQ(duplicates, 1);
 }
 
-// Order lists are newest first, by buyer and by status (each through its own index), paged by `next`.
+// Order lists are newest first, by buyer (Shop::BuyerOrderIds) and by status, paged by `next`; a
+// buyer's list is the same after a restart.
 TEST_F(ShopTest, OrderListsFilterByBuyerAndStatusAndPage) {
   Caller A = Join("13800000002", nullptr);
   Caller B = Join("13800000003", nullptr);
@@ -344,7 +345,7 @@ TEST_F(ShopTest, OrderListsFilterByBuyerAndStatusAndPage) {
     return v;
   };
   auto list = [&](const Caller& who, const std::string& status, int64_t member, int64_t after = -1, int limit = 100) {
-    return Read([&](ReadCtx& c) { return ListOrders(c, who, after, limit, status, member); }).value();
+    return Read([&](ReadCtx& c) { return ListOrders(c, *shop_, who, after, limit, status, member); }).value();
   };
   auto ids = [](const json::value& page) {
     std::vector<int64_t> v;
@@ -368,6 +369,15 @@ TEST_F(ShopTest, OrderListsFilterByBuyerAndStatusAndPage) {
     after = page.at("next").as_int64();
   }
   EXPECT_EQ(paged, newest_first(a_all));
+
+  // A buyer's orders are indexed in memory: read back from the orders at start, then appended again.
+  shop_.reset();
+  Open();
+  EXPECT_EQ(ids(list(A, "", -1)), newest_first(a_all));
+  EXPECT_EQ(ids(list(owner_, "paid", B.member)), newest_first({paid[1], paid[3], paid[5]}));
+  a_all.push_back(Buy(A, "id999"));
+  EXPECT_EQ(ids(list(A, "", -1, -1, 1)), std::vector<int64_t>{a_all.back()});
+  EXPECT_EQ(ids(list(A, "paid", -1)).front(), a_all.back());
 }
 
 // An Idempotency-Key names one order of its buyer for Shop::kOrderKeyTtlMs: a retry returns that order
@@ -383,7 +393,7 @@ TEST_F(ShopTest, AnIdempotencyKeyNamesOneOrderOfItsBuyerForADay) {
     return Write([&](Tx& tx) { return CreateOrder(tx, who, req); }).value().at("id").as_int64();
   };
   auto count = [&](const Caller& who) {
-    return Read([&](ReadCtx& c) { return ListOrders(c, owner_, -1, 100, "", who.member); })
+    return Read([&](ReadCtx& c) { return ListOrders(c, *shop_, owner_, -1, 100, "", who.member); })
         .value()
         .at("items")
         .as_array()
