@@ -1,12 +1,18 @@
 #include "cli/serve.h"
 
+#ifdef GUANXI_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
 #include <thread>
 #include <toml++/toml.h>
 
@@ -22,6 +28,19 @@
 
 namespace guanxi::cli {
 namespace {
+
+// The allocator malloc really is: with GUANXI_MIMALLOC, mimalloc's only if its shared library was
+// loaded ahead of libc (a block from calloc then lies in mimalloc's heap).
+std::string Allocator() {
+#ifdef GUANXI_MIMALLOC
+  void* p = std::calloc(1, 64);
+  const bool ours = mi_is_in_heap_region(p);
+  std::free(p);
+  const int v = mi_version();  // 209: 2.0.9
+  if (ours) return "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
+#endif
+  return "glibc malloc";
+}
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -179,6 +198,7 @@ int Serve(const ServeOptions& given) {
   shop->Start();
   std::cerr << "guanxi: " << where << ": rebuilt the engine from " << shop->rebuilt_commands()
             << " journal commands in " << rebuild_s << " s\n";
+  std::cerr << "guanxi: allocator: " << Allocator() << "\n";
   if (shop->plan_file_ignored()) {
     std::cerr << "guanxi: note: the shop runs its stored plan versions, not " << opts.plan
               << " (--plan only seeds a new database; upload new versions with POST /api/v1/admin/plan)\n";

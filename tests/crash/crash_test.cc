@@ -254,6 +254,8 @@ class crash_test : public ::testing::Test {
         EXPECT_GE(journal, last_journal_) << "the journal shrank across a restart";
         last_journal_ = journal;
         EXPECT_EQ(err.find("fatal"), std::string::npos) << err;
+        // The allocator this build links (GUANXI_MIMALLOC) is the one malloc really is.
+        EXPECT_NE(err.find(std::string("allocator: ") + GUANXI_ALLOCATOR), std::string::npos) << err;
         return;
       }
       server_->Kill();
