@@ -37,7 +37,9 @@ std::string Allocator() {
   const bool ours = mi_is_in_heap_region(p);
   std::free(p);
   const int v = mi_version();  // 209: 2.0.9
-  if (ours) return "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
+  if (ours) {
+    return "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
+  }
 #endif
   return "glibc malloc";
 }

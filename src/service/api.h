@@ -67,7 +67,7 @@ struct OrderItemReq {
 };
 struct CreateOrderReq {
   std::vector<OrderItemReq> items;
-  std::string idempotency_key;  // optional: a retry with the same key (within Shop::kOrderKeyTtlMs) returns the same order
+  std::string idempotency_key;  // optional: a retry within Shop::kOrderKeyTtlMs returns the same order
   std::string pay;              // optional: a provider; the reply then carries the payment intent too
 };
 // Prices on the server (member price by the buyer's rank), reserves stock atomically. With `pay`, also

@@ -710,7 +710,6 @@ void Shop::NoteOrderKey(int64_t member, std::string_view key, int64_t order, int
   order_key_times_.push_back(k);
 }
 
-
 std::vector<uint32_t> Shop::TeamByRank(MemberId leader) const {
   auto it = team_by_rank_.find(leader);
   if (it == team_by_rank_.end()) return std::vector<uint32_t>(engine_->plan().ranks.size(), 0);

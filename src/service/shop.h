@@ -56,7 +56,6 @@ struct Caller {
 
 class Shop;
 
-// What a write job sees: the writer connection inside the batch transaction, the engine, the time.
 // Ids (of effects, of orders) by member, each member's in ascending order: the writer appends them as
 // it makes them, and a list pages through them newest first. An index kept in memory instead of in
 // the store, where its pages by member would cost a random page write per entry.
@@ -78,6 +77,7 @@ class IdsByMember {
   std::vector<std::vector<int64_t>> ids_;
 };
 
+// What a write job sees: the writer connection inside the batch transaction, the engine, the time.
 class Tx {
  public:
   Tx(Shop& s, store::Db& d, core::Engine& e, int64_t t) : shop(s), db(d), engine(e), now(t) {}
