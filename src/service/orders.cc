@@ -248,7 +248,8 @@ Reply CreateOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r) {
   if (!order || r.pay.empty()) return order;
   // Ordering and paying in one step: the intent as POST …/pay would give it (for an order made before
   // with the same key, by that very call). If that fails, the job fails and its savepoint takes the
-  // order back too.
+  // order back too. A retry that finds its order paid or closed since gets the order as it is.
+  if (!created && order->at("status") != "created") return order;
   const int64_t id = order->at("id").as_int64();
   Reply payment = created ? OpenIntent(tx, id, order->at("total").as_int64(), r.pay)
                           : CreatePayment(tx, caller, id, r.pay);

@@ -237,6 +237,12 @@ TEST_F(ApiTest, AnOrderCanOpenItsPaymentInTheSameRequest) {
   EXPECT_EQ(n.Json().at("status"), "applied");
   EXPECT_EQ(client_->Get("/api/v1/orders/" + std::to_string(o.at("id").as_int64()), A.token).Json().at("status"), "paid");
   EXPECT_EQ(client_->Get("/api/v1/admin/ledger", owner_token_).Json().at("platform").at("buyers"), -19800);
+  // A retry after the payment (a reply lost on the way) shows the paid order, with no payment to make.
+  auto late = client_->Request(verb::post, "/api/v1/orders", body, A.token, {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(late.status, 201u) << late.body;
+  EXPECT_EQ(late.Json().at("id"), o.at("id"));
+  EXPECT_EQ(late.Json().at("status"), "paid");
+  EXPECT_FALSE(late.Json().as_object().contains("payment"));
 
   // Intents sort by creation time (their index grows at its end), whatever the random part.
   clock_.Advance(1);

@@ -5,6 +5,7 @@
 //   4. an operator uploads a plan with a mistake and sees the error at its line; an operator reads the
 //      plan's lint findings in the designer and runs a small simulation to its charts;
 //   5. a member cannot open the console;
+//   6. a member pays an order left unpaid from its page;
 // plus a layout check at 375 px and 1440 px. Each saves a screenshot of the page it ends on.
 import { after, afterEach, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -72,14 +73,14 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await page.locator('input[name=password]').fill(newcomer.password)
     await page.getByRole('button', { name: '注册并登录' }).click()
     await page.waitForURL((u) => u.pathname === '/')
-    // The package, at its price, then checkout and the sandbox payment.
+    // The package, at its price, then checkout: one tap places the order and pays it in the sandbox.
     await page.locator('a[data-sku=pkg699]').click()
     await page.locator('[data-test=total]').filter({ hasText: '¥699.00' }).waitFor()
     await page.locator('[data-test=place-order] button').click()
     await page.waitForURL(/\/order\/\d+/)
     newcomer.order = Number(/\/order\/(\d+)/.exec(page.url())[1])
-    await page.locator('[data-test=pay]').click()
     await page.locator('[data-test=order-status]').filter({ hasText: '待发货' }).waitFor()
+    assert.doesNotMatch(page.url(), /intent=/) // a reload does not complete it again
     await shot(page, '1-member-paid')
 
     // The server agrees: the newcomer sits under the referrer, from the wechat channel, and paid.
@@ -270,6 +271,26 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     for (const path of ['/api/v1/admin/members', '/api/v1/admin/reports/summary', '/api/v1/admin/orders']) {
       assert.equal((await api.call('GET', path, { token })).status, 403, path)
     }
+    await page.context().close()
+  })
+
+  test('a member pays an order left unpaid from its page', async () => {
+    // The newcomer orders without paying (as when the payment sheet is closed) …
+    const token = await api.login(newcomer.phone, newcomer.password)
+    const made = await api.call('POST', '/api/v1/orders', { token, body: { items: [{ sku: 'tea-longjing', qty: 1 }] } })
+    assert.equal(made.status, 201)
+    assert.equal(made.json.payment, undefined)
+    // … and pays later from the order's page.
+    const page = await newPage(375, 812)
+    await page.goto(`${shop.url}/`)
+    await page.evaluate((t) => localStorage.setItem('gx.member.token', t), token)
+    await page.goto(`${shop.url}/order/${made.json.id}`)
+    await page.locator('[data-test=order-status]').filter({ hasText: '待付款' }).waitFor()
+    await page.locator('[data-test=pay]').click()
+    await page.locator('[data-test=order-status]').filter({ hasText: '待发货' }).waitFor()
+    const paid = await api.call('GET', `/api/v1/orders/${made.json.id}`, { token })
+    assert.equal(paid.json.status, 'paid')
+    assert.equal(paid.json.total, 14800) // the newcomer is a member now: the member price
     await page.context().close()
   })
 

@@ -59,7 +59,7 @@ const zh = {
     },
     products: { title: '商品', memberPrice: '会员价', listPrice: '原价', buy: '立即购买', stock: '库存 {n}', soldOut: '已售罄', activity: '活动商品' },
     checkout: {
-      title: '确认订单', qty: '数量', total: '合计', create: '提交订单', pay: '去支付',
+      title: '确认订单', qty: '数量', total: '合计', create: '提交订单并支付', pay: '去支付',
       paySandbox: '沙箱支付（演示）', paying: '支付确认中…', paid: '支付成功', payHint: '演示店铺使用沙箱支付，不会真实扣款',
       cancel: '取消订单', payBefore: '请在 {t} 前完成支付，逾期订单自动取消',
     },
@@ -240,7 +240,7 @@ const en: Messages = {
     },
     products: { title: 'Products', memberPrice: 'Member price', listPrice: 'List price', buy: 'Buy now', stock: '{n} in stock', soldOut: 'Sold out', activity: 'Package' },
     checkout: {
-      title: 'Checkout', qty: 'Quantity', total: 'Total', create: 'Place order', pay: 'Pay',
+      title: 'Checkout', qty: 'Quantity', total: 'Total', create: 'Place order and pay', pay: 'Pay',
       paySandbox: 'Pay in the sandbox (demo)', paying: 'Confirming the payment…', paid: 'Paid', payHint: 'This demo shop pays through the sandbox; no money moves',
       cancel: 'Cancel order', payBefore: 'Pay before {t}; the order is cancelled after that',
     },
