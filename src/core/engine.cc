@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
+#include <memory>
+#include <new>
 #include <utility>
 
 namespace guanxi::core {
@@ -37,18 +40,14 @@ RankId DifferentialFrom(const Plan& plan) {
 Engine::Engine(Plan plan, std::pmr::memory_resource* memory)
     : plan_(std::move(plan)),
       ledger_(memory),
-      m_(ArrayAllocator<MemberRec>(memory)),
-      counters_(ArrayAllocator<uint32_t>(memory)),
-      fund_positions_(ArrayAllocator<MemberId>(memory)),
-      units_(ArrayAllocator<FundUnits>(memory)),
       orders_(ArrayAllocator<OrderRec>(memory)),
       lines_(ArrayAllocator<Line>(memory)) {
   assert(plan_.Validate().ok());
   ledger_.AddPools(plan_.pools.size());
   earned_stride_ = plan_.earned.size();
-  ledger_.SetMemberExtra(earned_stride_ + 2);
   if (auto e = plan_.FindEarned("pool")) pool_earned_ = *e;
   rank_count_.assign(plan_.ranks.size(), 0);
+  for (const Pool& pool : plan_.pools) pool_min_rank_ = std::min(pool_min_rank_, pool.min_rank);
   for (const RankDef& r : plan_.ranks) {
     if (r.directs) AddDistinct(directs_ranks_, r.directs->rank);
     if (r.legs) AddDistinct(legs_ranks_, r.legs->rank);
@@ -68,20 +67,23 @@ Engine::Engine(Plan plan, std::pmr::memory_resource* memory)
     }
   }
   counter_stride_ = directs_ranks_.size() + legs_ranks_.size() + buy_slots_;
+  positions_at_ = kCountersAt + counter_stride_ * sizeof(uint32_t);
+  const size_t positions = plan_.fund.enabled ? plan_.fund.positions : 0;
+  ledger_.SetMemberLayout((positions_at_ + positions * sizeof(MemberId) + 7) / 8 * 8, earned_stride_ + 2);
   rank_checks_.resize(plan_.ranks.size());
   for (size_t r = 0; r < plan_.ranks.size(); ++r) {
     const RankDef& d = plan_.ranks[r];
     RankCheck& c = rank_checks_[r];
     c.automatic = d.automatic();
     c.buy_begin = static_cast<uint32_t>(rank_buy_offsets_.size());
-    for (int32_t slot : buy_slots[r]) rank_buy_offsets_.push_back(static_cast<uint32_t>(BuySlot(0, slot)));
+    for (int32_t slot : buy_slots[r]) rank_buy_offsets_.push_back(static_cast<uint32_t>(BuySlot(slot)));
     c.buy_end = static_cast<uint32_t>(rank_buy_offsets_.size());
     if (d.directs) {
-      c.directs = static_cast<int32_t>(DirectsSlot(0, IndexOf(directs_ranks_, d.directs->rank)));
+      c.directs = static_cast<int32_t>(DirectsSlot(IndexOf(directs_ranks_, d.directs->rank)));
       c.directs_count = d.directs->count;
     }
     if (d.legs) {
-      c.legs = static_cast<int32_t>(LegsSlot(0, IndexOf(legs_ranks_, d.legs->rank)));
+      c.legs = static_cast<int32_t>(LegsSlot(IndexOf(legs_ranks_, d.legs->rank)));
       c.legs_count = d.legs->count;
     }
   }
@@ -171,38 +173,27 @@ void Engine::Post(Account from, Account to, Fen amount, Reason reason, Effects* 
 
 void Engine::PrefetchMember(MemberId m) const {
   if (m == kNone) return;
-  // data() + offset, not operator[]: a plan without conditions has empty counters (stride 0).
-  __builtin_prefetch(m_.data() + m);
-  __builtin_prefetch(counters_.data() + m * counter_stride_);
   ledger_.Prefetch(m);
 }
 
 void Engine::Prefetch(MemberId buyer) {
   if (buyer >= member_count()) return;
-  __builtin_prefetch(m_.data() + buyer);
-  __builtin_prefetch(counters_.data() + buyer * counter_stride_);
-  __builtin_prefetch(units_.data() + buyer);
+  ledger_.Prefetch(buyer);
   hinted_ = buyer;
 }
 
 void Engine::PrefetchRelations(MemberId buyer) const {
-  const MemberRec& b = m_[buyer];
+  const MemberRec& b = Rec(buyer);
   PrefetchMember(b.referrer);
   if (b.placed) PrefetchMember(b.leader);
-  if (b.diff_up != kNone) __builtin_prefetch(m_.data() + b.diff_up);
-  if (b.track_up != kNone) {
-    __builtin_prefetch(m_.data() + b.track_up);
-    __builtin_prefetch(units_.data() + b.track_up);
-  }
-  if (b.referrer != kNone && plan_.fund.enabled) {
-    __builtin_prefetch(fund_positions_.data() + size_t{b.referrer} * plan_.fund.positions);
-  }
+  if (b.diff_up != kNone) ledger_.Prefetch(b.diff_up, 1);
+  if (b.track_up != kNone) ledger_.Prefetch(b.track_up, 2);  // the record and the fund units
 }
 
 void Engine::PrefetchMentors(MemberId buyer) const {
-  const MemberRec& b = m_[buyer];
+  const MemberRec& b = Rec(buyer);
   if (b.referrer != kNone) {
-    const MemberRec& r = m_[b.referrer];
+    const MemberRec& r = Rec(b.referrer);
     PrefetchMember(r.mentor);
     // A first purchase: the buyer's leader will be the referrer or the referrer's leader (for a fan
     // referrer, found by walking up: request the first step).
@@ -210,11 +201,11 @@ void Engine::PrefetchMentors(MemberId buyer) const {
       if (r.placed) {
         if (r.leader != b.referrer) PrefetchMember(r.leader);
       } else if (r.referrer != kNone) {
-        __builtin_prefetch(m_.data() + r.referrer);
+        ledger_.Prefetch(r.referrer, 1);
       }
     }
   }
-  if (b.placed && b.leader != kNone && b.leader != b.referrer) PrefetchMember(m_[b.leader].mentor);
+  if (b.placed && b.leader != kNone && b.leader != b.referrer) PrefetchMember(Rec(b.leader).mentor);
   if (b.diff_up != kNone) ledger_.Prefetch(b.diff_up);
 }
 
@@ -242,12 +233,12 @@ void Engine::Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why,
 
 template <MemberId Engine::MemberRec::*kUp, typename Pred>
 MemberId Engine::NearestMarked(MemberId x, Pred marked) {
-  MemberId answer = m_[x].*kUp;
-  while (answer != kNone && !marked(answer)) answer = m_[answer].*kUp;
+  MemberId answer = Rec(x).*kUp;
+  while (answer != kNone && !marked(answer)) answer = Rec(answer).*kUp;
   // Everything walked past was unmarked, so each of those members has the same answer.
-  for (MemberId cur = x; m_[cur].*kUp != answer;) {
-    const MemberId next = m_[cur].*kUp;
-    m_[cur].*kUp = answer;
+  for (MemberId cur = x; Rec(cur).*kUp != answer;) {
+    const MemberId next = Rec(cur).*kUp;
+    Rec(cur).*kUp = answer;
     cur = next;
   }
   return answer;
@@ -262,15 +253,15 @@ void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn, Pre prefetch) {
   std::vector<MemberId>& queue = walk_queue_;
   queue.clear();
   const auto enqueue = [this, &queue, &prefetch](MemberId c) {
-    __builtin_prefetch(m_.data() + c);
+    ledger_.Prefetch(c, 1);
     prefetch(c);
     queue.push_back(c);
   };
-  if (m_[q].first_child != kNone) enqueue(m_[q].first_child);
+  if (Rec(q).first_child != kNone) enqueue(Rec(q).first_child);
   for (size_t head = 0; head < queue.size(); ++head) {
     const MemberId d = queue[head];
     fn(d);
-    const MemberRec& rec = m_[d];
+    const MemberRec& rec = Rec(d);
     if (rec.next_sibling != kNone) enqueue(rec.next_sibling);
     if (rec.first_child != kNone && !marked(d)) enqueue(rec.first_child);
   }
@@ -278,16 +269,16 @@ void Engine::ForEachUnshadowed(MemberId q, Pred marked, Fn fn, Pre prefetch) {
 
 MemberId Engine::leader(MemberId m) const {
   if (!plan_.placement.enabled) return kNone;
-  for (MemberId x = m; x != kNone; x = m_[x].referrer) {
-    if (m_[x].placed) return m_[x].leader;
+  for (MemberId x = m; x != kNone; x = Rec(x).referrer) {
+    if (Rec(x).placed) return Rec(x).leader;
   }
   return kNone;
 }
 
 TeamSummary Engine::team(MemberId m) const {
   const Fen* x = ledger_.extra(m);
-  return TeamSummary{m_[m].team_size, x[earned_stride_], x[earned_stride_ + 1], m_[m].direct_count,
-                     m_[m].member_directs};
+  return TeamSummary{Rec(m).team_size, x[earned_stride_], x[earned_stride_ + 1], Rec(m).direct_count,
+                     Rec(m).member_directs};
 }
 
 std::optional<ProductId> Engine::FindProduct(std::string_view sku) const {
@@ -302,18 +293,12 @@ OrderView Engine::order(OrderId o) const {
 }
 
 size_t Engine::MemoryBytes() const {
-  const auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  return bytes(m_) + bytes(counters_) + bytes(fund_positions_) +
-         bytes(units_) + ledger_.MemberBytes();
+  // Every member's block (record, counters, fund data, balances) and the list of pool holders.
+  return ledger_.MemberBytes() + pool_holders_.capacity() * sizeof(MemberId);
 }
 
 void Engine::Reserve(uint32_t members, uint32_t orders) {
-  const size_t n = members;
-  m_.reserve(n);
-  units_.reserve(n);
-  counters_.reserve(n * counter_stride_);
-  if (plan_.fund.enabled) fund_positions_.reserve(n * plan_.fund.positions);
-  ledger_.Reserve(n);
+  ledger_.Reserve(members);
   orders_.reserve(orders);
   size_t lines_per_order = 0;
   for (const Activity& a : plan_.activities) lines_per_order = std::max(lines_per_order, a.rules.size());
@@ -331,17 +316,21 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
   MemberRec rec;
   rec.referrer = referrer;
   if (referrer != kNone) {
-    const MemberRec& r = m_[referrer];
+    const MemberRec& r = Rec(referrer);
     rec.depth = r.depth + 1;
     rec.diff_up = r.rank >= diff_min_rank_ ? referrer : r.diff_up;
     rec.track_up = r.tracked ? referrer : r.track_up;
   }
-  m_.push_back(rec);
-  counters_.resize(counters_.size() + counter_stride_, 0);
-  if (plan_.fund.enabled) fund_positions_.resize(fund_positions_.size() + plan_.fund.positions, kNone);
-  units_.emplace_back();
-  ledger_.AddMember();
+  ledger_.AddMember();  // then the engine's part of the member's block
+  std::byte* block = ledger_.prefix(m);
+  new (block) MemberRec(rec);
+  new (block + kUnitsAt) FundUnits();
+  std::uninitialized_fill_n(reinterpret_cast<uint32_t*>(block + kCountersAt), counter_stride_, 0u);
+  if (plan_.fund.enabled) {
+    std::uninitialized_fill_n(reinterpret_cast<MemberId*>(block + positions_at_), plan_.fund.positions, kNone);
+  }
   ++rank_count_[0];
+  if (pool_min_rank_ == 0) pool_holders_.push_back(m);
 
   if (referrer != kNone) LinkUnder(m, referrer);
   if (out != nullptr) {
@@ -356,19 +345,19 @@ Result<MemberId> Engine::Join(MemberId referrer, Effects* out) {
 }
 
 void Engine::Place(MemberId m, Effects* out) {
-  m_[m].placed = 1;
-  const MemberId r = m_[m].referrer;
+  Rec(m).placed = 1;
+  const MemberId r = Rec(m).referrer;
   MemberId lead = kNone;
   uint32_t k = 0;
   if (r != kNone) {
-    k = ++m_[r].member_directs;
-    m_[m].position = k;
-    if (plan_.fund.enabled && k <= plan_.fund.positions) fund_positions_[r * plan_.fund.positions + k - 1] = m;
-    lead = (m_[r].rank >= plan_.placement.partner_rank && k >= plan_.placement.team_from_position) ? r : leader(r);
+    k = ++Rec(r).member_directs;
+    Rec(m).position = k;
+    if (plan_.fund.enabled && k <= plan_.fund.positions) Positions(r)[k - 1] = m;
+    lead = (Rec(r).rank >= plan_.placement.partner_rank && k >= plan_.placement.team_from_position) ? r : leader(r);
     PrefetchMember(lead);
   }
-  m_[m].leader = lead;
-  if (lead != kNone) ++m_[lead].team_size;
+  Rec(m).leader = lead;
+  if (lead != kNone) ++Rec(lead).team_size;
   if (out != nullptr) {
     Effect e;
     e.kind = EffectKind::kPlaced;
@@ -380,11 +369,16 @@ void Engine::Place(MemberId m, Effects* out) {
 }
 
 void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
-  const RankId from = m_[m].rank;
+  const RankId from = Rec(m).rank;
   if (from == to) return;
-  m_[m].rank = to;
+  Rec(m).rank = to;
   --rank_count_[from];
   ++rank_count_[to];
+  if (from < pool_min_rank_ && to >= pool_min_rank_) {
+    pool_holders_.push_back(m);
+  } else if (from >= pool_min_rank_ && to < pool_min_rank_) {
+    pool_holders_.erase(std::find(pool_holders_.begin(), pool_holders_.end(), m));
+  }
   if (out != nullptr) {
     Effect e;
     e.kind = EffectKind::kRankChanged;
@@ -396,28 +390,28 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
   }
   const Placement& pl = plan_.placement;
   if (pl.enabled) {
-    if (to >= pl.member_rank && !m_[m].placed) Place(m, out);
-    if (from < pl.partner_rank && to >= pl.partner_rank && m_[m].leader != m) {
+    if (to >= pl.member_rank && !Rec(m).placed) Place(m, out);
+    if (from < pl.partner_rank && to >= pl.partner_rank && Rec(m).leader != m) {
       // 脱离: heads its own team; the leader it had becomes its mentor.
-      m_[m].mentor = m_[m].leader;
-      if (m_[m].leader != kNone) --m_[m_[m].leader].team_size;
-      m_[m].leader = m;
+      Rec(m).mentor = Rec(m).leader;
+      if (Rec(m).leader != kNone) --Rec(Rec(m).leader).team_size;
+      Rec(m).leader = m;
       if (out != nullptr) {
         Effect e;
         e.kind = EffectKind::kDetached;
         e.member = m;
-        e.via = m_[m].mentor;
+        e.via = Rec(m).mentor;
         out->push_back(e);
       }
     }
   }
-  const MemberId r = m_[m].referrer;
+  const MemberId r = Rec(m).referrer;
   if (r != kNone) {
     for (size_t i = 0; i < directs_ranks_.size(); ++i) {
       const bool before = from >= directs_ranks_[i];
       const bool after = to >= directs_ranks_[i];
       if (before != after) {
-        counters_[DirectsSlot(r, i)] += after ? 1u : static_cast<uint32_t>(-1);
+        Counters(r)[DirectsSlot(i)] += after ? 1u : static_cast<uint32_t>(-1);
         QueueUpgradeCheck(r);
       }
     }
@@ -428,11 +422,11 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
     RecomputeSubtreeMax(m);
   }
   if (from < diff_min_rank_ && to >= diff_min_rank_) {
-    ForEachUnshadowed(m, [this](MemberId d) { return m_[d].rank >= diff_min_rank_; },
-                      [this, m](MemberId d) { m_[d].diff_up = m; }, [](MemberId) {});
+    ForEachUnshadowed(m, [this](MemberId d) { return Rec(d).rank >= diff_min_rank_; },
+                      [this, m](MemberId d) { Rec(d).diff_up = m; }, [](MemberId) {});
   }
   const Fund& f = plan_.fund;
-  if (f.enabled && r != kNone && m_[m].position >= 1 && m_[m].position <= f.positions &&
+  if (f.enabled && r != kNone && Rec(m).position >= 1 && Rec(m).position <= f.positions &&
       (from >= f.position_min_rank) != (to >= f.position_min_rank)) {
     FundPositionsChanged(r);
   }
@@ -440,13 +434,13 @@ void Engine::ChangeRank(MemberId m, RankId to, bool by_admin, Effects* out) {
 }
 
 void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
-  const MemberId p = m_[child].referrer;
+  const MemberId p = Rec(child).referrer;
   if (p == kNone) return;
   for (size_t i = 0; i < legs_ranks_.size(); ++i) {
     const bool before = old_max >= legs_ranks_[i];
     const bool after = new_max >= legs_ranks_[i];
     if (before != after) {
-      counters_[LegsSlot(p, i)] += after ? 1u : static_cast<uint32_t>(-1);
+      Counters(p)[LegsSlot(i)] += after ? 1u : static_cast<uint32_t>(-1);
       QueueUpgradeCheck(p);
     }
   }
@@ -455,21 +449,21 @@ void Engine::SubtreeMaxChanged(MemberId child, RankId old_max, RankId new_max) {
 // Each member's subtree maximum only rises a handful of times (once per rank at most), so the walks
 // up the tree cost O(ranks) per member over the whole life of the shop, whatever its depth.
 void Engine::RaiseSubtreeMax(MemberId m, RankId r) {
-  for (MemberId x = m; x != kNone && m_[x].submax < r; x = m_[x].referrer) {
-    const RankId old = m_[x].submax;
-    m_[x].submax = r;
+  for (MemberId x = m; x != kNone && Rec(x).submax < r; x = Rec(x).referrer) {
+    const RankId old = Rec(x).submax;
+    Rec(x).submax = r;
     SubtreeMaxChanged(x, old, r);
   }
 }
 
 // Only an admin lowers a rank; then the maxima above are recomputed from the children.
 void Engine::RecomputeSubtreeMax(MemberId m) {
-  for (MemberId x = m; x != kNone; x = m_[x].referrer) {
-    RankId best = m_[x].rank;
-    for (MemberId c = m_[x].first_child; c != kNone; c = m_[c].next_sibling) best = std::max(best, m_[c].submax);
-    if (best == m_[x].submax) break;
-    const RankId old = m_[x].submax;
-    m_[x].submax = best;
+  for (MemberId x = m; x != kNone; x = Rec(x).referrer) {
+    RankId best = Rec(x).rank;
+    for (MemberId c = Rec(x).first_child; c != kNone; c = Rec(c).next_sibling) best = std::max(best, Rec(c).submax);
+    if (best == Rec(x).submax) break;
+    const RankId old = Rec(x).submax;
+    Rec(x).submax = best;
     SubtreeMaxChanged(x, old, best);
   }
 }
@@ -477,7 +471,7 @@ void Engine::RecomputeSubtreeMax(MemberId m) {
 bool Engine::Qualifies(MemberId m, RankId r) const {
   const RankCheck& c = rank_checks_[r];
   if (!c.automatic) return false;
-  const uint32_t* counters = counters_.data() + m * counter_stride_;
+  const uint32_t* counters = Counters(m);
   if (c.buy_begin != c.buy_end) {
     bool bought = false;
     for (uint32_t i = c.buy_begin; i < c.buy_end; ++i) bought = bought || counters[rank_buy_offsets_[i]] > 0;
@@ -493,9 +487,9 @@ void Engine::Cascade(Effects* out) {
     while (!upgrade_queue_.empty()) {
       const MemberId m = upgrade_queue_.back();
       upgrade_queue_.pop_back();
-      while (static_cast<size_t>(m_[m].rank) + 1 < plan_.ranks.size() &&
-             Qualifies(m, static_cast<RankId>(m_[m].rank + 1))) {
-        ChangeRank(m, static_cast<RankId>(m_[m].rank + 1), false, out);
+      while (static_cast<size_t>(Rec(m).rank) + 1 < plan_.ranks.size() &&
+             Qualifies(m, static_cast<RankId>(Rec(m).rank + 1))) {
+        ChangeRank(m, static_cast<RankId>(Rec(m).rank + 1), false, out);
       }
     }
     if (!fund_checks_.empty()) {
@@ -509,7 +503,7 @@ void Engine::Cascade(Effects* out) {
 Status Engine::SetRank(MemberId member, RankId rank, Effects* out) {
   if (auto s = CheckMember(member, "member"); !s) return s;
   if (rank >= plan_.ranks.size()) return MakeError("unknown_rank", "the plan has no such rank", "rank");
-  const bool raised = rank > m_[member].rank;
+  const bool raised = rank > Rec(member).rank;
   ChangeRank(member, rank, true, out);
   // A raised member may qualify for the next rank at once. An admin's demotion is a decision, not an
   // oversight: the member is not upgraded straight back in the same command, though a later event that
@@ -523,15 +517,15 @@ Status Engine::SetRank(MemberId member, RankId rank, Effects* out) {
 // Assistance fund (团队帮扶基金)
 
 void Engine::FundPositionsChanged(MemberId x) {
-  if (!m_[x].fund_locked) return;
+  if (!Rec(x).fund_locked) return;
   const Fund& f = plan_.fund;
   bool all = true;
   for (uint32_t k = 0; k < f.positions; ++k) {
-    const MemberId q = fund_positions_[x * f.positions + k];
-    all = all && q != kNone && m_[q].rank >= f.position_min_rank;
+    const MemberId q = Positions(x)[k];
+    all = all && q != kNone && Rec(q).rank >= f.position_min_rank;
   }
-  if (all == (m_[x].fund_watch != 0)) return;
-  m_[x].fund_watch = all ? 1 : 0;
+  if (all == (Rec(x).fund_watch != 0)) return;
+  Rec(x).fund_watch = all ? 1 : 0;
   TrackPositions(x, all);
   if (all) fund_checks_.push_back(x);
 }
@@ -542,39 +536,39 @@ void Engine::FundPositionsChanged(MemberId x) {
 void Engine::TrackPositions(MemberId x, bool on) {
   const uint32_t n = plan_.fund.positions;
   for (uint32_t k = 0; k < n; ++k) {
-    const MemberId q = fund_positions_[x * n + k];
+    const MemberId q = Positions(x)[k];
     if (q == kNone) continue;
-    m_[q].tracked = on ? 1 : 0;
+    Rec(q).tracked = on ? 1 : 0;
     if (!on) continue;
     int64_t sum = 0;
-    ForEachUnshadowed(q, [this](MemberId d) { return m_[d].tracked != 0; },
+    ForEachUnshadowed(q, [this](MemberId d) { return Rec(d).tracked != 0; },
                       [this, q, &sum](MemberId d) {
-                        sum += units_[d].own + (m_[d].tracked ? units_[d].desc : 0);
-                        m_[d].track_up = q;
+                        sum += Units(d).own + (Rec(d).tracked ? Units(d).desc : 0);
+                        Rec(d).track_up = q;
                       },
-                      [this](MemberId d) { __builtin_prefetch(units_.data() + d); });
-    units_[q].desc = sum;
+                      [this](MemberId d) { ledger_.Prefetch(d, 2); });
+    Units(q).desc = sum;
   }
 }
 
 void Engine::AddFundUnits(MemberId buyer, int64_t delta) {
-  units_[buyer].own += delta;
-  const auto tracked = [this](MemberId p) { return m_[p].tracked != 0; };
+  Units(buyer).own += delta;
+  const auto tracked = [this](MemberId p) { return Rec(p).tracked != 0; };
   for (MemberId t = NearestMarked<&MemberRec::track_up>(buyer, tracked); t != kNone;
        t = NearestMarked<&MemberRec::track_up>(t, tracked)) {
-    units_[t].desc += delta;
-    if (delta > 0) fund_checks_.push_back(m_[t].referrer);
+    Units(t).desc += delta;
+    if (delta > 0) fund_checks_.push_back(Rec(t).referrer);
   }
 }
 
 void Engine::CheckFund(MemberId x, Effects* out) {
-  if (!m_[x].fund_locked || !m_[x].fund_watch) return;
+  if (!Rec(x).fund_locked || !Rec(x).fund_watch) return;
   const uint32_t n = plan_.fund.positions;
   int64_t units = 0;
-  for (uint32_t k = 0; k < n; ++k) units += units_[fund_positions_[x * n + k]].desc;
+  for (uint32_t k = 0; k < n; ++k) units += Units(Positions(x)[k]).desc;
   if (units < plan_.fund.units) return;
-  m_[x].fund_locked = 0;
-  m_[x].fund_watch = 0;
+  Rec(x).fund_locked = 0;
+  Rec(x).fund_watch = 0;
   TrackPositions(x, false);
   if (out != nullptr) {
     Effect e;
@@ -592,13 +586,13 @@ void Engine::CheckFund(MemberId x, Effects* out) {
 // Appends m to r's directs. A member with no descendants at the first rank is a new direct and a new
 // leg of the first rank: count it where conditions do (±1), and re-check the referrer when it gained.
 void Engine::LinkUnder(MemberId m, MemberId r) {
-  if (m_[r].last_child == kNone) {
-    m_[r].first_child = m;
+  if (Rec(r).last_child == kNone) {
+    Rec(r).first_child = m;
   } else {
-    m_[m_[r].last_child].next_sibling = m;
+    Rec(Rec(r).last_child).next_sibling = m;
   }
-  m_[r].last_child = m;
-  ++m_[r].direct_count;
+  Rec(r).last_child = m;
+  ++Rec(r).direct_count;
   if (CountFirstRankLeg(r, +1)) QueueUpgradeCheck(r);
 }
 
@@ -606,12 +600,12 @@ bool Engine::CountFirstRankLeg(MemberId r, int delta) {
   bool counted = false;
   for (size_t i = 0; i < directs_ranks_.size(); ++i) {
     if (directs_ranks_[i] != 0) continue;
-    counters_[DirectsSlot(r, i)] += static_cast<uint32_t>(delta);
+    Counters(r)[DirectsSlot(i)] += static_cast<uint32_t>(delta);
     counted = true;
   }
   for (size_t i = 0; i < legs_ranks_.size(); ++i) {
     if (legs_ranks_[i] != 0) continue;
-    counters_[LegsSlot(r, i)] += static_cast<uint32_t>(delta);
+    Counters(r)[LegsSlot(i)] += static_cast<uint32_t>(delta);
     counted = true;
   }
   return counted;
@@ -623,31 +617,31 @@ Status Engine::Rebind(MemberId m, MemberId r, Effects* out) {
     if (auto s = CheckMember(r, "referrer"); !s) return s;
   }
   if (r == m) return MakeError("self_referral", "a member cannot refer itself", "referrer");
-  const MemberId old = m_[m].referrer;
+  const MemberId old = Rec(m).referrer;
   if (old == r) return MakeError("same_referrer", "the member already has this referrer", "referrer");
-  if (m_[m].placed || m_[m].rank != 0) {
+  if (Rec(m).placed || Rec(m).rank != 0) {
     return MakeError("not_a_fan", "only a fan who has not become a member can be moved", "member");
   }
-  if (m_[m].first_child != kNone) {
+  if (Rec(m).first_child != kNone) {
     return MakeError("has_directs", "a fan who has referred others cannot be moved", "member");
   }
   // m has no descendants, so r cannot be below it: no cycle is possible.
   if (old != kNone) {
     MemberId prev = kNone;
-    for (MemberId c = m_[old].first_child; c != m; c = m_[c].next_sibling) prev = c;
-    (prev == kNone ? m_[old].first_child : m_[prev].next_sibling) = m_[m].next_sibling;
-    if (m_[old].last_child == m) m_[old].last_child = prev;
-    --m_[old].direct_count;
+    for (MemberId c = Rec(old).first_child; c != m; c = Rec(c).next_sibling) prev = c;
+    (prev == kNone ? Rec(old).first_child : Rec(prev).next_sibling) = Rec(m).next_sibling;
+    if (Rec(old).last_child == m) Rec(old).last_child = prev;
+    --Rec(old).direct_count;
     CountFirstRankLeg(old, -1);  // its rank stays: ranks never drop by themselves
   }
-  MemberRec& rec = m_[m];
+  MemberRec& rec = Rec(m);
   rec.referrer = r;
   rec.next_sibling = kNone;
   rec.depth = 0;
   rec.diff_up = kNone;
   rec.track_up = kNone;
   if (r != kNone) {
-    const MemberRec& p = m_[r];
+    const MemberRec& p = Rec(r);
     rec.depth = p.depth + 1;
     rec.diff_up = p.rank >= diff_min_rank_ ? r : p.diff_up;
     rec.track_up = p.tracked ? r : p.track_up;
@@ -709,17 +703,12 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
   // cache misses overlap instead of following one another. If this buyer was hinted (Prefetch), they
   // and their mentors were requested during the previous order.
   if (related_ != buyer) {
-    __builtin_prefetch(counters_.data() + buyer * counter_stride_);
-    __builtin_prefetch(units_.data() + buyer);
-    const MemberRec& b = m_[buyer];
+    ledger_.Prefetch(buyer);
+    const MemberRec& b = Rec(buyer);
     PrefetchMember(b.referrer);
-    if (b.placed) {
-      PrefetchMember(b.leader);
-    } else if (b.referrer != kNone && plan_.fund.enabled) {  // a first purchase takes a position
-      __builtin_prefetch(fund_positions_.data() + size_t{b.referrer} * plan_.fund.positions);
-    }
-    if (b.diff_up != kNone) __builtin_prefetch(m_.data() + b.diff_up);
-    if (b.track_up != kNone) __builtin_prefetch(m_.data() + b.track_up);
+    if (b.placed) PrefetchMember(b.leader);  // (a first purchase's position is in the referrer's block)
+    if (b.diff_up != kNone) ledger_.Prefetch(b.diff_up, 1);
+    if (b.track_up != kNone) ledger_.Prefetch(b.track_up, 2);
   }
   related_ = kNone;
 
@@ -735,13 +724,13 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
     paid.units = qty;
     Post(buyers, revenue, o.paid, Reason::kOrderPaid, out, paid);
   }
-  if (prod.buy_index >= 0) counters_[BuySlot(buyer, prod.buy_index)] += qty;
+  if (prod.buy_index >= 0) Counters(buyer)[BuySlot(prod.buy_index)] += qty;
 
   // Placement comes first: if this order makes the buyer a member, it takes its position now.
   const Placement& pl = plan_.placement;
-  if (pl.enabled && !m_[buyer].placed && m_[buyer].rank < pl.member_rank) {
+  if (pl.enabled && !Rec(buyer).placed && Rec(buyer).rank < pl.member_rank) {
     bool reaches = true;
-    for (size_t r = static_cast<size_t>(m_[buyer].rank) + 1; r <= pl.member_rank && reaches; ++r) {
+    for (size_t r = static_cast<size_t>(Rec(buyer).rank) + 1; r <= pl.member_rank && reaches; ++r) {
       reaches = Qualifies(buyer, static_cast<RankId>(r));
     }
     if (reaches) Place(buyer, out);
@@ -781,9 +770,9 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
     switch (rule.kind) {
       case RuleKind::kReferral: {
         MemberId x = o.buyer;
-        for (uint32_t g = 0; g < rule.generation && x != kNone; ++g) x = m_[x].referrer;
+        for (uint32_t g = 0; g < rule.generation && x != kNone; ++g) x = Rec(x).referrer;
         if (x == kNone) break;
-        const RankId rank = m_[x].rank;
+        const RankId rank = Rec(x).rank;
         if (rank < rule.min_rank) break;
         const Fen amount = rule.AmountFor(rank, o.qty, o.paid);
         if (amount == RuleEval::kNothing || amount <= 0) break;
@@ -799,7 +788,7 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
       case RuleKind::kLeader: {
         const MemberId l = o.team_leader;  // leader(o.buyer), kNone when that is none or the buyer
         if (l == kNone) break;
-        const RankId rank = m_[l].rank;
+        const RankId rank = Rec(l).rank;
         if (rank < rule.min_rank) break;
         const Fen amount = rule.AmountFor(rank, o.qty, o.paid);
         if (amount == RuleEval::kNothing || amount <= 0) break;
@@ -812,19 +801,19 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
         break;
       }
       case RuleKind::kDifferential: {
-        const auto qualified = [this](MemberId p) { return m_[p].rank >= diff_min_rank_; };
+        const auto qualified = [this](MemberId p) { return Rec(p).rank >= diff_min_rank_; };
         Fen paid_so_far = 0;
         int highest = -1;
         for (MemberId x = NearestMarked<&MemberRec::diff_up>(o.buyer, qualified); x != kNone;
              x = NearestMarked<&MemberRec::diff_up>(x, qualified)) {
-          const RankId r = m_[x].rank;
+          const RankId r = Rec(x).rank;
           if (r >= rule.min_rank && static_cast<int>(r) > highest && rule.target[r] != RuleEval::kNothing) {
             highest = r;
             const Fen due = rule.target[r] * o.qty;
             if (due > paid_so_far) {
               if (out != nullptr) {
                 why->relation = Relation::kAncestor;
-                why->generation = m_[o.buyer].depth - m_[x].depth;
+                why->generation = Rec(o.buyer).depth - Rec(x).depth;
                 why->rank = r;
                 why->member = x;
               }
@@ -841,15 +830,15 @@ void Engine::ApplyRules(OrderId id, const OrderRec& o, ActivityId activity_id, E
         for (size_t l = o.first_line; l < end; ++l) {
           const Line src = lines_[l];
           if (src.pool || ((rule.of_mask >> src.earned) & 1u) == 0) continue;
-          if (m_[src.recipient].rank < rule.source_min_rank) continue;
-          const MemberId mentor = m_[src.recipient].mentor;
-          if (mentor == kNone || m_[mentor].rank < rule.min_rank) continue;
+          if (Rec(src.recipient).rank < rule.source_min_rank) continue;
+          const MemberId mentor = Rec(src.recipient).mentor;
+          if (mentor == kNone || Rec(mentor).rank < rule.min_rank) continue;
           const Fen amount = ApplyBps(src.amount, rule.rate_bps);
           if (amount <= 0) continue;
           if (out != nullptr) {
             why->relation = Relation::kMentor;
             why->via = src.recipient;
-            why->rank = m_[mentor].rank;
+            why->rank = Rec(mentor).rank;
             why->member = mentor;
           }
           Credit(mentor, rule.earned, amount, why, out);
@@ -883,7 +872,7 @@ Status Engine::Settle(OrderId id, Effects* out) {
     Line& line = lines_[i];
     if (line.pool) continue;
     const MemberId m = line.recipient;
-    const bool hold = f.enabled && m_[m].fund_locked && ((f.held_mask >> line.earned) & 1u) != 0;
+    const bool hold = f.enabled && Rec(m).fund_locked && ((f.held_mask >> line.earned) & 1u) != 0;
     line.held = hold;
     const Fen held = HeldPart(line);
     Effect why;
@@ -925,7 +914,7 @@ Status Engine::Refund(OrderId id, Effects* out) {
       // Claw back from where settlement put it; available may go below zero and blocks withdrawals.
       const Fen held = HeldPart(line);
       Post(Account::Member(m, Bucket::kAvailable), revenue, line.amount - held, Reason::kRefundReward, out, why);
-      const Bucket held_in = m_[m].fund_locked ? Bucket::kFrozen : Bucket::kAvailable;
+      const Bucket held_in = Rec(m).fund_locked ? Bucket::kFrozen : Bucket::kAvailable;
       Post(Account::Member(m, held_in), revenue, held, Reason::kRefundReward, out, why);
     }
   }
@@ -937,7 +926,7 @@ Status Engine::Refund(OrderId id, Effects* out) {
   Post(revenue, Account::Platform(PlatformAccount::kBuyers), o.paid, Reason::kRefundPayment, out, back);
   const ProductRec& prod = products_[o.product];
   if (prod.buy_index >= 0) {
-    counters_[BuySlot(o.buyer, prod.buy_index)] -= o.qty;
+    Counters(o.buyer)[BuySlot(prod.buy_index)] -= o.qty;
   }
   if (o.team_leader != kNone) {
     TeamUnits(o.team_leader) -= o.qty;
@@ -953,6 +942,7 @@ Status Engine::Refund(OrderId id, Effects* out) {
 // Pools and withdrawals
 
 Status Engine::CloseDay(Effects* out) {
+  std::sort(pool_holders_.begin(), pool_holders_.end());  // shares are paid in member order
   for (PoolId p = 0; p < plan_.pools.size(); ++p) {
     const Fen balance = ledger_.pool(p);
     const RankId min_rank = plan_.pools[p].min_rank;
@@ -965,8 +955,8 @@ Status Engine::CloseDay(Effects* out) {
     why.earned = pool_earned_;
     why.via = p;
     why.units = holders;
-    for (MemberId m = 0; m < member_count(); ++m) {
-      if (m_[m].rank < min_rank) continue;
+    for (const MemberId m : pool_holders_) {
+      if (Rec(m).rank < min_rank) continue;
       why.member = m;
       Earned(m, pool_earned_) += share;
       Post(Account::Pool(p), Account::Member(m, Bucket::kAvailable), share, Reason::kPoolPayout, out, why);

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,23 +96,23 @@ class Engine {
   // ---- queries ----
   const Plan& plan() const { return plan_; }
   const Ledger& ledger() const { return ledger_; }
-  uint32_t member_count() const { return static_cast<uint32_t>(m_.size()); }
+  uint32_t member_count() const { return static_cast<uint32_t>(ledger_.member_count()); }
   uint32_t order_count() const { return static_cast<uint32_t>(orders_.size()); }
   uint32_t product_count() const { return static_cast<uint32_t>(products_.size()); }
   uint32_t day() const { return day_; }
 
-  RankId rank(MemberId m) const { return m_[m].rank; }
-  MemberId referrer(MemberId m) const { return m_[m].referrer; }
+  RankId rank(MemberId m) const { return Rec(m).rank; }
+  MemberId referrer(MemberId m) const { return Rec(m).referrer; }
   // The leader: for a placed member the stored one; for a fan, its referrer's leader, recursively.
   MemberId leader(MemberId m) const;
-  MemberId mentor(MemberId m) const { return m_[m].mentor; }
-  uint32_t position(MemberId m) const { return m_[m].position; }  // 0: not placed or no referrer
-  bool placed(MemberId m) const { return m_[m].placed != 0; }     // has taken its place in a team
-  uint32_t depth(MemberId m) const { return m_[m].depth; }
+  MemberId mentor(MemberId m) const { return Rec(m).mentor; }
+  uint32_t position(MemberId m) const { return Rec(m).position; }  // 0: not placed or no referrer
+  bool placed(MemberId m) const { return Rec(m).placed != 0; }     // has taken its place in a team
+  uint32_t depth(MemberId m) const { return Rec(m).depth; }
   // Direct referrals in the order they joined: first_child, then next_sibling until kNone.
-  MemberId first_child(MemberId m) const { return m_[m].first_child; }
-  MemberId next_sibling(MemberId m) const { return m_[m].next_sibling; }
-  bool fund_locked(MemberId m) const { return m_[m].fund_locked != 0; }
+  MemberId first_child(MemberId m) const { return Rec(m).first_child; }
+  MemberId next_sibling(MemberId m) const { return Rec(m).next_sibling; }
+  bool fund_locked(MemberId m) const { return Rec(m).fund_locked != 0; }
   Balances balances(MemberId m) const { return ledger_.member(m); }
   Fen earned(MemberId m, EarnedId e) const { return ledger_.extra(m)[e]; }
   TeamSummary team(MemberId m) const;
@@ -135,11 +136,9 @@ class Engine {
   size_t MemoryBytes() const;
 
  private:
-  // What the engine reads about a member on nearly every order, in one cache line: an ancestor walk
-  // touches one line per ancestor, not one per array. Variable-width facts live in their own arrays:
-  // counters per condition (counters_), fund positions and units, and the ledger's block per member,
-  // which holds the balances and, beside them, the earnings per category and team sales.
-  struct alignas(64) MemberRec {
+  // What the engine reads about a member on nearly every order, at the start of the member's block in
+  // the ledger (see "Members" below): an ancestor walk touches the block's first line or two.
+  struct MemberRec {
     MemberId referrer = kNone;
     MemberId leader = kNone;
     MemberId mentor = kNone;
@@ -160,7 +159,7 @@ class Engine {
     uint8_t fund_watch = 0;  // fund locked and positions qualified: units below them are counted
     uint8_t tracked = 0;     // a fund position whose referrer is watched
   };
-  static_assert(sizeof(MemberRec) == 64);
+  static_assert(sizeof(MemberRec) <= 64 && alignof(MemberRec) <= 16);
 
   struct ProductRec {
     Product def;
@@ -298,31 +297,48 @@ class Engine {
   size_t buy_slots_ = 0;
   size_t earned_stride_ = 0;
 
-  // Members (struct of arrays, indexed by MemberId).
-  Array<MemberRec> m_;
-  // The counters upgrade conditions read, side by side per member (one cache line for the chain plan):
-  // directs of rank ≥ directs_ranks_[i], legs holding rank ≥ legs_ranks_[i], unrefunded units per buy slot.
-  Array<uint32_t> counters_;
-  size_t counter_stride_ = 0;
-  size_t DirectsSlot(MemberId m, size_t i) const { return m * counter_stride_ + i; }
-  size_t LegsSlot(MemberId m, size_t i) const { return m * counter_stride_ + directs_ranks_.size() + i; }
-  size_t BuySlot(MemberId m, int32_t slot) const {
-    return m * counter_stride_ + directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot);
-  }
-  Array<MemberId> fund_positions_;  // [m * fund.positions + k - 1]: position k's member
-  // Fund units bought by m (own) and by m's descendants while m is tracked (desc), side by side: a
-  // subtree count reads both for every member it visits.
+  // Members. Everything the engine keeps about member m sits in m's block of the ledger
+  // (Ledger::prefix), so that a member an order touches costs one page, not one per array:
+  //   [0, 64)                  MemberRec
+  //   [kUnitsAt, +16)          fund units bought by m (own) and by m's descendants while m is tracked
+  //                            (desc), side by side: a subtree count reads both for every member
+  //   [kCountersAt, +4 × counter_stride_)   the counters upgrade conditions read: directs of rank ≥
+  //                            directs_ranks_[i], legs holding rank ≥ legs_ranks_[i], unrefunded units
+  //                            per buy slot
+  //   [positions_at_, +4 × fund.positions)  fund position k's member at [k − 1]
+  // then the ledger's balances and its extra words: earnings per category, team units, team amount.
   struct FundUnits {
     int64_t own = 0;
     int64_t desc = 0;
   };
-  Array<FundUnits> units_;
+  static constexpr size_t kUnitsAt = 64;
+  static constexpr size_t kCountersAt = kUnitsAt + sizeof(FundUnits);
+  size_t positions_at_ = kCountersAt;
+  size_t counter_stride_ = 0;
+  MemberRec& Rec(MemberId m) { return *std::launder(reinterpret_cast<MemberRec*>(ledger_.prefix(m))); }
+  const MemberRec& Rec(MemberId m) const {
+    return *std::launder(reinterpret_cast<const MemberRec*>(ledger_.prefix(m)));
+  }
+  FundUnits& Units(MemberId m) { return *std::launder(reinterpret_cast<FundUnits*>(ledger_.prefix(m) + kUnitsAt)); }
+  uint32_t* Counters(MemberId m) { return std::launder(reinterpret_cast<uint32_t*>(ledger_.prefix(m) + kCountersAt)); }
+  const uint32_t* Counters(MemberId m) const {
+    return std::launder(reinterpret_cast<const uint32_t*>(ledger_.prefix(m) + kCountersAt));
+  }
+  MemberId* Positions(MemberId m) { return std::launder(reinterpret_cast<MemberId*>(ledger_.prefix(m) + positions_at_)); }
+  // Offsets into Counters(m).
+  size_t DirectsSlot(size_t i) const { return i; }
+  size_t LegsSlot(size_t i) const { return directs_ranks_.size() + i; }
+  size_t BuySlot(int32_t slot) const { return directs_ranks_.size() + legs_ranks_.size() + static_cast<size_t>(slot); }
   // Earnings per category and team sales live beside the member's balances, in the ledger's block
   // (Ledger::extra): [earned 0 .. earned_stride_ − 1, team units, team amount].
   Fen& Earned(MemberId m, EarnedId e) { return ledger_.extra(m)[e]; }
   int64_t& TeamUnits(MemberId m) { return ledger_.extra(m)[earned_stride_]; }
   Fen& TeamAmount(MemberId m) { return ledger_.extra(m)[earned_stride_ + 1]; }
   std::vector<uint32_t> rank_count_;
+  // Members of rank ≥ pool_min_rank_ (the lowest rank any pool is shared with), in no particular order:
+  // close_day visits them, not every member.
+  RankId pool_min_rank_ = 0xFF;
+  std::vector<MemberId> pool_holders_;
 
   std::vector<ProductRec> products_;
   std::unordered_map<std::string, ProductId> product_index_;

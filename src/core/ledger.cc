@@ -4,8 +4,9 @@ namespace guanxi::core {
 
 Fen Ledger::Sum() const {
   Fen sum = 0;
-  for (size_t i = 0; i < members_.size(); i += stride_) {
-    sum += members_[i] + members_[i + 1] + members_[i + 2] + members_[i + 3];
+  for (MemberId m = 0; m < member_count(); ++m) {
+    const Fen* b = Buckets(m);
+    sum += b[0] + b[1] + b[2] + b[3];
   }
   for (Fen p : pools_) sum += p;
   for (Fen p : platform_) sum += p;

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <new>
 #include <vector>
 
 #include "core/array.h"
@@ -42,36 +44,46 @@ struct Balances {
   Fen withdrawing = 0;
 };
 
-// Member balances are kept in one block per member: the four buckets, then `extra` words that the
-// owner (the engine) keeps beside them — its earnings per category and team sales — so that paying a
-// reward, which moves a balance and an earning, touches one block instead of two arrays. The extra
-// words are not accounts: Sum() and every Account ignore them.
+// Member balances are kept in one block per member: first `prefix` bytes that the owner (the engine)
+// keeps there — its record of the member — then the four buckets, then `extra` words the owner also
+// keeps — its earnings per category and team sales. So everything about a member sits in one place:
+// paying a reward, which moves a balance and an earning, touches one block, and a member touched by an
+// order costs one page (one TLB entry), not one per array. Neither the prefix nor the extra words are
+// accounts: Sum() and every Account ignore them.
 class Ledger {
  public:
   // `memory` holds the member blocks (see core/array.h).
   explicit Ledger(std::pmr::memory_resource* memory = std::pmr::new_delete_resource())
-      : members_(ArrayAllocator<Fen>(memory)) {}
+      : members_(ArrayAllocator<Chunk>(memory)) {}
 
-  // REQUIRES: no member added yet.
-  void SetMemberExtra(size_t words) { stride_ = kBucketCount + words; }
-  void AddMember() { members_.resize(members_.size() + stride_, 0); }
-  void Reserve(size_t members) { members_.reserve(members * stride_); }
-  size_t MemberBytes() const { return members_.capacity() * sizeof(members_[0]); }
-  // Every line of m's block (a hint to the CPU; changes nothing).
-  void Prefetch(MemberId m) const {
-    const Fen* block = members_.data() + m * stride_;
-    for (size_t i = 0; i < stride_; i += 8) __builtin_prefetch(block + i);
-    __builtin_prefetch(block + stride_ - 1);
+  // REQUIRES: no member added yet; prefix_bytes a multiple of 8.
+  void SetMemberLayout(size_t prefix_bytes, size_t extra_words) {
+    prefix_ = prefix_bytes;
+    stride_ = (prefix_bytes + (kBucketCount + extra_words) * sizeof(Fen) + sizeof(Chunk) - 1) / sizeof(Chunk);
   }
-  void AddPools(size_t count) { pools_.assign(count, 0); }
-
-  // The owner's words beside m's balances (see SetMemberExtra).
-  Fen* extra(MemberId m) { return members_.data() + m * stride_ + kBucketCount; }
-  const Fen* extra(MemberId m) const { return members_.data() + m * stride_ + kBucketCount; }
+  // A zeroed block: balances and extra words 0; the owner constructs its prefix.
+  void AddMember() { members_.resize(members_.size() + stride_); }
+  size_t member_count() const { return members_.size() / stride_; }
+  void Reserve(size_t members) { members_.reserve(members * stride_); }
+  size_t MemberBytes() const { return members_.capacity() * sizeof(Chunk); }
+  // The first `lines` cache lines of m's block, or all of it (a hint to the CPU; changes nothing).
+  void Prefetch(MemberId m, size_t lines = SIZE_MAX) const {
+    const std::byte* block = Block(m);
+    size_t bytes = stride_ * sizeof(Chunk);
+    if (lines < bytes / 64) bytes = lines * 64;
+    for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(block + i);
+    __builtin_prefetch(block + bytes - 1);
+  }
+  // The owner's bytes at the start of m's block (see SetMemberLayout), 16-byte aligned.
+  std::byte* prefix(MemberId m) { return Block(m); }
+  const std::byte* prefix(MemberId m) const { return Block(m); }
+  // The owner's words beside m's balances (see SetMemberLayout).
+  Fen* extra(MemberId m) { return Buckets(m) + kBucketCount; }
+  const Fen* extra(MemberId m) const { return Buckets(m) + kBucketCount; }
   // Moves `amount` from a platform account into m's bucket: a reward, without the general dispatch.
   void PlatformToMember(PlatformAccount from, MemberId m, Bucket to, Fen amount) {
     platform_[static_cast<size_t>(from)] -= amount;
-    members_[m * stride_ + static_cast<size_t>(to)] += amount;
+    Buckets(m)[static_cast<size_t>(to)] += amount;
   }
 
   // Moves `amount` (may be 0, never negative) from `from` to `to`.
@@ -82,9 +94,10 @@ class Ledger {
 
   Fen Balance(Account a) const { return const_cast<Ledger*>(this)->Slot(a); }
   Balances member(MemberId m) const {
-    const Fen* b = &members_[m * stride_];
+    const Fen* b = Buckets(m);
     return {b[0], b[1], b[2], b[3]};
   }
+  void AddPools(size_t count) { pools_.assign(count, 0); }
   Fen pool(uint32_t p) const { return pools_[p]; }
   size_t pool_count() const { return pools_.size(); }
   Fen platform(PlatformAccount a) const { return platform_[static_cast<size_t>(a)]; }
@@ -93,17 +106,28 @@ class Ledger {
   Fen Sum() const;
 
  private:
+  // 16 bytes: the unit of a block, so that every block starts 16-byte aligned.
+  struct alignas(16) Chunk {
+    std::byte bytes[16];
+  };
+  std::byte* Block(MemberId m) { return reinterpret_cast<std::byte*>(members_.data() + size_t{m} * stride_); }
+  const std::byte* Block(MemberId m) const {
+    return reinterpret_cast<const std::byte*>(members_.data() + size_t{m} * stride_);
+  }
+  Fen* Buckets(MemberId m) { return std::launder(reinterpret_cast<Fen*>(Block(m) + prefix_)); }
+  const Fen* Buckets(MemberId m) const { return std::launder(reinterpret_cast<const Fen*>(Block(m) + prefix_)); }
   Fen& Slot(Account a) {
     switch (a.kind) {
-      case Account::Kind::kMember: return members_[size_t{a.id} * stride_ + a.sub];
+      case Account::Kind::kMember: return Buckets(a.id)[a.sub];
       case Account::Kind::kPool: return pools_[a.id];
       case Account::Kind::kPlatform: break;
     }
     return platform_[a.sub];
   }
 
-  size_t stride_ = kBucketCount;  // words per member block
-  Array<Fen> members_;            // [m * stride_ + bucket], then the extra words
+  size_t prefix_ = 0;                  // the owner's bytes at the start of each block
+  size_t stride_ = 2;                  // chunks per member block (the default: four buckets)
+  Array<Chunk> members_;               // [m * stride_ ...]: prefix, buckets, extra words
   std::vector<Fen> pools_;
   std::array<Fen, kPlatformAccountCount> platform_{};
 };
