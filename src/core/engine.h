@@ -137,27 +137,28 @@ class Engine {
 
  private:
   // What the engine reads about a member on nearly every order, at the start of the member's block in
-  // the ledger (see "Members" below): an ancestor walk touches the block's first line or two.
+  // the ledger (see "Members" below). A block starts on a 16-byte boundary, not a line: what ancestor
+  // and subtree walks read comes first, so that for most members they touch one line.
   struct MemberRec {
-    MemberId referrer = kNone;
-    MemberId leader = kNone;
-    MemberId mentor = kNone;
-    MemberId diff_up = kNone;   // nearest ancestor of rank ≥ diff_min_rank_ (NearestMarked)
-    MemberId track_up = kNone;  // nearest ancestor whose fund units are tracked (NearestMarked)
-    MemberId first_child = kNone;
-    MemberId last_child = kNone;
-    MemberId next_sibling = kNone;
-    uint32_t depth = 0;
-    uint32_t position = 0;        // among the referrer's directs, in the order they became members
-    uint32_t member_directs = 0;  // directs placed so far (the next position − 1)
-    uint32_t direct_count = 0;
-    uint32_t team_size = 0;
     RankId rank = 0;
     RankId submax = 0;  // highest rank in the member's referral subtree, itself included
     uint8_t placed = 0;
     uint8_t fund_locked = 1;
     uint8_t fund_watch = 0;  // fund locked and positions qualified: units below them are counted
     uint8_t tracked = 0;     // a fund position whose referrer is watched
+    MemberId referrer = kNone;
+    MemberId leader = kNone;
+    MemberId diff_up = kNone;   // nearest ancestor of rank ≥ diff_min_rank_ (NearestMarked)
+    MemberId track_up = kNone;  // nearest ancestor whose fund units are tracked (NearestMarked)
+    MemberId first_child = kNone;
+    MemberId next_sibling = kNone;
+    MemberId mentor = kNone;
+    MemberId last_child = kNone;
+    uint32_t depth = 0;
+    uint32_t position = 0;        // among the referrer's directs, in the order they became members
+    uint32_t member_directs = 0;  // directs placed so far (the next position − 1)
+    uint32_t direct_count = 0;
+    uint32_t team_size = 0;
   };
   static_assert(sizeof(MemberRec) <= 64 && alignof(MemberRec) <= 16);
 
@@ -324,7 +325,9 @@ class Engine {
   const uint32_t* Counters(MemberId m) const {
     return std::launder(reinterpret_cast<const uint32_t*>(ledger_.prefix(m) + kCountersAt));
   }
-  MemberId* Positions(MemberId m) { return std::launder(reinterpret_cast<MemberId*>(ledger_.prefix(m) + positions_at_)); }
+  MemberId* Positions(MemberId m) {
+    return std::launder(reinterpret_cast<MemberId*>(ledger_.prefix(m) + positions_at_));
+  }
   // Offsets into Counters(m).
   size_t DirectsSlot(size_t i) const { return i; }
   size_t LegsSlot(size_t i) const { return directs_ranks_.size() + i; }
