@@ -9,9 +9,9 @@
 # Builds nothing. Seeds $LOAD_DIR/seed-$MEMBERS-$TEAM-$PAID_PERCENT/shop.db once with load_seed (about
 # 10 minutes for 1,000,000 members here; reused afterwards, delete the directory to seed again), copies
 # it to $LOAD_DIR/run/ so every run starts from the same shop, starts the server on it (config: the
-# sandbox's payment_secret; everything else default: 2 HTTP threads, max_batch 1024), runs each load for
-# $DURATION seconds after a $WARMUP-second warm-up, prints a table and stops the server. Every step
-# has a time limit; everything listens on 127.0.0.1 only.
+# sandbox's payment_secret, $SERVER_THREADS HTTP threads, default 2; everything else default:
+# max_batch 1024), runs each load for $DURATION seconds after a $WARMUP-second warm-up, prints a table
+# and stops the server. Every step has a time limit; everything listens on 127.0.0.1 only.
 #
 # Loads (wrk: $WRK_THREADS threads, $WRK_CONNECTIONS connections, --latency; each read load also runs
 # "light", as NAME@$LIGHT_CONNECTIONS: wrk -t1 -c$LIGHT_CONNECTIONS):
@@ -79,7 +79,7 @@ else
 fi
 rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
 cp "$SEED_DIR/shop.db" "$RUN_DIR/shop.db"
-printf 'payment_secret = "%s"\nsandbox_payments = true\n' "$SECRET" > "$RUN_DIR/shop.toml"
+printf 'payment_secret = "%s"\nsandbox_payments = true\nthreads = %d\n' "$SECRET" "${SERVER_THREADS:-2}" > "$RUN_DIR/shop.toml"
 TEAM_TOKEN=$(cat "$SEED_DIR/team.token")
 OUT=$RUN_DIR/results.txt
 : > "$OUT"

@@ -235,7 +235,7 @@ class Engine {
   // null when out is) explains it.
   void Credit(MemberId to, EarnedId earned, Fen amount, const Effect* why, Effects* out);
   void Post(Account from, Account to, Fen amount, Reason reason, Effects* out, const Effect& why = Effect{});
-  // Hints to the CPU; they change nothing. PrefetchMember: m's record, counters and ledger block.
+  // Hints to the CPU; they change nothing. PrefetchMember: m's whole block.
   // PrefetchRelations (before the current order's rules): reads the hinted buyer's record (loaded by
   // Prefetch) and requests its referrer's, leader's and nearest-ancestor targets'. PrefetchMentors (at
   // the end of the current order): reads the referrer's and leader's records (loaded by then) and
