@@ -125,9 +125,9 @@ class Ledger {
     return platform_[a.sub];
   }
 
-  size_t prefix_ = 0;                  // the owner's bytes at the start of each block
-  size_t stride_ = 2;                  // chunks per member block (the default: four buckets)
-  Array<Chunk> members_;               // [m * stride_ ...]: prefix, buckets, extra words
+  size_t prefix_ = 0;     // the owner's bytes at the start of each block
+  size_t stride_ = 2;     // chunks per member block (the default: the four buckets alone)
+  Array<Chunk> members_;  // [m * stride_ ...]: prefix, buckets, extra words
   std::vector<Fen> pools_;
   std::array<Fen, kPlatformAccountCount> platform_{};
 };
