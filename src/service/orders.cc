@@ -427,10 +427,13 @@ Reply ApplyPaymentNotification(Tx& tx, const std::string& provider, const std::s
         .Run();
   }
   SetStatus(tx.db, order, "paid", "paid_at", tx.now);
-  tx.db.Cached("UPDATE members SET first_paid_at = ? WHERE id = ? AND first_paid_at IS NULL")
-      .Bind(1, tx.now)
-      .Bind(2, buyer)
-      .Run();
+  if (!tx.shop.FirstPaidKnown(buyer)) {
+    tx.db.Cached("UPDATE members SET first_paid_at = ? WHERE id = ? AND first_paid_at IS NULL")
+        .Bind(1, tx.now)
+        .Bind(2, buyer)
+        .Run();
+    tx.shop.NoteFirstPaid(buyer);  // the last statement of the job: nothing after it can roll it back
+  }
   return json::value{{"status", "applied"}, {"order", order}};
 }
 

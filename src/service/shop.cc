@@ -120,6 +120,7 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
 
 void Shop::LoadEngine(store::Db& db) {
   engine_ = RebuildEngine(db, &rebuilt_commands_, config_.huge_pages ? HugePages() : std::pmr::new_delete_resource());
+  first_paid_.clear();
   RebuildTeams();
   RebuildEarnings(db);
   LoadOrders(db);
@@ -556,6 +557,12 @@ void Shop::Recover(std::vector<Job>& failed, const std::string& why) {
       if (attempt == 1 || attempt % 40 == 0) std::fprintf(stderr, "guanxi: reconnecting: %s\n", e.what());
     }
   }
+}
+
+void Shop::NoteFirstPaid(int64_t member) {
+  const auto m = static_cast<size_t>(member);
+  if (m >= first_paid_.size()) first_paid_.resize(std::max<size_t>(m + 1, engine_->member_count()));
+  first_paid_[m] = true;
 }
 
 void Shop::OnTableChanged(std::string_view table) {

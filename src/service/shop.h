@@ -200,6 +200,14 @@ class Shop {
   std::optional<int64_t> FindOrderKey(int64_t member, std::string_view key, int64_t now) const;
   void NoteOrderKey(int64_t member, std::string_view key, int64_t order, int64_t now);
 
+  // Whether a member's first payment is known to be recorded (members.first_paid_at set): learned as
+  // the writer applies payments, forgotten when the engine is rebuilt, so a repeat buyer's payment
+  // does not look the member up again. Writer thread only; noted at the end of a job that succeeds.
+  bool FirstPaidKnown(int64_t member) const {
+    return static_cast<size_t>(member) < first_paid_.size() && first_paid_[static_cast<size_t>(member)];
+  }
+  void NoteFirstPaid(int64_t member);
+
  private:
   friend class Tx;
   struct Job {
@@ -263,6 +271,7 @@ class Shop {
   };
   std::unordered_map<uint64_t, OrderKey> order_keys_;  // by the hash of (member, key) (FindOrderKey)
   std::deque<OrderKey> order_key_times_;              // oldest first, to forget them after the TTL
+  std::vector<bool> first_paid_;                       // FirstPaidKnown, by member
   bool plan_file_ignored_ = false;
 
   std::mutex queue_mu_;

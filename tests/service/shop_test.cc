@@ -830,8 +830,6 @@ TEST_F(OwnServerTest, ReportsReadFromAStreamingReplica) {
 namespace guanxi::service {
 namespace {
 
-// An operator moves a fan who registered under the wrong code; once it has bought, its referrer is
-// fixed. The move is journaled: a restart keeps it, and the fan's first order pays its new referrer.
 // Under writes without a pause the WAL is copied into the database file as it grows and started over,
 // so it stays short: without both, it would grow with every batch until the writes stop.
 TEST_F(ShopTest, TheWalStaysShortUnderWritesWithoutPause) {
@@ -866,6 +864,8 @@ TEST_F(ShopTest, TheWalStaysShortUnderWritesWithoutPause) {
   EXPECT_EQ(team.value().at("directs"), kMembers);
 }
 
+// An operator moves a fan who registered under the wrong code; once it has bought, its referrer is
+// fixed. The move is journaled: a restart keeps it, and the fan's first order pays its new referrer.
 TEST_F(ShopTest, RebindAFanUntilItBuys) {
   Caller L = Join("13800000001", nullptr);
   ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
@@ -888,6 +888,38 @@ TEST_F(ShopTest, RebindAFanUntilItBuys) {
   bool logged = false;
   for (const auto& row : audit.value().at("items").as_array()) logged = logged || row.at("action") == "rebind";
   EXPECT_TRUE(logged);
+}
+
+// A member's first payment is stored once (members.first_paid_at): a repeat payment leaves it, and
+// after a restart, whose writer has forgotten who has paid, a first payment is stored again.
+TEST_F(ShopTest, TheFirstPaymentIsStoredOnce) {
+  Caller A = Join("13800000001", nullptr);
+  Caller B = Join("13800000002", &A);
+  const auto first_paid = [&](const Caller& m) {
+    auto at = Read([&](ReadCtx& c) -> Reply {
+      store::Stmt& s = c.db.Cached("SELECT first_paid_at FROM members WHERE id = ?");
+      s.Bind(1, m.member);
+      const bool found = s.Step();
+      const int64_t v = !found || s.IsNull(0) ? -1 : s.Int(0);
+      s.Reset();
+      return boost::json::value(v);
+    });
+    return at.value().as_int64();
+  };
+  EXPECT_EQ(first_paid(A), -1);
+  Buy(A, "pkg699");
+  const int64_t at = clock_.NowMs();
+  EXPECT_EQ(first_paid(A), at);
+  clock_.Advance(kDay);
+  Buy(A, "pkg699");
+  EXPECT_EQ(first_paid(A), at);
+  shop_.reset();
+  Open();
+  EXPECT_EQ(first_paid(B), -1);
+  Buy(B, "pkg699");
+  EXPECT_EQ(first_paid(B), at + kDay);
+  Buy(A, "pkg699");
+  EXPECT_EQ(first_paid(A), at);
 }
 
 }  // namespace
