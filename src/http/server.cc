@@ -16,15 +16,13 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <charconv>
@@ -212,9 +210,18 @@ class Server::Impl {
   };
   awaitable<Response> Dispatch(bhttp::request<bhttp::string_body>& msg, const std::string& remote,
                                Routed& routed);
+  // Parses a request from what the connection has sent (a request usually arrives whole with the first
+  // read), reading more only while it is incomplete; answers "Expect: 100-continue". Errors as
+  // Beast's http::async_read gives them (end_of_stream, partial_message, body_limit, …).
+  awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                           bhttp::request_parser<bhttp::string_body>& parser);
   awaitable<void> WriteErrorAndClose(beast::tcp_stream& stream, Response res, unsigned version);
-  bhttp::response<bhttp::string_body> ToMessage(Response&& res, unsigned version, bool keep_alive,
-                                                bool api) const;
+  // The response as it goes on the wire: status line, headers (Content-Length, Connection as
+  // keep_alive says), body. Returns the status sent (a handler's invalid status becomes a 500).
+  unsigned Serialize(Response&& res, unsigned version, bool keep_alive, bool api, std::string* out) const;
+  // Writes `text` on the connection: at once when the socket takes it all (nearly always: answers are
+  // small), else the rest within the write timeout.
+  awaitable<beast::error_code> Send(beast::tcp_stream& stream, const std::string& text);
   void Record(std::string_view route, std::string_view method, unsigned status,
               std::chrono::steady_clock::duration elapsed);
   void Unregister(uint64_t id);
@@ -339,6 +346,7 @@ void Server::Impl::Unregister(uint64_t id) {
 awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> conn) {
   beast::tcp_stream& stream = conn->stream;
   beast::flat_buffer buffer;
+  std::string text;  // the response being sent
   std::string remote;
   {
     beast::error_code ec;
@@ -362,17 +370,7 @@ awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> conn) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(std::min<size_t>(opts_.header_limit, UINT32_MAX)));
     parser.body_limit(opts_.body_limit);
-    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
-    if (!ec && !parser.is_done() &&
-        beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
-      auto [wec, wn] = co_await bhttp::async_write(stream, go_on, kTuple);
-      ec = wec;
-    }
-    if (!ec && !parser.is_done()) {
-      auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-      ec = rec;
-    }
+    beast::error_code ec = co_await ReadRequest(stream, buffer, parser);
     if (ec) {
       std::optional<Response> answer;
       if (ec == bhttp::error::body_limit) {
@@ -402,13 +400,10 @@ awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> conn) {
     Routed routed;
     Response res = co_await Dispatch(msg, remote, routed);
     bool keep_alive = wants_keep_alive && !stopping_;
-    auto out = ToMessage(std::move(res), version, keep_alive, routed.api);
+    const unsigned status = Serialize(std::move(res), version, keep_alive, routed.api, &text);
     // Recorded before the write, so that a client that has its answer sees it counted.
-    Record(routed.route, MethodLabel(method), out.result_int(),
-           std::chrono::steady_clock::now() - started);
-    stream.expires_after(opts_.write_timeout);
-    auto [wec, wn] = co_await bhttp::async_write(stream, out, kTuple);
-    if (wec || !keep_alive) break;
+    Record(routed.route, MethodLabel(method), status, std::chrono::steady_clock::now() - started);
+    if (co_await Send(stream, text) || !keep_alive) break;
   }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -470,33 +465,83 @@ awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& m
   co_return Response::Error(500, "internal", "internal error");
 }
 
-bhttp::response<bhttp::string_body> Server::Impl::ToMessage(Response&& res, unsigned version,
-                                                            bool keep_alive, bool api) const {
+unsigned Server::Impl::Serialize(Response&& res, unsigned version, bool keep_alive, bool api,
+                                std::string* out) const {
   if (res.status < 200 || res.status > 599) {
     LogError("handler answered status " + std::to_string(res.status));
     res = Response::Error(500, "internal", "internal error");
   }
-  bhttp::response<bhttp::string_body> out;
-  out.version(version);
-  out.result(res.status);
-  if (res.status == 204 || res.status == 304) {
-    res.body.clear();
-  } else {
-    out.set(bhttp::field::content_type, res.content_type);
+  const bool bodiless = res.status == 204 || res.status == 304;  // no body, no Content-Length
+  if (bodiless) res.body.clear();
+  std::string& o = *out;
+  o.clear();
+  o.reserve(160 + res.body.size());
+  o += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  o += std::to_string(res.status);
+  o += ' ';
+  o += View(bhttp::obsolete_reason(static_cast<bhttp::status>(res.status)));
+  o += "\r\n";
+  const auto header = [&o](std::string_view name, std::string_view value) {
+    o.append(name).append(": ").append(value).append("\r\n");
+  };
+  if (!bodiless) header("Content-Type", res.content_type);
+  for (const auto& [name, value] : res.headers) header(name, value);
+  if (api && res.Header("Cache-Control").empty()) header("Cache-Control", "no-store");
+  if (version == 10 && keep_alive) header("Connection", "keep-alive");
+  if (version != 10 && !keep_alive) header("Connection", "close");
+  if (!bodiless) header("Content-Length", std::to_string(res.body.size()));
+  o += "\r\n";
+  o += res.body;
+  return res.status;
+}
+
+awaitable<beast::error_code> Server::Impl::ReadRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                      bhttp::request_parser<bhttp::string_body>& parser) {
+  bool continued = false;
+  for (;;) {
+    beast::error_code ec;
+    while (buffer.size() > 0 && !parser.is_done()) {
+      const size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == bhttp::error::need_more) break;
+      if (ec) co_return ec;
+    }
+    if (parser.is_done()) co_return beast::error_code{};
+    if (parser.is_header_done() && !continued &&
+        beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      continued = true;
+      const std::string go_on = parser.get().version() == 10 ? "HTTP/1.0 100 Continue\r\n\r\n"
+                                                             : "HTTP/1.1 100 Continue\r\n\r\n";
+      if (auto wec = co_await Send(stream, go_on)) co_return wec;
+    }
+    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(16384), kTuple);
+    if (rec == asio::error::eof) {
+      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+      parser.put_eof(ec);  // partial_message unless the request is complete without more
+      co_return ec;
+    }
+    if (rec) co_return rec;
+    buffer.commit(n);
   }
-  for (auto& [name, value] : res.headers) out.insert(name, value);
-  if (api && res.Header("Cache-Control").empty()) out.set(bhttp::field::cache_control, "no-store");
-  out.keep_alive(keep_alive);
-  out.body() = std::move(res.body);
-  out.prepare_payload();
-  return out;
+}
+
+awaitable<beast::error_code> Server::Impl::Send(beast::tcp_stream& stream, const std::string& text) {
+  beast::error_code ec;
+  tcp::socket& socket = stream.socket();
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  const size_t sent = ec ? 0 : socket.write_some(asio::buffer(text), ec);
+  if (!ec && sent == text.size()) co_return ec;
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
+  stream.expires_after(opts_.write_timeout);
+  auto [wec, n] = co_await asio::async_write(stream, asio::buffer(text.data() + sent, text.size() - sent), kTuple);
+  co_return wec;
 }
 
 awaitable<void> Server::Impl::WriteErrorAndClose(beast::tcp_stream& stream, Response res,
                                                  unsigned version) {
-  auto out = ToMessage(std::move(res), version, /*keep_alive=*/false, /*api=*/false);
-  stream.expires_after(opts_.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
+  std::string text;
+  Serialize(std::move(res), version, /*keep_alive=*/false, /*api=*/false, &text);
+  beast::error_code ec = co_await Send(stream, text);
   if (ec) co_return;
   // Lingering close: closing with unread input would reset the connection, and the client could
   // lose the answer. Stop sending, then discard what the client still sends, for a bounded time.
