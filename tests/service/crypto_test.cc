@@ -91,6 +91,22 @@ TEST(Hmac, MatchesRfc4231) {
   }
 }
 
+// A thread keeps the initial state of the last key it used: the same key again, another key, and
+// back, each give that key's MAC (the cases' keys differ in length and content, one is longer than
+// a block).
+TEST(Hmac, KeysInTurnOnOneThread) {
+  const std::vector<HmacCase> cases = Rfc4231Cases();
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const HmacCase& c = cases[(i * 3 + static_cast<size_t>(round)) % cases.size()];
+      SCOPED_TRACE(c.name);
+      EXPECT_EQ(HmacSha256Hex(c.key, c.message), c.hex);
+      EXPECT_EQ(HmacSha256Hex(c.key, c.message), c.hex);
+      EXPECT_FALSE(HmacSha256Verify(c.key + "x", c.message, c.hex));
+    }
+  }
+}
+
 // RFC 2104 pads a key shorter than a block with zero bytes, so keys that differ only by
 // trailing zeros are one key. Harmless for random fixed-length secrets; pinned here because the
 // header warns about it.
