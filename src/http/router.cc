@@ -127,7 +127,8 @@ std::vector<Router::Route> Router::routes() const {
 
 bool Router::Matches(const Entry& e, const std::vector<std::string>& segments) {
   if (e.segments.size() != segments.size()) return false;
-  for (size_t i = 0; i < segments.size(); ++i) {
+  // Last segment first: the leading ones ("api", "v1") are the same in most routes.
+  for (size_t i = segments.size(); i-- > 0;) {
     if (e.segments[i].capture) {
       if (segments[i].empty()) return false;  // "/orders//refund" does not capture ""
     } else if (e.segments[i].text != segments[i]) {
