@@ -53,7 +53,7 @@ void HmacSha256(std::string_view key, std::string_view message,
     }
   };
   thread_local KeyState last;
-  if (last.key.empty() || last.key != key) {
+  if (last.key.empty() || last.key != key) {  // (an empty key is also the unset state: initialised each time)
     sodium_memzero(last.key.data(), last.key.size());
     last.key.assign(key);
     crypto_auth_hmacsha256_init(&last.initial, Bytes(key), key.size());
