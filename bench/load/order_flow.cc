@@ -151,7 +151,7 @@ class Conn {
     OnReply(epoll_fd, status, body);
   }
 
-  bool idle() const { return step_ == kSteps; }
+  bool idle() const { return step_ == kIdle; }
 
  private:
   static constexpr int kIdle = kSteps;
