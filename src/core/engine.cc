@@ -40,8 +40,8 @@ RankId DifferentialFrom(const Plan& plan) {
 Engine::Engine(Plan plan, std::pmr::memory_resource* memory)
     : plan_(std::move(plan)),
       ledger_(memory),
-      orders_(ArrayAllocator<OrderRec>(memory)),
-      lines_(ArrayAllocator<Line>(memory)) {
+      orders_(memory),
+      lines_(memory) {
   assert(plan_.Validate().ok());
   ledger_.AddPools(plan_.pools.size());
   earned_stride_ = plan_.earned.size();

@@ -345,8 +345,9 @@ class Engine {
 
   std::vector<ProductRec> products_;
   std::unordered_map<std::string, ProductId> product_index_;
-  Array<OrderRec> orders_;
-  Array<Line> lines_;
+  // Chunks of 2^16 orders (2.5 MiB) and of 2^17 lines (2 MiB, a huge page).
+  ChunkedArray<OrderRec, 16> orders_;
+  ChunkedArray<Line, 17> lines_;
   std::vector<WithdrawalRec> withdrawals_;
 
   // Prefetch pipeline (see Prefetch): the buyer hinted for the next order, and the buyer whose relations

@@ -100,6 +100,58 @@ TEST(MemoryTest, TheArraysComeFromTheCallersMemoryAndGoBackToIt) {
   EXPECT_EQ(counting.outstanding, 0u);
 }
 
+// Orders and reward lines (ChunkedArray): past the first chunk, an element never moves as the array
+// grows, and a copy holds the same elements in memory of its own from the same resource.
+TEST(MemoryTest, AChunkedArrayGrowsWithoutMovingWhatItHolds) {
+  CountingResource counting;
+  {
+    ChunkedArray<uint64_t, 3> a(&counting);  // chunks of 8
+    std::vector<const uint64_t*> where;
+    for (uint64_t i = 0; i < 100; ++i) {
+      a.push_back(i * i);
+      where.push_back(&a[i]);
+    }
+    ASSERT_EQ(a.size(), 100u);
+    for (size_t i = 0; i < 100; ++i) {
+      EXPECT_EQ(a[i], i * i) << i;
+      if (i >= 8) {
+        EXPECT_EQ(&a[i], where[i]) << i;  // the first chunk grows like a vector, then stays
+      }
+    }
+    EXPECT_EQ(counting.misaligned, 0u);
+    // 13 chunks of 8 elements: the first reached 8 through 16 elements' worth of room at most.
+    EXPECT_LE(counting.outstanding, 13 * 8 * sizeof(uint64_t));
+
+    const size_t before = counting.outstanding;
+    ChunkedArray<uint64_t, 3> copy = a;
+    EXPECT_GE(counting.outstanding - before, 100 * sizeof(uint64_t));
+    EXPECT_LE(counting.outstanding, 2 * before);
+    copy.push_back(7);
+    copy[0] = 1;
+    EXPECT_EQ(copy.size(), 101u);
+    EXPECT_EQ(copy[100], 7u);
+    EXPECT_EQ(a.size(), 100u);
+    EXPECT_EQ(a[0], 0u);
+    EXPECT_EQ(copy[99], 99u * 99u);
+    ChunkedArray<uint64_t, 3> moved = std::move(copy);
+    EXPECT_EQ(moved.size(), 101u);
+    EXPECT_EQ(moved[100], 7u);
+    moved = a;  // assigned: a's elements, in memory of its own
+    EXPECT_EQ(moved.size(), 100u);
+    EXPECT_EQ(moved[99], 99u * 99u);
+    EXPECT_NE(&moved[99], &a[99]);
+
+    // Reserved room: the first chunk is allocated once, whole.
+    ChunkedArray<uint64_t, 3> r(&counting);
+    r.reserve(20);
+    const size_t allocations = counting.allocations;
+    for (uint64_t i = 0; i < 8; ++i) r.push_back(i);
+    EXPECT_EQ(counting.allocations, allocations);
+    EXPECT_EQ(r[7], 7u);
+  }
+  EXPECT_EQ(counting.outstanding, 0u);
+}
+
 TEST(MemoryTest, AnEngineOnHugePagesReachesTheSameState) {
   Engine huge(ChainPlan(), service::HugePages());
   huge.Reserve(20000, 30000);  // arrays of megabytes: their own 2 MiB-aligned mappings
