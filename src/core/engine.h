@@ -2,7 +2,8 @@
 // reports their effects; it reads no clock, file or socket, so a replayed command stream reaches the same
 // state to the fen. Rejected commands return an Error and change nothing.
 //
-// Shape (why it is fast): members, orders and reward lines live in flat arrays indexed by dense ids.
+// Shape (why it is fast): members live in one flat array of blocks indexed by dense ids, orders and
+// reward lines in arrays of fixed-size chunks that grow without copying.
 // Per order the engine touches the buyer, the referral ancestors the plan pays (found through cached
 // "nearest qualified ancestor" pointers, so a 100,000-deep chain costs what a shallow tree does), the
 // leader and mentors. Upgrades use counters kept incrementally: directs of each rank, legs holding each
@@ -59,8 +60,9 @@ class Engine {
   // core/array.h); it must outlive the engine and its copies.
   explicit Engine(Plan plan, std::pmr::memory_resource* memory = std::pmr::new_delete_resource());
 
-  // Sizes the arrays for this many members and orders up front (start-up rebuild, benchmarks), so
-  // that growth neither reallocates on the hot path nor leaves doubled capacity behind.
+  // Sizes the member array for this many members up front (start-up rebuild, benchmarks), so that
+  // joins neither reallocate it nor leave doubled capacity behind; orders and reward lines grow in
+  // chunks and never reallocate (`orders` sizes their first chunk).
   void Reserve(uint32_t members, uint32_t orders);
 
   // ---- commands ----
