@@ -1,5 +1,6 @@
-// The engine's large per-member and per-order arrays: std::vector over memory from a caller's
-// std::pmr::memory_resource, on cache-line boundaries.
+// The engine's large arrays, in memory from a caller's std::pmr::memory_resource, on cache-line
+// boundaries: the per-member array is a std::vector (Array), the per-order ones grow in chunks
+// (ChunkedArray).
 //
 // Why a resource: the core makes no system calls, yet where a million members' records live matters to
 // speed (a record that shares its 2 MiB huge page with its neighbours costs one TLB entry, not one per

@@ -119,8 +119,8 @@ TEST(MemoryTest, AChunkedArrayGrowsWithoutMovingWhatItHolds) {
       }
     }
     EXPECT_EQ(counting.misaligned, 0u);
-    // 13 chunks of 8 elements: the first reached 8 through 16 elements' worth of room at most.
-    EXPECT_LE(counting.outstanding, 13 * 8 * sizeof(uint64_t));
+    // 13 chunks of 8 elements and nothing else (chunks this small are allocated whole).
+    EXPECT_EQ(counting.outstanding, 13 * 8 * sizeof(uint64_t));
 
     const size_t before = counting.outstanding;
     ChunkedArray<uint64_t, 3> copy = a;
@@ -140,6 +140,13 @@ TEST(MemoryTest, AChunkedArrayGrowsWithoutMovingWhatItHolds) {
     EXPECT_EQ(moved.size(), 100u);
     EXPECT_EQ(moved[99], 99u * 99u);
     EXPECT_NE(&moved[99], &a[99]);
+
+    // A first chunk of 1,024 grows like a vector: 20 elements hold room for 32, not 1,024.
+    const size_t held = counting.outstanding;
+    ChunkedArray<uint64_t, 10> small(&counting);
+    for (uint64_t i = 0; i < 20; ++i) small.push_back(i);
+    EXPECT_EQ(counting.outstanding - held, 32 * sizeof(uint64_t));
+    EXPECT_EQ(small[19], 19u);
 
     // Reserved room: the first chunk is allocated once, whole.
     ChunkedArray<uint64_t, 3> r(&counting);
