@@ -16,6 +16,7 @@
 #include "plan/plan_file.h"
 #include "service/huge_pages.h"
 #include "service/journal.h"
+#include "support/counting_resource.h"
 
 namespace guanxi::core {
 namespace {
@@ -29,26 +30,7 @@ Plan ChainPlan() {
   return plan ? *plan : Plan{};
 }
 
-// Counts what passes through it and checks every request's alignment.
-class CountingResource final : public std::pmr::memory_resource {
- public:
-  size_t outstanding = 0;
-  size_t allocations = 0;
-  size_t misaligned = 0;
-
- private:
-  void* do_allocate(size_t bytes, size_t align) override {
-    if (align < 64) ++misaligned;
-    ++allocations;
-    outstanding += bytes;
-    return std::pmr::new_delete_resource()->allocate(bytes, align);
-  }
-  void do_deallocate(void* p, size_t bytes, size_t align) override {
-    outstanding -= bytes;
-    std::pmr::new_delete_resource()->deallocate(p, bytes, align);
-  }
-  bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
-};
+using test::CountingResource;
 
 // A network of n members (each referred by one of the earlier ones, by a fixed rule) and a first
 // purchase of pkg699 by each, then a repurchase by every third; returns false if anything is refused.

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <memory_resource>
 #include <sstream>
 #include <thread>
 
@@ -20,6 +19,7 @@
 #include "service/shop.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
+#include "support/counting_resource.h"
 #include "support/shop_driver.h"
 #include "support/test_store.h"
 
@@ -893,8 +893,6 @@ TEST_F(ShopTest, RebindAFanUntilItBuys) {
   EXPECT_TRUE(logged);
 }
 
-// A member's first payment is stored once (members.first_paid_at): a repeat payment leaves it, and
-// after a restart, whose writer has forgotten who has paid, a first payment is stored again.
 // A restart leaves room in the member array: the first joins after it add members without copying the
 // array (at 1,000,000 members a copy held the writer for more than 100 ms).
 TEST_F(ShopTest, TheFirstJoinsAfterARestartDoNotCopyTheMembers) {
@@ -902,17 +900,7 @@ TEST_F(ShopTest, TheFirstJoinsAfterARestartDoNotCopyTheMembers) {
   for (int i = 0; i < 5; ++i) Join("1380000010" + std::to_string(i), &L);
   shop_.reset();
 
-  struct Counting final : std::pmr::memory_resource {
-    size_t allocations = 0;
-    void* do_allocate(size_t bytes, size_t align) override {
-      ++allocations;
-      return std::pmr::new_delete_resource()->allocate(bytes, align);
-    }
-    void do_deallocate(void* p, size_t bytes, size_t align) override {
-      std::pmr::new_delete_resource()->deallocate(p, bytes, align);
-    }
-    bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
-  } counting;
+  test::CountingResource counting;
   {
     auto db = store::OpenWriter(config_.db_path, config_.shop_id);
     const auto engine = RebuildEngine(*db, nullptr, &counting);
@@ -925,6 +913,8 @@ TEST_F(ShopTest, TheFirstJoinsAfterARestartDoNotCopyTheMembers) {
   Open();
 }
 
+// A member's first payment is stored once (members.first_paid_at): a repeat payment leaves it, and
+// after a restart, whose writer has forgotten who has paid, a first payment is stored again.
 TEST_F(ShopTest, TheFirstPaymentIsStoredOnce) {
   Caller A = Join("13800000001", nullptr);
   Caller B = Join("13800000002", &A);
