@@ -14,8 +14,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <toml++/toml.h>
 
+#include "cli/settings.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "service/api.h"
@@ -52,89 +52,6 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-struct HttpSettings {
-  http::ServerOptions server;
-  std::string public_url;
-};
-
-// Reads the settings file. Unknown keys are refused so a misspelt setting does not silently keep
-// its default.
-void LoadConfig(const std::string& path, service::ShopConfig& shop, HttpSettings& http, ServeOptions& opts) {
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << path << ":" << e.source().begin.line << ": " << e.description();
-    throw std::runtime_error(msg.str());
-  }
-  for (const auto& [key, node] : t) {
-    const std::string k(key.str());
-    const auto line = node.source().begin.line;
-    auto fail = [&](const std::string& why) {
-      throw std::runtime_error(path + ":" + std::to_string(line) + ": " + k + ": " + why);
-    };
-    auto integer = [&](int64_t lo, int64_t hi) {
-      auto v = node.value<int64_t>();
-      if (!node.is_integer() || !v || *v < lo || *v > hi) {
-        fail("must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-      }
-      return *v;
-    };
-    auto text = [&] {
-      if (!node.is_string()) fail("must be a string");
-      return *node.value<std::string>();
-    };
-    constexpr int64_t kMinute = 60'000, kDay = 86'400'000;
-    if (k == "timezone") {
-      auto off = service::ParseUtcOffset(text());
-      if (!off) fail("unknown zone; use Asia/Shanghai, UTC or an offset like +08:00");
-      shop.utc_offset_minutes = *off;
-    } else if (k == "order_ttl_minutes") {
-      shop.order_ttl_ms = integer(1, 7 * 24 * 60) * kMinute;
-    } else if (k == "auto_confirm_days") {
-      shop.auto_confirm_ms = integer(1, 60) * kDay;
-    } else if (k == "return_window_days") {
-      shop.return_window_ms = integer(0, 60) * kDay;
-    } else if (k == "token_ttl_days") {
-      shop.token_ttl_ms = integer(1, 365) * kDay;
-    } else if (k == "withdraw_min") {
-      shop.withdraw_min = integer(1, 100'000'000);
-    } else if (k == "withdraw_fee_fixed") {
-      shop.withdraw_fee_fixed = integer(0, 100'000);
-    } else if (k == "withdraw_fee_bps") {
-      shop.withdraw_fee_bps = static_cast<core::Bps>(integer(0, 5'000));
-    } else if (k == "payment_secret") {
-      shop.payment_secret = text();
-      if (shop.payment_secret.size() < 16) fail("must have at least 16 characters");
-    } else if (k == "sandbox_payments") {
-      if (!node.is_boolean()) fail("must be true or false");
-      shop.sandbox_payments = *node.value<bool>();
-    } else if (k == "login_max_failures") {
-      shop.login_max_failures = static_cast<int>(integer(1, 1000));
-    } else if (k == "huge_pages") {
-      if (!node.is_boolean()) fail("must be true or false");
-      shop.huge_pages = *node.value<bool>();
-    } else if (k == "max_batch") {
-      shop.max_batch = static_cast<size_t>(integer(1, 100'000));
-    } else if (k == "body_limit_bytes") {
-      http.server.body_limit = static_cast<size_t>(integer(1024, 64 << 20));
-    } else if (k == "read_timeout_ms") {
-      http.server.read_timeout = std::chrono::milliseconds(integer(100, 600'000));
-    } else if (k == "idle_timeout_ms") {
-      http.server.idle_timeout = std::chrono::milliseconds(integer(100, 3'600'000));
-    } else if (k == "threads") {
-      http.server.threads = static_cast<int>(integer(1, 256));
-    } else if (k == "public_url") {
-      http.public_url = text();
-    } else if (k == "static_dir") {
-      opts.static_dir = text();
-    } else {
-      fail("unknown setting");
-    }
-  }
-}
-
 bool SplitListen(const std::string& listen, std::string& host, uint16_t& port) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return false;
@@ -151,13 +68,14 @@ bool SplitListen(const std::string& listen, std::string& host, uint16_t& port) {
 
 int Serve(const ServeOptions& given) {
   ServeOptions opts = given;
-  service::ShopConfig config;
+  Settings http;
+  service::ShopConfig& config = http.shop;
   // The sandbox provider marks orders paid without money: on only for the demo unless the settings
   // file turns it on (tests, staging).
   config.sandbox_payments = opts.demo;
-  HttpSettings http;
   try {
-    if (!opts.config.empty()) LoadConfig(opts.config, config, http, opts);
+    if (!opts.config.empty()) LoadSettingsFile(opts.config, http);
+    if (!http.static_dir.empty()) opts.static_dir = http.static_dir;
   } catch (const std::exception& e) {
     std::cerr << "guanxi: " << e.what() << "\n";
     return 2;

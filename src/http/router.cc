@@ -4,6 +4,8 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 #include <stdexcept>
 
 namespace guanxi::http {
@@ -31,6 +33,21 @@ std::string_view Find(const std::unordered_map<std::string, std::string>& m,
 }
 
 }  // namespace
+
+bool ParseTarget(std::string_view target, Request& req, std::vector<std::string>& segments) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) url = boost::urls::parse_absolute_uri(target);
+  if (!url) return false;
+  req.target = std::string(target);
+  segments.clear();
+  for (std::string s : url->segments()) segments.push_back(std::move(s));
+  req.path = url->path();
+  req.query.clear();
+  for (auto p : url->params(boost::urls::encoding_opts(/*space_as_plus=*/true))) {
+    req.query.try_emplace(std::move(p.key), std::move(p.value));
+  }
+  return true;
+}
 
 std::string_view Request::Header(std::string_view name) const {
   auto it = headers.find(boost::beast::string_view(name.data(), name.size()));

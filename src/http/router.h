@@ -61,6 +61,11 @@ struct HttpError : std::runtime_error {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
+// Fills req.target, req.path (percent-decoded) and req.query from a request target, in origin form
+// ("/a%20b?x=1") or absolute form (RFC 9112 3.2.2), and `segments` with the decoded path segments
+// ("/a/b" → {"a","b"}, "/" → {}). False, changing nothing else, when it is neither.
+bool ParseTarget(std::string_view target, Request& req, std::vector<std::string>& segments);
+
 class Router {
  public:
   struct Route {

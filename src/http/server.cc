@@ -23,8 +23,6 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 #include <charconv>
 #include <condition_variable>
 #include <csignal>
@@ -413,17 +411,11 @@ awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& m
                                            const std::string& remote, Routed& routed) {
   Request req;
   req.method = msg.method();
-  req.target = std::string(View(msg.target()));
-  auto url = boost::urls::parse_origin_form(req.target);
-  if (!url) url = boost::urls::parse_absolute_uri(req.target);  // RFC 9112 3.2.2: accept it
-  if (!url) co_return Response::Error(400, "bad_request", "invalid request target");
   std::vector<std::string> segments;
-  for (std::string s : url->segments()) segments.push_back(std::move(s));
-  req.path = url->path();
-  routed.api = StartsWith(req.path, "/api/");
-  for (auto p : url->params(boost::urls::encoding_opts(/*space_as_plus=*/true))) {
-    req.query.try_emplace(std::move(p.key), std::move(p.value));
+  if (!ParseTarget(View(msg.target()), req, segments)) {
+    co_return Response::Error(400, "bad_request", "invalid request target");
   }
+  routed.api = StartsWith(req.path, "/api/");
   req.remote = remote;
   req.body = std::move(msg.body());
   req.headers = std::move(static_cast<bhttp::fields&>(msg.base()));
