@@ -4,6 +4,8 @@
 #include <mimalloc.h>
 #endif
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -50,6 +52,19 @@ std::string ReadAll(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The soft file limit raised to the hard one: each connection is a descriptor, and the default soft
+// limit (often 1,024) is a shell's, not a server's. Returns the limit now in force.
+uint64_t RaiseFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<uint64_t>(limit.rlim_cur);
 }
 
 bool SplitListen(const std::string& listen, std::string& host, uint16_t& port) {
@@ -102,6 +117,7 @@ int Serve(const ServeOptions& given) {
     return 2;
   }
 
+  const uint64_t file_limit = RaiseFileLimit();
   const std::string where = store::DisplayName(opts.db, opts.shop);
   service::SystemClock clock;
   service::Metrics metrics;
@@ -177,6 +193,9 @@ int Serve(const ServeOptions& given) {
   api.public_url = http.public_url.empty()
                        ? "http://" + api.notify_host + ":" + std::to_string(server.port())
                        : http.public_url;
+  std::cerr << "guanxi: up to "
+            << (http.server.max_connections > 0 ? http.server.max_connections : http::DefaultMaxConnections())
+            << " connections (file limit " << file_limit << ")\n";
   std::cout << "guanxi is serving " << where << " at " << api.public_url << "\n"
             << "  API:     " << api.public_url << "/api/v1/products\n"
             << "  health:  " << api.public_url << "/healthz\n"

@@ -4,8 +4,10 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 #include <toml++/toml.h>
 
+#include "http/client_address.h"
 #include "service/clock.h"
 
 namespace guanxi::cli {
@@ -75,6 +77,24 @@ void ParseSettings(std::string_view document, const std::string& name, Settings&
       out.server.read_timeout = std::chrono::milliseconds(integer(100, 600'000));
     } else if (k == "idle_timeout_ms") {
       out.server.idle_timeout = std::chrono::milliseconds(integer(100, 3'600'000));
+    } else if (k == "body_memory_bytes") {
+      out.server.body_memory = static_cast<size_t>(integer(64 << 10, int64_t{16} << 30));
+    } else if (k == "max_connections") {
+      out.server.max_connections = static_cast<size_t>(integer(0, 10'000'000));
+    } else if (k == "trusted_proxies") {
+      const toml::array* list = node.as_array();
+      if (list == nullptr) fail("must be a list of addresses or networks, e.g. [\"10.0.0.0/8\"]");
+      std::vector<std::string> entries;
+      for (const toml::node& e : *list) {
+        if (!e.is_string()) fail("must be a list of strings, e.g. [\"10.0.0.0/8\"]");
+        entries.push_back(*e.value<std::string>());
+      }
+      try {
+        (void)http::TrustedProxies(entries);
+      } catch (const std::invalid_argument& e) {
+        fail(e.what());
+      }
+      out.server.trusted_proxies = std::move(entries);
     } else if (k == "threads") {
       out.server.threads = static_cast<int>(integer(1, 256));
     } else if (k == "public_url") {

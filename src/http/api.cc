@@ -686,7 +686,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     };
     Response res = co_await DoWrite(*s, job, 201);
     co_return res;
-  });
+  }, kDocumentBodyLimit);
   router.Add(verb::get, "/api/v1/admin/plan/versions", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::PlanVersions(ctx, c); };

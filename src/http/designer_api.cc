@@ -327,10 +327,12 @@ void AddDesignerRoutes(Router& router, service::Shop& shop, const DesignerOption
   };
   // The handlers are plain functions: the coroutine only hands their response back.
   for (const Route& r : kRoutes) {
-    router.Add(r.method, std::string(kBase) + r.path,
-               [s, jobs, fn = r.fn](Request& req) -> awaitable<Response> {
-                 co_return fn(*s, *jobs, req);
-               });
+    const std::string_view path = r.path;
+    const bool document = r.method == verb::post && (path == "/lint" || path == "/simulations");
+    router.Add(
+        r.method, std::string(kBase) + r.path,
+        [s, jobs, fn = r.fn](Request& req) -> awaitable<Response> { co_return fn(*s, *jobs, req); },
+        document ? kDocumentBodyLimit : 0);
   }
 }
 

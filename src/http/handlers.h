@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -13,6 +14,10 @@
 #include "service/shop.h"
 
 namespace guanxi::http {
+
+// The body limit of the routes that take a document (a plan's TOML, a simulation's scenario) in their
+// JSON; the others take the server's default, sized for JSON forms (ServerOptions::body_limit).
+inline constexpr size_t kDocumentBodyLimit = 512 << 10;
 
 // Who sends the request (anonymous without a valid token). While the shop's store is out of reach, a
 // request that presents a token is answered 503 store_unavailable at once (throws HttpError): who it

@@ -95,11 +95,11 @@ std::string_view Response::Header(std::string_view name) const {
   return {};
 }
 
-void Router::Add(bhttp::verb method, std::string pattern, Handler h) {
+void Router::Add(bhttp::verb method, std::string pattern, Handler h, size_t body_limit) {
   if (pattern.empty() || pattern[0] != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
   }
-  Entry e{method, pattern, {}, std::move(h)};
+  Entry e{method, pattern, {}, std::move(h), body_limit};
   for (std::string& s : SplitPattern(pattern)) {
     bool open = !s.empty() && s.front() == '{', close = !s.empty() && s.back() == '}';
     if (open != close || (open && s.size() < 3)) {
@@ -179,6 +179,7 @@ Router::Match Router::Find(bhttp::verb method, const std::vector<std::string>& s
   if (best != nullptr) {
     m.handler = &best->handler;
     m.pattern = best->pattern;
+    m.body_limit = best->body_limit;
     for (size_t i = 0; i < segments.size(); ++i) {
       if (best->segments[i].capture) params[best->segments[i].text] = segments[i];
     }

@@ -75,8 +75,10 @@ class Router {
 
   // A pattern is "/" or "/seg/seg…"; a segment "{name}" captures one decoded path segment.
   // Throws std::invalid_argument on a malformed pattern or when the same method already has a
-  // pattern of the same shape ("/a/{x}" and "/a/{y}" are the same shape).
-  void Add(boost::beast::http::verb method, std::string pattern, Handler h);
+  // pattern of the same shape ("/a/{x}" and "/a/{y}" are the same shape). `body_limit` is the
+  // largest request body the route takes, in bytes; 0: the server's default (ServerOptions::
+  // body_limit, sized for JSON). Only a route that takes files or documents needs more.
+  void Add(boost::beast::http::verb method, std::string pattern, Handler h, size_t body_limit = 0);
 
   // In the order added.
   std::vector<Route> routes() const;
@@ -86,6 +88,7 @@ class Router {
     std::string_view pattern;          // the matched route's pattern (for metrics and logs)
     unsigned status = 0;  // 0 when matched; 404 unknown path; 405 known path, other method
     std::string allow;    // for 405: the methods the path has, "GET, POST"
+    size_t body_limit = 0;  // the route's (Add); 0: the server's default
   };
   // `segments` are the decoded path segments ("/a/b" → {"a","b"}, "/" → {}). On a match, fills
   // `params` with the captures. Among the routes whose pattern matches the path and that have the
@@ -103,6 +106,7 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
+    size_t body_limit;
   };
   static bool Matches(const Entry& e, const std::vector<std::string>& segments);
   std::vector<Entry> entries_;

@@ -4,7 +4,11 @@
 // threads.
 #include "http/server.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -30,6 +34,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -38,6 +43,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/client_address.h"
 #include "service/metrics.h"
 
 namespace guanxi::http {
@@ -54,6 +60,10 @@ constexpr std::string_view kRequestsTotal = "guanxi_http_requests_total";
 constexpr std::string_view kRequestSeconds = "guanxi_http_request_seconds";
 constexpr std::string_view kUnmatched = "unmatched";
 constexpr std::string_view kStatic = "static";
+constexpr std::string_view kConnections = "guanxi_http_connections";
+constexpr std::string_view kConnectionsMax = "guanxi_http_connections_max";
+constexpr std::string_view kEvictions = "guanxi_http_idle_connections_closed_total";
+constexpr std::string_view kAcceptErrors = "guanxi_http_accept_errors_total";
 
 std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -170,6 +180,8 @@ class Server::Impl {
       : opts_(std::move(options)),
         router_(router),
         metrics_(metrics),
+        proxies_(opts_.trusted_proxies),
+        max_connections_(opts_.max_connections > 0 ? opts_.max_connections : DefaultMaxConnections()),
         ioc_(std::max(1, opts_.threads)),
         acceptor_(asio::make_strand(ioc_)) {
     if (metrics_ != nullptr) {
@@ -178,6 +190,15 @@ class Server::Impl {
       metrics_->Describe(
           kRequestSeconds, service::MetricType::kHistogram,
           "Seconds from a request read to its response ready, by route pattern and method.");
+      metrics_->Describe(kConnections, service::MetricType::kGauge, "HTTP connections held.");
+      metrics_->Describe(kConnectionsMax, service::MetricType::kGauge,
+                         "The connection cap (max_connections, or derived from the file limit).");
+      metrics_->Describe(kEvictions, service::MetricType::kCounter,
+                         "Idle connections closed to make room at the connection cap.");
+      metrics_->Describe(kAcceptErrors, service::MetricType::kCounter,
+                         "Failed accepts (out of file descriptors, memory), by error; each backs off.");
+      metrics_->Set(kConnectionsMax, {}, static_cast<double>(max_connections_));
+      metrics_->Set(kConnections, {}, 0);
     }
   }
 
@@ -190,29 +211,66 @@ class Server::Impl {
 
  private:
   // One connection. Destroyed when its coroutine ends (or is dropped), which unregisters it.
-  struct Conn {
+  struct Conn : std::enable_shared_from_this<Conn> {
     Conn(Impl* impl, tcp::socket socket) : server(impl), stream(std::move(socket)) {}
-    ~Conn() { server->Unregister(id); }
+    ~Conn() { server->Unregister(*this); }
     Impl* server;
     beast::tcp_stream stream;
     uint64_t id = 0;
     bool idle = false;  // waiting for the first byte of a request; touched on the strand only
+    // Under conns_mu_: the connection's place in idle_ (while listed), and whether the listener
+    // has chosen it to close at the cap.
+    std::list<Conn*>::iterator idle_pos;
+    bool listed = false;
+    bool evicted = false;
+  };
+
+  // A share of ServerOptions::body_memory, held while a request's body is read and handled.
+  class BodyReservation {
+   public:
+    BodyReservation() = default;
+    BodyReservation(const BodyReservation&) = delete;
+    BodyReservation& operator=(const BodyReservation&) = delete;
+    ~BodyReservation() { Release(); }
+    // False (holding nothing) when `bytes` more would exceed the budget.
+    bool Take(std::atomic<size_t>& used, size_t budget, size_t bytes) {
+      size_t now = used.load(std::memory_order_relaxed);
+      do {
+        if (bytes > budget || now > budget - bytes) return false;
+      } while (!used.compare_exchange_weak(now, now + bytes, std::memory_order_relaxed));
+      used_ = &used;
+      bytes_ = bytes;
+      return true;
+    }
+    void Release() {
+      if (used_ != nullptr) used_->fetch_sub(bytes_, std::memory_order_relaxed);
+      used_ = nullptr;
+    }
+
+   private:
+    std::atomic<size_t>* used_ = nullptr;
+    size_t bytes_ = 0;
   };
 
   awaitable<void> Listen();
+  // Before an accept: while the cap is reached, closes the connections idle longest (or waits for
+  // busy ones to end). Returns false when the server is stopping.
+  awaitable<bool> WaitForRoom();
   awaitable<void> Session(std::shared_ptr<Conn> conn);
   // What the session needs to know about a dispatched request besides its response.
   struct Routed {
     std::string_view route = kUnmatched;  // metrics label: the route pattern, "unmatched", "static"
     bool api = false;                     // the decoded path is under /api/
   };
-  awaitable<Response> Dispatch(bhttp::request<bhttp::string_body>& msg, const std::string& remote,
-                               Routed& routed);
-  // Parses a request from what the connection has sent (a request usually arrives whole with the first
-  // read), reading more only while it is incomplete; answers "Expect: 100-continue". Errors as
-  // Beast's http::async_read gives them (end_of_stream, partial_message, body_limit, …).
+  awaitable<Response> Dispatch(Request& req, const Router::Match& m, const std::vector<std::string>& segments,
+                               bool target_ok, std::string_view method_text, Routed& routed);
+  // Feeds the parser what the connection has sent (a request usually arrives whole with the first
+  // read), reading more only while the part wanted (the header, or the whole request) is incomplete;
+  // answers "Expect: 100-continue" before reading a body. Errors as Beast's http::async_read gives
+  // them (end_of_stream, partial_message, body_limit, …).
   awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                           bhttp::request_parser<bhttp::string_body>& parser);
+                                           bhttp::request_parser<bhttp::string_body>& parser,
+                                           bool header_only, std::chrono::steady_clock::time_point deadline);
   awaitable<void> WriteErrorAndClose(beast::tcp_stream& stream, Response res, unsigned version);
   // The response as it goes on the wire: status line, headers (Content-Length, Connection as
   // keep_alive says), body. Returns the status sent (a handler's invalid status becomes a 500).
@@ -222,18 +280,24 @@ class Server::Impl {
   awaitable<beast::error_code> Send(beast::tcp_stream& stream, const std::string& text);
   void Record(std::string_view route, std::string_view method, unsigned status,
               std::chrono::steady_clock::duration elapsed);
-  void Unregister(uint64_t id);
+  void SetIdle(Conn& conn, bool idle);
+  void Unregister(Conn& conn);
   void LogError(std::string_view what) const;
 
   const ServerOptions opts_;
   const Router& router_;
   service::Metrics* const metrics_;
+  const TrustedProxies proxies_;
+  const size_t max_connections_;
+  std::atomic<size_t> body_bytes_{0};  // BodyReservation's
 
-  // Live connections (for the graceful stop). Declared before ioc_: connection coroutines still
-  // pending when ioc_ is destroyed unregister on their way out.
+  // Live connections (for the cap and the graceful stop). Declared before ioc_: connection
+  // coroutines still pending when ioc_ is destroyed unregister on their way out.
   std::mutex conns_mu_;
   std::condition_variable conns_cv_;
   std::unordered_map<uint64_t, std::weak_ptr<Conn>> conns_;
+  std::list<Conn*> idle_;  // idle connections, longest idle first
+  size_t evicting_ = 0;    // chosen to close at the cap, not yet ended
   uint64_t next_id_ = 1;
   std::atomic<bool> stopping_{false};
 
@@ -305,22 +369,42 @@ void Server::Impl::Start() {
 }
 
 awaitable<void> Server::Impl::Listen() {
+  auto pause = [](std::chrono::milliseconds d) -> awaitable<void> {
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    co_await t.async_wait(kTuple);
+  };
+  std::chrono::milliseconds backoff{0};
+  auto last_logged = std::chrono::steady_clock::time_point::min();
   for (;;) {
+    // Room is made only for a connection that is waiting: none is closed ahead of need.
+    auto [wec] = co_await acceptor_.async_wait(tcp::acceptor::wait_read, kTuple);
+    if (wec && (stopping_ || !acceptor_.is_open())) co_return;
+    if (!co_await WaitForRoom()) co_return;
     auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-      // E.g. out of file descriptors: back off instead of spinning.
-      LogError("accept: " + ec.message());
-      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
-      co_await pause.async_wait(kTuple);
+      // Out of file descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) is a condition, not a
+      // failure: the connections held go on being served, and accepting resumes when it passes. Back
+      // off (doubling to a second) instead of spinning, and log at most once a second.
+      if (metrics_ != nullptr) metrics_->Add(kAcceptErrors, {{"error", ec.message()}}, 1);
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_logged >= std::chrono::seconds(1)) {
+        LogError("accept: " + ec.message() + " (holding " + std::to_string(conns_.size()) +
+                 " connections; retrying)");
+        last_logged = now;
+      }
+      backoff = std::clamp(backoff * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+      co_await pause(backoff);
       continue;
     }
+    backoff = std::chrono::milliseconds(0);
     auto conn = std::make_shared<Conn>(this, std::move(socket));
     {
       std::lock_guard lock(conns_mu_);
       if (stopping_) continue;  // closes the socket
       conn->id = next_id_++;
       conns_.emplace(conn->id, conn);
+      if (metrics_ != nullptr) metrics_->Set(kConnections, {}, static_cast<double>(conns_.size()));
     }
     auto strand = conn->stream.get_executor();
     asio::co_spawn(strand, Session(std::move(conn)), [this](std::exception_ptr e) {
@@ -334,69 +418,184 @@ awaitable<void> Server::Impl::Listen() {
   }
 }
 
-void Server::Impl::Unregister(uint64_t id) {
-  if (id == 0) return;
+awaitable<bool> Server::Impl::WaitForRoom() {
+  for (;;) {
+    if (stopping_) co_return false;
+    std::shared_ptr<Conn> victim;
+    {
+      std::lock_guard lock(conns_mu_);
+      if (conns_.size() < max_connections_) co_return true;
+      // Connections already chosen count as gone; choose more only when they are not enough.
+      if (conns_.size() - evicting_ >= max_connections_ && !idle_.empty()) {
+        Conn* c = idle_.front();
+        idle_.pop_front();
+        c->listed = false;
+        victim = c->weak_from_this().lock();  // null: it is being destroyed (and ends by itself)
+        if (victim) {
+          victim->evicted = true;
+          ++evicting_;
+        }
+      }
+    }
+    if (victim) {
+      if (metrics_ != nullptr) metrics_->Add(kEvictions, {}, 1);
+      // On its strand: a connection whose request began meanwhile is left alone, and the next
+      // pass chooses another.
+      asio::post(victim->stream.get_executor(), [this, victim] {
+        if (victim->idle) {
+          victim->stream.cancel();
+          return;
+        }
+        std::lock_guard lock(conns_mu_);
+        victim->evicted = false;
+        --evicting_;
+      });
+    }
+    // The chosen end within a few milliseconds; busy connections end by their deadlines.
+    asio::steady_timer t(co_await asio::this_coro::executor,
+                         std::chrono::milliseconds(victim ? 1 : 10));
+    co_await t.async_wait(kTuple);
+  }
+}
+
+void Server::Impl::SetIdle(Conn& conn, bool idle) {
+  conn.idle = idle;
   std::lock_guard lock(conns_mu_);
-  conns_.erase(id);
+  if (idle && !conn.listed && !conn.evicted) {
+    conn.idle_pos = idle_.insert(idle_.end(), &conn);
+    conn.listed = true;
+  } else if (!idle && conn.listed) {
+    idle_.erase(conn.idle_pos);
+    conn.listed = false;
+  }
+}
+
+void Server::Impl::Unregister(Conn& conn) {
+  if (conn.id == 0) return;
+  std::lock_guard lock(conns_mu_);
+  if (conn.listed) idle_.erase(conn.idle_pos);
+  if (conn.evicted) --evicting_;
+  conns_.erase(conn.id);
+  if (metrics_ != nullptr) metrics_->Set(kConnections, {}, static_cast<double>(conns_.size()));
   if (conns_.empty()) conns_cv_.notify_all();
 }
+
+namespace {
+
+// Scratch memory of a connection kept between requests only while small: a connection that once
+// carried a big request or answer does not hold that much while it waits for the next.
+constexpr size_t kKeptScratch = 16 << 10;
+// The first read of a request: most requests fit whole.
+constexpr size_t kFirstRead = 2048;
+
+// The answer to a request that could not be read, or none (timeouts, closed connections).
+std::optional<Response> ReadFailure(const beast::error_code& ec, size_t body_limit) {
+  if (ec == bhttp::error::body_limit) {
+    return Response::Error(413, "body_too_large",
+                           "the request body exceeds " + std::to_string(body_limit) + " bytes");
+  }
+  if (ec == bhttp::error::header_limit) {
+    return Response::Error(431, "headers_too_large", "the request headers are too large");
+  }
+  if (ec.category() == beast::error_code(bhttp::error::bad_method).category() &&
+      ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+    return Response::Error(400, "bad_request", "malformed HTTP request: " + ec.message());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> conn) {
   beast::tcp_stream& stream = conn->stream;
   beast::flat_buffer buffer;
   std::string text;  // the response being sent
-  std::string remote;
+  std::string peer;
   {
     beast::error_code ec;
     auto ep = stream.socket().remote_endpoint(ec);
-    if (!ec) remote = ep.address().to_string();
+    if (!ec) peer = ep.address().to_string();
   }
   for (;;) {
     if (buffer.size() == 0) {
-      // Idle: no part of a request yet. Stop closes a connection waiting here.
+      // Idle: no part of a request yet. Stop closes a connection waiting here, and so does the
+      // listener at the connection cap (the longest idle first).
       if (stopping_) break;
-      conn->idle = true;
+      if (buffer.capacity() > kKeptScratch) buffer.shrink_to_fit();
+      if (text.capacity() > kKeptScratch) std::string().swap(text);
+      SetIdle(*conn, true);
       stream.expires_after(opts_.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
-      conn->idle = false;
-      if (ec) break;  // closed by the peer, idle timeout, or stopping
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstRead), kTuple);
+      SetIdle(*conn, false);
+      if (ec) break;  // closed by the peer, idle timeout, stopping, or closed at the cap
       buffer.commit(n);
     }
 
-    // The whole request must arrive by one deadline (a slow client cannot hold the connection).
-    stream.expires_after(opts_.read_timeout);
+    // One deadline for the whole request, set at its first byte: a client that trickles it cannot
+    // hold the connection longer.
+    const auto deadline = std::chrono::steady_clock::now() + opts_.read_timeout;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(std::min<size_t>(opts_.header_limit, UINT32_MAX)));
-    parser.body_limit(opts_.body_limit);
-    beast::error_code ec = co_await ReadRequest(stream, buffer, parser);
+    parser.body_limit(boost::none);  // the route's, once the header has named it
+    size_t body_limit = opts_.body_limit;
+    auto fail = [&](beast::error_code ec) -> std::optional<Response> { return ReadFailure(ec, body_limit); };
+    beast::error_code ec = co_await ReadRequest(stream, buffer, parser, /*header_only=*/true, deadline);
+    std::optional<Response> refusal;
     if (ec) {
-      std::optional<Response> answer;
-      if (ec == bhttp::error::body_limit) {
-        answer = Response::Error(
-            413, "body_too_large",
-            "the request body exceeds " + std::to_string(opts_.body_limit) + " bytes");
-      } else if (ec == bhttp::error::header_limit) {
-        answer = Response::Error(431, "headers_too_large", "the request headers are too large");
-      } else if (ec.category() == beast::error_code(bhttp::error::bad_method).category() &&
-                 ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        answer = Response::Error(400, "bad_request", "malformed HTTP request: " + ec.message());
+      refusal = fail(ec);
+      if (!refusal) co_return;  // timed out or closed: no answer
+    }
+
+    // The route, from the header: its body limit applies before any of the body is read or stored.
+    Request req;
+    std::vector<std::string> segments;
+    Router::Match match;
+    bool target_ok = false;
+    BodyReservation reservation;
+    if (!refusal) {
+      const auto& head = parser.get();
+      req.method = head.method();
+      target_ok = ParseTarget(View(head.target()), req, segments);
+      if (target_ok) match = router_.Find(req.method, segments, req.params);
+      if (match.handler != nullptr && match.body_limit > 0) body_limit = match.body_limit;
+      const boost::optional<uint64_t> length = parser.content_length();
+      if (length && *length > body_limit) {
+        refusal = fail(bhttp::error::body_limit);
+      } else if (const size_t need = length ? static_cast<size_t>(*length) : parser.chunked() ? body_limit : 0;
+                 need > 0 && !reservation.Take(body_bytes_, opts_.body_memory, need)) {
+        Response busy = Response::Error(503, "overloaded", "the server is busy; retry in a moment");
+        busy.headers.emplace_back("Retry-After", "1");
+        refusal = std::move(busy);
+      } else {
+        parser.body_limit(body_limit);
+        ec = co_await ReadRequest(stream, buffer, parser, /*header_only=*/false, deadline);
+        if (ec) {
+          refusal = fail(ec);
+          if (!refusal) co_return;
+        }
       }
-      // Timeouts and closed connections get no answer.
-      if (answer) {
-        bhttp::verb method = parser.is_header_done() ? parser.get().method() : bhttp::verb::unknown;
-        Record(kUnmatched, MethodLabel(method), answer->status, {});
-        co_await WriteErrorAndClose(stream, std::move(*answer), 11);
-      }
+    }
+    if (refusal) {
+      const bhttp::verb method = parser.is_header_done() ? parser.get().method() : bhttp::verb::unknown;
+      Record(kUnmatched, MethodLabel(method), refusal->status, {});
+      co_await WriteErrorAndClose(stream, std::move(*refusal), parser.is_header_done() ? parser.get().version() : 11);
       co_return;
     }
 
     auto started = std::chrono::steady_clock::now();
     bhttp::request<bhttp::string_body> msg = parser.release();
-    unsigned version = msg.version();
-    bool wants_keep_alive = msg.keep_alive();
-    bhttp::verb method = msg.method();
+    const unsigned version = msg.version();
+    const bool wants_keep_alive = msg.keep_alive();
+    req.body = std::move(msg.body());
+    req.headers = std::move(static_cast<bhttp::fields&>(msg.base()));
+    req.bearer = Bearer(req.Header("Authorization"));
+    req.remote = proxies_.ClientAddress(peer, req.Header("X-Forwarded-For"), req.Header("X-Real-IP"));
+    const bhttp::verb method = req.method;
+    const std::string method_text(View(msg.method_string()));
     Routed routed;
-    Response res = co_await Dispatch(msg, remote, routed);
+    Response res = co_await Dispatch(req, match, segments, target_ok, method_text, routed);
+    req = Request{};  // the body's memory goes back before the answer is written
+    reservation.Release();
     bool keep_alive = wants_keep_alive && !stopping_;
     const unsigned status = Serialize(std::move(res), version, keep_alive, routed.api, &text);
     // Recorded before the write, so that a client that has its answer sees it counted.
@@ -407,21 +606,11 @@ awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> conn) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& msg,
-                                           const std::string& remote, Routed& routed) {
-  Request req;
-  req.method = msg.method();
-  std::vector<std::string> segments;
-  if (!ParseTarget(View(msg.target()), req, segments)) {
-    co_return Response::Error(400, "bad_request", "invalid request target");
-  }
+awaitable<Response> Server::Impl::Dispatch(Request& req, const Router::Match& m,
+                                           const std::vector<std::string>& segments, bool target_ok,
+                                           std::string_view method_text, Routed& routed) {
+  if (!target_ok) co_return Response::Error(400, "bad_request", "invalid request target");
   routed.api = StartsWith(req.path, "/api/");
-  req.remote = remote;
-  req.body = std::move(msg.body());
-  req.headers = std::move(static_cast<bhttp::fields&>(msg.base()));
-  req.bearer = Bearer(req.Header("Authorization"));
-
-  Router::Match m = router_.Find(req.method, segments, req.params);
   if (m.handler == nullptr) {
     if (m.status == 404 && !opts_.static_dir.empty() && req.method == bhttp::verb::get &&
         !routed.api && req.path != "/api") {
@@ -431,8 +620,8 @@ awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& m
     if (m.status == 405) {
       Response r = Response::Error(
           405, "method_not_allowed",
-          std::string(View(msg.method_string())) + " is not allowed here; allowed: " + m.allow);
-      r.headers.emplace_back("Allow", std::move(m.allow));
+          std::string(method_text) + " is not allowed here; allowed: " + m.allow);
+      r.headers.emplace_back("Allow", m.allow);
       co_return r;
     }
     co_return Response::Error(404, "not_found", "no such path: " + req.path);
@@ -452,8 +641,7 @@ awaitable<Response> Server::Impl::Dispatch(bhttp::request<bhttp::string_body>& m
     failure = "unknown exception";
   }
   if (answer) co_return std::move(*answer);
-  LogError(std::string(View(msg.method_string())) + " " + req.target +
-           ": handler threw: " + failure);
+  LogError(std::string(method_text) + " " + req.target + ": handler threw: " + failure);
   co_return Response::Error(500, "internal", "internal error");
 }
 
@@ -488,24 +676,29 @@ unsigned Server::Impl::Serialize(Response&& res, unsigned version, bool keep_ali
 }
 
 awaitable<beast::error_code> Server::Impl::ReadRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                                      bhttp::request_parser<bhttp::string_body>& parser) {
+                                                      bhttp::request_parser<bhttp::string_body>& parser,
+                                                      bool header_only,
+                                                      std::chrono::steady_clock::time_point deadline) {
   bool continued = false;
+  auto wanted = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
   for (;;) {
     beast::error_code ec;
-    while (buffer.size() > 0 && !parser.is_done()) {
+    // Without the eager option the parser stops after the header, so that the route is known
+    // before the body is parsed.
+    while (buffer.size() > 0 && !wanted()) {
       const size_t used = parser.put(buffer.data(), ec);
       buffer.consume(used);
       if (ec == bhttp::error::need_more) break;
       if (ec) co_return ec;
     }
-    if (parser.is_done()) co_return beast::error_code{};
-    if (parser.is_header_done() && !continued &&
-        beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    if (wanted()) co_return beast::error_code{};
+    if (!header_only && !continued && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
       continued = true;
       const std::string go_on = parser.get().version() == 10 ? "HTTP/1.0 100 Continue\r\n\r\n"
                                                              : "HTTP/1.1 100 Continue\r\n\r\n";
       if (auto wec = co_await Send(stream, go_on)) co_return wec;
     }
+    stream.expires_at(deadline);  // again after Send, which may have set the write timeout
     auto [rec, n] = co_await stream.async_read_some(buffer.prepare(16384), kTuple);
     if (rec == asio::error::eof) {
       if (!parser.got_some()) co_return bhttp::error::end_of_stream;
@@ -627,6 +820,14 @@ void Server::Start() { impl_->Start(); }
 uint16_t Server::port() const { return impl_->port(); }
 void Server::Stop(std::chrono::milliseconds grace) { impl_->Stop(grace); }
 void Server::Wait() { impl_->Wait(); }
+
+size_t DefaultMaxConnections() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 65'536;
+  const auto files = static_cast<size_t>(limit.rlim_cur);
+  const size_t reserve = 64 + files / 16;
+  return files > reserve + 16 ? files - reserve : 16;
+}
 
 Handler MetricsHandler(const service::Metrics& metrics) {
   return [&metrics](Request&) -> awaitable<Response> {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/router.h"
 
@@ -21,14 +22,28 @@ namespace guanxi::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;         // 0: an ephemeral port (tests); see Server::port()
-  size_t body_limit = 1 << 20;  // larger bodies → 413 "body_too_large" and the connection closes
+  uint16_t port = 8080;  // 0: an ephemeral port (tests); see Server::port()
+  // The largest request body of a route that does not set its own (Router::Add), sized for JSON;
+  // larger bodies → 413 "body_too_large" and the connection closes.
+  size_t body_limit = 64 << 10;
   size_t header_limit = 16 << 10;  // larger request line + headers → 431 "headers_too_large"
-  // The whole request (from its first byte) must arrive within this time, else the connection
-  // is closed without an answer.
+  // Request bodies being read, all connections together: a request whose body would take more
+  // (its Content-Length, or its route's limit when chunked) is answered 503 "overloaded" with
+  // Retry-After, so that many clients holding big bodies cannot exhaust the memory.
+  size_t body_memory = 64 << 20;
+  // One deadline per request: from its first byte, the request line, headers and body must all
+  // have arrived within this time, however the client spreads them; else the connection is closed
+  // without an answer.
   std::chrono::milliseconds read_timeout{15000};
   std::chrono::milliseconds idle_timeout{60000};   // a keep-alive connection waiting for a request
   std::chrono::milliseconds write_timeout{30000};  // writing one response
+  // Connections held at once; 0: DefaultMaxConnections(). At the cap the connection idle longest
+  // (waiting for a request) is closed to make room; when none is idle, new connections wait in the
+  // listen backlog until one ends.
+  size_t max_connections = 0;
+  // Peers whose X-Forwarded-For / X-Real-IP are believed (client_address.h): IP addresses or CIDR
+  // networks. Empty: every request's address is its peer's.
+  std::vector<std::string> trusted_proxies;
   int threads = 2;
   // When set: a GET of a path that no route knows and that is not under /api/ serves a file from
   // here (no "..", content type by extension, index.html for directories). A missing path whose last
@@ -38,6 +53,11 @@ struct ServerOptions {
   // Handler exceptions and other unexpected errors are written to stderr unless false.
   bool log_errors = true;
 };
+
+// The connection cap for this process's file limit (RLIMIT_NOFILE, soft): the limit less a reserve
+// for the store's files, reader connections, logs and the static files being read (64 descriptors
+// and a sixteenth of the limit), and at least 16.
+size_t DefaultMaxConnections();
 
 class Server {
  public:
