@@ -146,7 +146,10 @@ awaitable<Response> DoWrite(Shop& shop, std::function<Reply(service::Tx&)>& job,
 
 }  // namespace
 
-awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCtx&)>& fn) {
+namespace {
+
+// Runs a read and gives its reply once the state it saw is durable (or store_unavailable).
+awaitable<Reply> ReadDurable(Shop& shop, const std::function<Reply(service::ReadCtx&)>& fn) {
   uint64_t seq = 0;
   Reply r = shop.Read(fn, &seq);
   // The read may have seen a batch whose commit is still in flight: answer once it is durable.
@@ -154,28 +157,51 @@ awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCt
     shop.WhenDurable(seq, std::move(done));
   };
   const bool durable = co_await Await<bool>(std::move(start));
-  Response res = ToResponse(durable ? r : Reply(service::StoreUnavailable()), 200);
+  if (!durable) r = Reply(service::StoreUnavailable());
+  co_return r;
+}
+
+}  // namespace
+
+awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCtx&)>& fn) {
+  const Reply r = co_await ReadDurable(shop, fn);
+  Response res = ToResponse(r, 200);
   co_return res;
 }
 
 namespace {
 
-awaitable<std::string> HashOffThread(Shop& shop, const std::string& password) {
-  const service::PasswordCost cost =
-      shop.config().fast_password_hashing ? service::PasswordCost::Fast() : service::PasswordCost::Interactive();
-  std::function<void(std::function<void(std::string)>)> start = [&shop, cost, &password](
-                                                                    std::function<void(std::string)> done) {
-    shop.Blocking([cost, pw = password, done] { done(service::HashPassword(pw, cost)); });
-  };
-  std::string hash = co_await Await<std::string>(std::move(start));
+// 503 with Retry-After: the password hashing queue is full.
+Response Overloaded() {
+  Response r = ErrorResponse(service::Overloaded());
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+// A password's hash at the shop's cost, on the hashing pool's lane; nothing when the lane is full.
+awaitable<std::optional<std::string>> HashOffThread(Shop& shop, const std::string& password,
+                                                    service::HashPool::Lane lane) {
+  const service::PasswordCost cost = shop.password_cost();
+  std::function<void(std::function<void(std::optional<std::string>)>)> start =
+      [&shop, cost, &password, lane](std::function<void(std::optional<std::string>)> done) {
+        if (!shop.Hash(lane, [cost, pw = password, done] { done(service::HashPassword(pw, cost)); })) {
+          done(std::nullopt);
+        }
+      };
+  std::optional<std::string> hash = co_await Await<std::optional<std::string>>(std::move(start));
   co_return hash;
 }
 
-awaitable<bool> VerifyOffThread(Shop& shop, const std::string& hash, const std::string& password) {
-  std::function<void(std::function<void(bool)>)> start = [&shop, &hash, &password](std::function<void(bool)> done) {
-    shop.Blocking([h = hash, pw = password, done] { done(service::VerifyPassword(h, pw)); });
-  };
-  const bool ok = co_await Await<bool>(std::move(start));
+// Whether `password` matches `hash`, on the hashing pool's lane; nothing when the lane is full.
+awaitable<std::optional<bool>> VerifyOffThread(Shop& shop, const std::string& hash, const std::string& password,
+                                               service::HashPool::Lane lane) {
+  std::function<void(std::function<void(std::optional<bool>)>)> start =
+      [&shop, &hash, &password, lane](std::function<void(std::optional<bool>)> done) {
+        if (!shop.Hash(lane, [h = hash, pw = password, done] { done(service::VerifyPassword(h, pw)); })) {
+          done(std::nullopt);
+        }
+      };
+  const std::optional<bool> ok = co_await Await<std::optional<bool>>(std::move(start));
   co_return ok;
 }
 
@@ -237,37 +263,73 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
       if (!*r) co_return ErrorResponse(r->error());
     }
     if (auto ok = service::CheckCredentials(*phone, *password); !ok) co_return ErrorResponse(ok.error());
-    const std::string hash = co_await HashOffThread(*s, *password);
-    service::RegisterReq r{*phone, hash, *invite, *channel};
+    // A taken phone is refused before a hash is spent on it (the writer checks again: two
+    // registrations of one new phone may both get this far).
+    std::function<Reply(service::ReadCtx&)> taken = [&](service::ReadCtx& ctx) {
+      return service::PhoneRegistered(ctx, *phone);
+    };
+    const Reply registered = co_await ReadDurable(*s, taken);
+    if (!registered) co_return ErrorResponse(registered.error());
+    if (registered->as_bool()) co_return ErrorResponse(service::PhoneTaken());
+    const std::optional<std::string> hash = co_await HashOffThread(*s, *password, service::HashPool::Lane::kRegister);
+    if (!hash) co_return Overloaded();
+    service::RegisterReq r{*phone, *hash, *invite, *channel};
     std::function<Reply(service::Tx&)> job = [r](service::Tx& tx) { return service::Register(tx, r); };
     Response res = co_await DoWrite(*s, job, 201);
     co_return res;
   });
 
-  router.Add(verb::post, "/api/v1/auth/login", [s](Request& req) -> awaitable<Response> {
+  router.Add(verb::post, "/api/v1/auth/login", [s, metrics](Request& req) -> awaitable<Response> {
+    auto count = [metrics](std::string_view outcome) {
+      if (metrics != nullptr) metrics->Add("guanxi_logins_total", {{"outcome", outcome}}, 1);
+    };
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
     auto phone = Str(*body, "phone", true, 32);
     auto password = Str(*body, "password", true, 200);
     if (!phone) co_return ErrorResponse(phone.error());
     if (!password) co_return ErrorResponse(password.error());
-    if (!s->LoginAllowed(*phone, req.remote)) {
-      co_return Response::Error(429, "too_many_attempts", "too many failed logins; try again in 15 minutes");
+    service::LoginLimiter& limiter = s->login_limiter();
+    const service::LoginLimiter::Verdict verdict = limiter.Begin(*phone, req.remote, s->clock().NowMs());
+    if (verdict.wait_ms > 0) {
+      count(verdict.by_address ? "delayed_address" : "delayed_account");
+      const int64_t seconds = (verdict.wait_ms + 999) / 1000;
+      Response r = Response::Error(429, "too_many_attempts",
+                                   "too many failed logins; try again in " + std::to_string(seconds) + " s");
+      r.headers.emplace_back("Retry-After", std::to_string(seconds));
+      co_return r;
     }
-    std::optional<std::pair<int64_t, std::string>> login;
-    (void)s->ReadSync([&](service::ReadCtx& c) {
-      login = service::FindLogin(c, *phone);
-      return Reply(json::value(nullptr));
-    });
-    // Unknown phones cost a hash too, so timing does not tell which phones have accounts.
-    const std::string hash = login ? login->second : service::HashPassword("x", service::PasswordCost::Fast());
-    const bool verified = co_await VerifyOffThread(*s, hash, *password);
-    const bool good = verified && login.has_value();
+    using Outcome = service::LoginLimiter::Outcome;
+    std::function<Reply(service::ReadCtx&)> find = [&](service::ReadCtx& c) {
+      const std::optional<service::LoginRecord> found = service::FindLogin(c, *phone);
+      if (!found) return Reply(json::value(nullptr));
+      return Reply(json::value{{"account", found->account}, {"hash", found->password_hash}, {"role", found->role}});
+    };
+    const Reply found = co_await ReadDurable(*s, find);
+    if (!found) {
+      limiter.End(*phone, req.remote, Outcome::kNotChecked, s->clock().NowMs());
+      co_return ErrorResponse(found.error());
+    }
+    const bool known = found->is_object();
+    // An unknown phone is checked against a hash of the same cost, so timing does not tell which
+    // phones have accounts; staff logins go ahead of members' in the hashing queue.
+    const std::string hash = known ? std::string(found->at("hash").as_string()) : s->dummy_password_hash();
+    const bool staff = known && found->at("role").as_string() != "member";
+    const std::optional<bool> verified = co_await VerifyOffThread(
+        *s, hash, *password, staff ? service::HashPool::Lane::kStaffLogin : service::HashPool::Lane::kLogin);
+    if (!verified) {
+      limiter.End(*phone, req.remote, Outcome::kNotChecked, s->clock().NowMs());
+      count("overloaded");
+      co_return Overloaded();
+    }
+    const bool good = *verified && known;
+    limiter.End(*phone, req.remote, good ? Outcome::kRight : Outcome::kWrong, s->clock().NowMs());
     if (!good) {
-      s->LoginFailed(*phone, req.remote);
+      count("bad_credentials");
       co_return Response::Error(401, "bad_credentials", "wrong phone number or password", "password");
     }
-    const int64_t account = login->first;
+    count("ok");
+    const int64_t account = found->at("account").as_int64();
     std::function<Reply(service::Tx&)> job = [account](service::Tx& tx) { return service::IssueToken(tx, account); };
     Response res = co_await DoWrite(*s, job);
     co_return res;
@@ -659,9 +721,10 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
       if (!*r) co_return ErrorResponse(r->error());
     }
     if (password->size() < 8) co_return Response::Error(400, "invalid_password", "a password has at least 8 characters", "password");
-    const std::string hash = co_await HashOffThread(*s, *password);
-    std::function<Reply(service::Tx&)> job = [c, l = *login, hash, r = *role, n = *name](service::Tx& tx) {
-      return service::CreateStaff(tx, c, l, hash, r, n);
+    const std::optional<std::string> hash = co_await HashOffThread(*s, *password, service::HashPool::Lane::kRegister);
+    if (!hash) co_return Overloaded();
+    std::function<Reply(service::Tx&)> job = [c, l = *login, h = *hash, r = *role, n = *name](service::Tx& tx) {
+      return service::CreateStaff(tx, c, l, h, r, n);
     };
     Response res = co_await DoWrite(*s, job, 201);
     co_return res;

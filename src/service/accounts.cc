@@ -92,10 +92,10 @@ std::string Channel(const std::string& ch) {
 
 }  // namespace
 
+core::Error PhoneTaken() { return core::MakeError("phone_taken", "an account with this phone number exists", "phone"); }
+
 Reply Register(Tx& tx, const RegisterReq& r) {
-  if (PhoneTaken(tx.db, r.phone)) {
-    return core::MakeError("phone_taken", "an account with this phone number exists", "phone");
-  }
+  if (PhoneTaken(tx.db, r.phone)) return PhoneTaken();
   int64_t referrer = -1;
   if (!r.invite_code.empty()) {
     store::Stmt& s = tx.db.Cached("SELECT id FROM members WHERE invite_code = ?");
@@ -128,14 +128,16 @@ Reply Register(Tx& tx, const RegisterReq& r) {
   return json::value(std::move(out));
 }
 
-std::optional<std::pair<int64_t, std::string>> FindLogin(ReadCtx& c, const std::string& phone) {
-  store::Stmt& s = c.db.Cached("SELECT id, password_hash FROM accounts WHERE phone = ? AND disabled = 0");
+std::optional<LoginRecord> FindLogin(ReadCtx& c, const std::string& phone) {
+  store::Stmt& s = c.db.Cached("SELECT id, password_hash, role FROM accounts WHERE phone = ? AND disabled = 0");
   s.Bind(1, phone);
-  std::optional<std::pair<int64_t, std::string>> out;
-  if (s.Step()) out.emplace(s.Int(0), s.Text(1));
+  std::optional<LoginRecord> out;
+  if (s.Step()) out = LoginRecord{s.Int(0), s.Text(1), s.Text(2)};
   s.Reset();
   return out;
 }
+
+Reply PhoneRegistered(ReadCtx& c, const std::string& phone) { return json::value(PhoneTaken(c.db, phone)); }
 
 Reply IssueToken(Tx& tx, int64_t account) {
   const std::string token = RandomToken();

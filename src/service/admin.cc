@@ -16,7 +16,7 @@ unsigned HttpStatus(const core::Error& e) {
   if (c == "too_many_attempts") return 429;
   if (c == "invalid_plan" || c == "plan_incompatible") return 422;
   if (c == "internal") return 500;
-  if (c == "store_unavailable") return 503;
+  if (c == "store_unavailable" || c == "overloaded") return 503;
   if (c == "not_a_fan" || c == "has_directs" || c == "same_referrer") return 409;
   if (c == "phone_taken" || c == "out_of_stock" || c == "invalid_state" || c == "insufficient_balance" ||
       c == "withdrawal_closed" || c == "order_expired" || c == "order_refunded" || c == "order_settled" ||

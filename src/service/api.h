@@ -31,8 +31,19 @@ struct RegisterReq {
 core::Status CheckCredentials(const std::string& phone, const std::string& password);
 // Creates the account, joins the engine under the inviter, and logs in: {"token","member":{…}}.
 Reply Register(Tx& tx, const RegisterReq& r);
-// Looks up the stored hash of a login (not found → nullopt). Read side of login.
-std::optional<std::pair<int64_t, std::string>> FindLogin(ReadCtx& c, const std::string& phone);
+// Looks up the stored hash of a login (not found or disabled → nullopt). Read side of login.
+struct LoginRecord {
+  int64_t account = -1;
+  std::string password_hash;
+  std::string role;
+};
+std::optional<LoginRecord> FindLogin(ReadCtx& c, const std::string& phone);
+// Whether an account has this phone (login): registration asks before it spends a hash on it.
+Reply PhoneRegistered(ReadCtx& c, const std::string& phone);
+// 503: too much work queued (password hashing); the caller may retry after a moment.
+core::Error Overloaded();
+// 409: an account has this phone (login).
+core::Error PhoneTaken();
 // Issues a token for an account whose password was verified: {"token","expires_at","role"}.
 Reply IssueToken(Tx& tx, int64_t account);
 Reply Logout(Tx& tx, const std::string& token);

@@ -27,8 +27,13 @@ struct ShopConfig {
   std::string payment_secret;       // HMAC-SHA256 key of the sandbox payment provider
   bool sandbox_payments = true;     // the sandbox provider is offered to buyers
 
-  int login_max_failures = 5;              // per phone and per address …
-  int64_t login_window_ms = 15 * 60'000;   // … within this window
+  // Logins (LoginLimiter): free failures per phone and per client address, then a delay that doubles
+  // with each further failure up to the cap; failures are forgotten a window after the last one.
+  int login_max_failures = 5;
+  int login_address_max_failures = 20;
+  int64_t login_delay_ms = 1'000;
+  int64_t login_max_delay_ms = 15 * 60'000;
+  int64_t login_window_ms = 15 * 60'000;
 
   bool fast_password_hashing = false;  // argon2id at libsodium's minimum cost (tests, demo seeding)
   size_t max_batch = 1024;             // jobs per group commit
@@ -37,7 +42,7 @@ struct ShopConfig {
   int wal_checkpoint_frames = 4000;    // 16 MiB of 4 KiB pages
   int wal_restart_frames = 16'000;     // 64 MiB
   bool huge_pages = false;             // the engine's arrays on transparent huge pages (service::HugePages)
-  int workers = 2;                     // threads for password hashing
+  int workers = 2;                     // threads for password hashing (HashPool)
 };
 
 }  // namespace guanxi::service

@@ -55,7 +55,14 @@ void Tx::Audit(const Caller& actor, std::string_view action, std::string_view ta
 // Start-up
 
 Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source, const std::string& plan_name)
-    : config_(std::move(config)), clock_(clock) {
+    : config_(std::move(config)),
+      clock_(clock),
+      hash_pool_(HashPool::Limits{.threads = std::max(1, config_.workers)}),
+      login_limiter_(LoginLimits{.account_free_failures = config_.login_max_failures,
+                                 .address_free_failures = config_.login_address_max_failures,
+                                 .delay_ms = config_.login_delay_ms,
+                                 .max_delay_ms = config_.login_max_delay_ms,
+                                 .forget_ms = config_.login_window_ms}) {
   CryptoInit();
   writer_db_ = store::OpenWriter(config_.db_path, config_.shop_id);
   store::Db& db = *writer_db_;
@@ -132,27 +139,12 @@ void Shop::Start() {
   std::lock_guard lock(queue_mu_);
   if (writer_.joinable()) return;
   stopping_ = false;
-  workers_stopping_ = false;
   sync_stopping_ = false;
   checkpoint_stopping_ = false;
   writer_ = std::thread([this] { WriterLoop(); });
   syncer_ = std::thread([this] { SyncerLoop(); });
   if (checkpoint_db_) checkpointer_ = std::thread([this] { CheckpointLoop(); });
-  for (int i = 0; i < std::max(1, config_.workers); ++i) {
-    workers_.emplace_back([this] {
-      for (;;) {
-        std::function<void()> fn;
-        {
-          std::unique_lock l(workers_mu_);
-          workers_cv_.wait(l, [this] { return workers_stopping_ || !work_.empty(); });
-          if (work_.empty()) return;
-          fn = std::move(work_.front());
-          work_.pop_front();
-        }
-        fn();
-      }
-    });
-  }
+  hash_pool_.Start();
 }
 
 void Shop::Stop() {
@@ -174,13 +166,7 @@ void Shop::Stop() {
   }
   checkpoint_cv_.notify_all();
   if (checkpointer_.joinable()) checkpointer_.join();
-  {
-    std::lock_guard lock(workers_mu_);
-    workers_stopping_ = true;
-  }
-  workers_cv_.notify_all();
-  for (auto& t : workers_) t.join();
-  workers_.clear();
+  hash_pool_.Stop();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -492,6 +478,8 @@ core::Error StoreUnavailable() {
                          "the store is out of reach; what this request did is unknown until it is back: retry it");
 }
 
+core::Error Overloaded() { return core::MakeError("overloaded", "the server is busy; retry in a moment"); }
+
 void Shop::AnswerUnavailable(std::vector<Job>& jobs) {
   for (Job& j : jobs) {
     if (j.done) j.done(StoreUnavailable());
@@ -570,12 +558,13 @@ void Shop::OnTableChanged(std::string_view table) {
   if (table == "tokens" || table == "accounts") auth_changed_ = true;
 }
 
-void Shop::Blocking(std::function<void()> fn) {
-  {
-    std::lock_guard lock(workers_mu_);
-    work_.push_back(std::move(fn));
-  }
-  workers_cv_.notify_one();
+const std::string& Shop::dummy_password_hash() {
+  std::call_once(dummy_once_, [this] { dummy_password_hash_ = HashPassword(RandomToken(), password_cost()); });
+  return dummy_password_hash_;
+}
+
+PasswordCost Shop::password_cost() const {
+  return config_.fast_password_hashing ? PasswordCost::Fast() : PasswordCost::Interactive();
 }
 
 Reply Shop::WriteSync(std::function<Reply(Tx&)> job) {
@@ -775,27 +764,6 @@ Caller Shop::Authenticate(const std::string& token) {
     callers_[hash] = KnownCaller{c, now, expires_at, version};
   }
   return c;
-}
-
-bool Shop::LoginAllowed(const std::string& phone, const std::string& remote) {
-  std::lock_guard lock(login_mu_);
-  const int64_t since = clock_.NowMs() - config_.login_window_ms;
-  for (const std::string& key : {"p:" + phone, "r:" + remote}) {
-    auto it = login_failures_.find(key);
-    if (it == login_failures_.end()) continue;
-    auto& v = it->second;
-    std::erase_if(v, [since](int64_t t) { return t < since; });
-    const int limit = key[0] == 'p' ? config_.login_max_failures : config_.login_max_failures * 4;
-    if (static_cast<int>(v.size()) >= limit) return false;
-  }
-  return true;
-}
-
-void Shop::LoginFailed(const std::string& phone, const std::string& remote) {
-  std::lock_guard lock(login_mu_);
-  const int64_t now = clock_.NowMs();
-  login_failures_["p:" + phone].push_back(now);
-  login_failures_["r:" + remote].push_back(now);
 }
 
 }  // namespace guanxi::service

@@ -32,7 +32,10 @@
 #include "core/result.h"
 #include "service/clock.h"
 #include "service/config.h"
+#include "service/crypto.h"
+#include "service/hash_pool.h"
 #include "service/journal.h"
+#include "service/login_limiter.h"
 #include "store/db.h"
 
 struct sqlite3;
@@ -135,8 +138,14 @@ class Shop {
   void WhenDurable(uint64_t seq, std::function<void(bool durable)> cb);
   // False while the store is out of reach (PostgreSQL connection lost, reconnecting).
   bool available() const { return !store_down_.load(std::memory_order_acquire); }
-  // Runs CPU-heavy work (password hashing) off the I/O and writer threads.
-  void Blocking(std::function<void()> fn);
+  // Password hashing off the I/O and writer threads, by priority (HashPool); false when that lane's
+  // queue is full (answer 503 with Retry-After).
+  [[nodiscard]] bool Hash(HashPool::Lane lane, std::function<void()> fn) { return hash_pool_.Submit(lane, std::move(fn)); }
+  const HashPool& hash_pool() const { return hash_pool_; }
+  // A hash of no password at the cost new passwords get: what a login of an unknown phone checks,
+  // so that it costs the time a known phone's does.
+  const std::string& dummy_password_hash();
+  PasswordCost password_cost() const;
 
   // Synchronous forms for tests, the CLI and the demo seeding: wait for the result.
   Reply WriteSync(std::function<Reply(Tx&)> job);
@@ -160,9 +169,8 @@ class Shop {
   // for at most kCallerCacheMs, and only until the token expires.
   Caller Authenticate(const std::string& token);
   static constexpr int64_t kCallerCacheMs = 60'000;
-  // Login rate limiting, by phone and by client address: false when the caller must wait.
-  bool LoginAllowed(const std::string& phone, const std::string& remote);
-  void LoginFailed(const std::string& phone, const std::string& remote);
+  // Login rate limiting, by phone and by client address.
+  LoginLimiter& login_limiter() { return login_limiter_; }
 
   // ---- the catalogue cache ----
   // The public product list is the same for every caller until a write changes the products (stock
@@ -321,14 +329,10 @@ class Shop {
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<store::Db>> readers_;
 
-  std::mutex workers_mu_;
-  std::condition_variable workers_cv_;
-  std::deque<std::function<void()>> work_;
-  std::vector<std::thread> workers_;
-  bool workers_stopping_ = false;
-
-  std::mutex login_mu_;
-  std::unordered_map<std::string, std::vector<int64_t>> login_failures_;
+  HashPool hash_pool_;
+  std::once_flag dummy_once_;
+  std::string dummy_password_hash_;
+  LoginLimiter login_limiter_;
 
   // leader → members of its team by rank (only leaders with a team have an entry).
   std::unordered_map<core::MemberId, std::vector<uint32_t>> team_by_rank_;

@@ -90,7 +90,7 @@ class ApiTest : public ::testing::Test {
     shop_->Start();
     router_ = std::make_unique<http::Router>();
     http::AddShopRoutes(*router_, *shop_, &metrics_, api_);
-    http::ServerOptions opts;
+    http::ServerOptions opts = server_options_;
     opts.port = 0;
     opts.log_errors = true;
     server_ = std::make_unique<http::Server>(opts, *router_, &metrics_);
@@ -171,6 +171,7 @@ class ApiTest : public ::testing::Test {
   service::Metrics metrics_;
   std::string plan_;
   http::ApiOptions api_;
+  http::ServerOptions server_options_;  // StartServer's (its port is always 0)
   std::unique_ptr<service::Shop> shop_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::Server> server_;
