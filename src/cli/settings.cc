@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -109,9 +110,11 @@ void ParseSettings(std::string_view document, const std::string& name, Settings&
 
 void LoadSettingsFile(const std::string& path, Settings& out) {
   std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  if (!in || !(text << in.rdbuf())) throw std::runtime_error("cannot read " + path);
-  ParseSettings(text.str(), path, out);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  // Not `text << in.rdbuf()`, which fails on an empty file (a file of no settings is a valid one).
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) throw std::runtime_error("cannot read " + path);
+  ParseSettings(text, path, out);
 }
 
 }  // namespace guanxi::cli

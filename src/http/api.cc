@@ -433,7 +433,15 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
     service::CreateOrderReq r;
-    r.idempotency_key = std::string(req.Header("Idempotency-Key")).substr(0, 100);
+    // The whole key, never a prefix: two keys that share 100 characters are two keys.
+    r.idempotency_key = std::string(req.Header("Idempotency-Key"));
+    if (r.idempotency_key.size() > service::kMaxIdempotencyKey) {
+      co_return Response::Error(400, "invalid_idempotency_key",
+                                "an Idempotency-Key has at most " + std::to_string(service::kMaxIdempotencyKey) +
+                                    " characters",
+                                "Idempotency-Key");
+    }
+    r.idempotency_fingerprint = service::TokenHash("POST " + req.path + "\n" + req.body);
     auto items = body->find("items");
     if (items == body->end() || !items->value().is_array()) {
       co_return Response::Error(400, "invalid_items", "items is a list of {sku, qty}", "items");

@@ -14,11 +14,11 @@ unsigned HttpStatus(const core::Error& e) {
   if (c == "forbidden") return 403;
   if (c == "not_found" || c == "unknown_order" || c == "unknown_withdrawal" || c == "unknown_intent") return 404;
   if (c == "too_many_attempts") return 429;
-  if (c == "invalid_plan" || c == "plan_incompatible") return 422;
+  if (c == "invalid_plan" || c == "plan_incompatible" || c == "idempotency_key_reused") return 422;
   if (c == "internal") return 500;
   if (c == "store_unavailable" || c == "overloaded") return 503;
   if (c == "not_a_fan" || c == "has_directs" || c == "same_referrer") return 409;
-  if (c == "phone_taken" || c == "out_of_stock" || c == "invalid_state" || c == "insufficient_balance" ||
+  if (c == "phone_taken" || c == "already_paid" || c == "out_of_stock" || c == "invalid_state" || c == "insufficient_balance" ||
       c == "withdrawal_closed" || c == "order_expired" || c == "order_refunded" || c == "order_settled" ||
       c == "day_already_closed" || c == "referrer_fixed") {
     return 409;

@@ -76,9 +76,13 @@ struct OrderItemReq {
   std::string sku;
   int64_t qty = 0;
 };
+inline constexpr size_t kMaxIdempotencyKey = 100;
 struct CreateOrderReq {
   std::vector<OrderItemReq> items;
   std::string idempotency_key;  // optional: a retry within Shop::kOrderKeyTtlMs returns the same order
+  // What the key was used for (IdempotencyFingerprint of the request): the same key with another
+  // fingerprint is refused (422 idempotency_key_reused).
+  std::string idempotency_fingerprint;
   std::string pay;              // optional: a provider; the reply then carries the payment intent too
 };
 // Prices on the server (member price by the buyer's rank), reserves stock atomically. With `pay`, also

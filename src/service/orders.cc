@@ -159,10 +159,18 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
   if (caller.member < 0) return Forbidden();
   if (!r.idempotency_key.empty()) {
     if (const std::optional<int64_t> candidate = tx.shop.FindOrderKey(caller.member, r.idempotency_key, tx.now)) {
-      store::Stmt& s = tx.db.Cached("SELECT member, idempotency_key FROM orders WHERE id = ?");
+      store::Stmt& s =
+          tx.db.Cached("SELECT member, idempotency_key, idempotency_fingerprint FROM orders WHERE id = ?");
       s.Bind(1, *candidate);
       const bool same = s.Step() && s.Int(0) == caller.member && !s.IsNull(1) && s.Text(1) == r.idempotency_key;
+      // Orders made before fingerprints were kept have none: their keys are taken as they were.
+      const bool other_request = same && !s.IsNull(2) && s.Text(2) != r.idempotency_fingerprint;
       s.Reset();
+      if (other_request) {
+        return core::MakeError("idempotency_key_reused",
+                               "this Idempotency-Key was used for another request; use a new key for a new order",
+                               "Idempotency-Key");
+      }
       if (same) return json::value(OrderJson(tx.db, *candidate));
     }
   }
@@ -197,13 +205,15 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
   const int64_t expires_at = tx.now + tx.shop.config().order_ttl_ms;
   const int64_t id =
       tx.db
-          .Cached("INSERT INTO orders (member, status, total, created_at, expires_at, idempotency_key) "
-                  "VALUES (?, 'created', ?, ?, ?, ?) RETURNING id")
+          .Cached("INSERT INTO orders (member, status, total, created_at, expires_at, idempotency_key, "
+                  "idempotency_fingerprint) VALUES (?, 'created', ?, ?, ?, ?, ?) RETURNING id")
           .Bind(1, caller.member)
           .Bind(2, total)
           .Bind(3, tx.now)
           .Bind(4, expires_at)
           .Bind(5, r.idempotency_key.empty() ? std::optional<std::string>() : std::optional<std::string>(r.idempotency_key))
+          .Bind(6, r.idempotency_key.empty() ? std::optional<std::string>()
+                                             : std::optional<std::string>(r.idempotency_fingerprint))
           .InsertReturningId();
   tx.shop.NoteOrder(tx, caller.member, id);
   if (!r.idempotency_key.empty()) tx.shop.NoteOrderKey(caller.member, r.idempotency_key, id, tx.now);
@@ -334,9 +344,13 @@ core::Result<Notification> SandboxComplete(ReadCtx& c, const std::string& secret
     return NotFound("payment intent", "intent");
   }
   const int64_t amount = s.Int(0);
+  const bool paid = s.Text(1) == "succeeded";
   s.Reset();
+  // A provider pays an intent once: completing a paid one is refused, and the transaction id is the
+  // intent's own, so that two completions racing deliver one payment, not a duplicate.
+  if (paid) return core::MakeError("already_paid", "this payment intent is already paid", "intent");
   const std::string body = json::serialize(json::value{{"intent", intent},
-                                                       {"txn", "sbx_" + RandomToken(12)},
+                                                       {"txn", "sbx_" + HmacSha256Hex(secret, "txn:" + intent).substr(0, 24)},
                                                        {"amount", amount},
                                                        {"status", "succeeded"},
                                                        {"at", c.now}});

@@ -248,6 +248,11 @@ CREATE INDEX orders_status ON orders(status, id);
 CREATE INDEX orders_expiry ON orders(expires_at) WHERE status = 'created';
 CREATE INDEX orders_settle ON orders(settle_at) WHERE settle_at IS NOT NULL AND settled_at IS NULL;
 )sql",
+    // 7: an idempotency key remembers what it was used for (a hash of method, path and body), so that
+    // the same key with another body is refused instead of answered with the first order.
+    R"sql(
+ALTER TABLE orders ADD COLUMN idempotency_fingerprint TEXT;
+)sql",
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);

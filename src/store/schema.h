@@ -19,7 +19,7 @@
 
 namespace guanxi::store {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // True for a postgresql:// (or postgres://) URL; anything else is a SQLite file's path.
 bool IsPostgres(std::string_view url);
