@@ -81,6 +81,13 @@ Shop::Shop(ShopConfig config, const Clock& clock, const std::string& plan_source
     checkpoint_db_ = std::make_unique<store::SqliteDb>(config_.db_path, /*create=*/false);
     // A connection opens the WAL at its first read; until then a checkpoint on it does nothing at all.
     checkpoint_db_->Exec("PRAGMA schema_version");
+    // The syncer's descriptor of the WAL, open from now on: opening it for each sync made a process
+    // out of descriptors (a flood of connections) fail its next commit. The WAL exists now (the reads
+    // above made it), and SQLite keeps the file while a connection of ours is open: it starts the log
+    // over inside it, and removes it only when the last connection closes.
+    const std::string wal = config_.db_path + "-wal";
+    wal_.fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_.fd < 0) throw std::runtime_error("cannot open " + wal + ": " + std::strerror(errno));
   }
   db.SetChangeHook([this](std::string_view table) { OnTableChanged(table); });
 
@@ -134,6 +141,10 @@ void Shop::LoadEngine(store::Db& db) {
 }
 
 Shop::~Shop() { Stop(); }
+
+Shop::Descriptor::~Descriptor() {
+  if (fd >= 0) ::close(fd);
+}
 
 void Shop::Start() {
   std::lock_guard lock(queue_mu_);
@@ -293,11 +304,7 @@ void Shop::SyncerLoop() {
     // fsync on a descriptor of our own: Linux flushes the file's data whoever wrote it, and everything
     // written before the call is covered, so every batch in `ready` (and perhaps more) is durable.
     const auto t0 = std::chrono::steady_clock::now();
-    if (sqlite) {
-      const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || ::fdatasync(fd) != 0) Fatal("cannot fsync " + wal);
-      ::close(fd);
-    }
+    if (sqlite && ::fdatasync(wal_.fd) != 0) Fatal("cannot fsync " + wal + ": " + std::strerror(errno));
     if (metrics_ != nullptr && sqlite) {
       metrics_->Observe("guanxi_commit_fsync_seconds", {},
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

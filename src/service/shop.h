@@ -295,6 +295,11 @@ class Shop {
   std::thread syncer_;
 
   std::unique_ptr<store::SqliteDb> checkpoint_db_;  // SQLite only
+  // SQLite only: the WAL, open from start-up, for the syncer's fdatasync.
+  struct Descriptor {
+    int fd = -1;
+    ~Descriptor();
+  } wal_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;

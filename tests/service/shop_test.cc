@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "http/handlers.h"
@@ -943,6 +945,38 @@ TEST_F(ShopTest, TheFirstPaymentIsStoredOnce) {
   EXPECT_EQ(first_paid(B), at + kDay);
   Buy(A, "pkg699");
   EXPECT_EQ(first_paid(A), at);
+}
+
+// Out of file descriptors (a flood of connections), writes go on: the syncer's WAL descriptor has
+// been open since start-up. It used to open the WAL again for each sync, fail with EMFILE, and stop
+// the shop (fail-stop).
+TEST_F(ShopTest, WritesGoOnWhenTheProcessIsOutOfFileDescriptors) {
+  if (test::OnPostgres()) GTEST_SKIP() << "the syncer's fdatasync is SQLite's (PostgreSQL's COMMIT is durable)";
+  Caller L = Join("13800000001", nullptr);
+  const std::string code(Read([&](ReadCtx& c) { return Me(c, L); }).value().at("member").at("invite_code").as_string());
+  const std::string hash = HashPassword("password", PasswordCost::Fast());
+  // Take every descriptor the limit allows; then only writes (the writer's connection is open), so
+  // that nothing but the syncer could need a descriptor.
+  std::vector<int> taken;
+  for (;;) {
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    taken.push_back(fd);
+    if (taken.size() > 100'000) break;
+  }
+  ASSERT_EQ(errno, EMFILE);
+  shop_->SetFatalHandler([](const std::string& why) { ADD_FAILURE() << "fatal: " << why; });
+  std::vector<Reply> joined;
+  for (int i = 0; i < 5; ++i) {
+    const RegisterReq r{"1390000000" + std::to_string(i), hash, code, ""};
+    joined.push_back(Write([&](Tx& tx) { return Register(tx, r); }));
+  }
+  for (int fd : taken) ::close(fd);
+  for (const Reply& r : joined) ASSERT_TRUE(r.ok()) << r.error().message;
+  auto team = Read([&](ReadCtx& c) { return TeamSummary(c, *shop_, L, -1); });
+  ASSERT_TRUE(team.ok());
+  EXPECT_EQ(team.value().at("directs"), 5);
+  EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
 }
 
 }  // namespace
