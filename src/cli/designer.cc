@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli/replay.h"
 #include "plan/plan_file.h"
 #include "sim/calculators.h"
+#include "sim/json_check.h"
 #include "sim/lint.h"
 #include "sim/scenario.h"
 #include "sim/simulation.h"
@@ -35,13 +37,15 @@ std::string Grouped(int64_t v) {
   return (v < 0 ? "-" : "") + out;
 }
 
-// An integer option ("100000", no decimals).
-core::Result<int64_t> Whole(const std::string& text, const char* field) {
-  auto v = sim::ParseCenti(text, field);
-  if (!v) return v.error();
-  if (*v % 100 != 0)
-    return core::MakeError("invalid", std::string(field) + " is a whole number", field);
-  return *v / 100;
+// Prints the designer's JSON, or, when a number in it is not finite (a bug: JSON has no Infinity),
+// says where and exits 3 rather than print what no reader can parse.
+int PrintJson(const json::value& v) {
+  if (const std::optional<std::string> at = sim::FindNonFinite(v)) {
+    std::cerr << "guanxi: a number is not finite at " << *at << " (a bug); nothing was printed\n";
+    return 3;
+  }
+  std::cout << PrettyJson(v);
+  return 0;
 }
 
 bool WriteFile(const std::string& path, const std::string& text) {
@@ -51,22 +55,24 @@ bool WriteFile(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
+// The first refusal among the parsed options, or nullptr.
+template <typename... Results>
+const core::Error* FirstError(const Results&... results) {
+  for (const core::Error* e : {(results.ok() ? nullptr : &results.error())...}) {
+    if (e != nullptr) return e;
+  }
+  return nullptr;
+}
+
 int CalcMembers(const CalcOptions& o) {
-  auto reach = Whole(o.reach, "--reach");
-  auto fan = sim::ParsePercent(o.fan, "--fan");
-  auto deal = sim::ParsePercent(o.deal, "--deal");
-  auto member = sim::ParsePercent(o.member, "--member");
-  for (const core::Error* e :
-       {reach ? nullptr : &reach.error(), fan ? nullptr : &fan.error(),
-        deal ? nullptr : &deal.error(), member ? nullptr : &member.error()}) {
-    if (e != nullptr) return Fail(e->message);
-  }
-  auto r = sim::CalcMembers({*reach, *fan, *deal, *member});
+  auto reach = sim::ParseOption(o.reach, sim::kReach);
+  auto fan = sim::ParseOption(o.fan, sim::kFanBps);
+  auto deal = sim::ParseOption(o.deal, sim::kDealBps);
+  auto member = sim::ParseOption(o.member, sim::kMemberBps);
+  if (const core::Error* e = FirstError(reach, fan, deal, member)) return Fail(e->message);
+  auto r = sim::CalcMembers({*reach, *fan, *deal, *member}, sim::Naming::kCli);
   if (!r) return Fail(r.error().message);
-  if (o.json) {
-    std::cout << PrettyJson(sim::MembersJson(*r));
-    return 0;
-  }
+  if (o.json) return PrintJson(sim::MembersJson(*r));
   std::cout
       << "会员人数 = 触达人数 × 粉丝转化率 × 成交转化率 × 会员转化率 (each stage rounded down)\n"
       << "  reached  " << Grouped(r->reach) << "\n  fans     " << Grouped(r->fans) << "  (× "
@@ -76,19 +82,13 @@ int CalcMembers(const CalcOptions& o) {
 }
 
 int CalcLifetime(const CalcOptions& o) {
-  auto freq = sim::ParseCenti(o.frequency, "--frequency");
-  auto life = sim::ParseCenti(o.lifetime, "--lifetime");
-  auto ticket = Whole(o.ticket_fen, "--ticket-fen");
-  for (const core::Error* e : {freq ? nullptr : &freq.error(), life ? nullptr : &life.error(),
-                               ticket ? nullptr : &ticket.error()}) {
-    if (e != nullptr) return Fail(e->message);
-  }
-  auto r = sim::CalcLifetime({*freq, *life, *ticket});
+  auto freq = sim::ParseOption(o.frequency, sim::kFrequency);
+  auto life = sim::ParseOption(o.lifetime, sim::kLifetime);
+  auto ticket = sim::ParseOption(o.ticket_fen, sim::kTicket);
+  if (const core::Error* e = FirstError(freq, life, ticket)) return Fail(e->message);
+  auto r = sim::CalcLifetime({*freq, *life, *ticket}, sim::Naming::kCli);
   if (!r) return Fail(r.error().message);
-  if (o.json) {
-    std::cout << PrettyJson(sim::LifetimeJson(*r));
-    return 0;
-  }
+  if (o.json) return PrintJson(sim::LifetimeJson(*r));
   std::cout << "终身消费 = 购买频次 × 平均生命周期 × 平均客单价\n  " << o.frequency << " × "
             << o.lifetime << " × " << core::FormatYuan(*ticket) << " = "
             << core::FormatYuan(r->spend) << " yuan (" << r->spend << " fen, rounded down)\n";
@@ -96,29 +96,20 @@ int CalcLifetime(const CalcOptions& o) {
 }
 
 int CalcFission(const CalcOptions& o) {
-  auto referrals = sim::ParseCenti(o.referrals, "--referrals");
-  auto levels = Whole(o.levels, "--levels");
-  auto generations = Whole(o.generations, "--generations");
-  auto seeds = Whole(o.seeds, "--seeds");
-  auto conversion = sim::ParsePercent(o.conversion, "--conversion");
-  auto market = Whole(o.market, "--market");
-  for (const core::Error* e :
-       {referrals ? nullptr : &referrals.error(), levels ? nullptr : &levels.error(),
-        generations ? nullptr : &generations.error(), seeds ? nullptr : &seeds.error(),
-        conversion ? nullptr : &conversion.error(), market ? nullptr : &market.error()}) {
-    if (e != nullptr) return Fail(e->message);
-  }
-  if (*generations < 1 || *generations > 100) return Fail("--generations must be 1..100");
-  sim::FissionInput in{*referrals, *levels,     static_cast<uint32_t>(*generations),
-                       *seeds,     *conversion, *market};
-  auto r = sim::CalcFission(in);
+  auto referrals = sim::ParseOption(o.referrals, sim::kReferrals);
+  auto levels = sim::ParseOption(o.levels, sim::kLevels);
+  auto generations = sim::ParseOption(o.generations, sim::kGenerations);
+  auto seeds = sim::ParseOption(o.seeds, sim::kSeeds);
+  auto conversion = sim::ParseOption(o.conversion, sim::kConversionBps);
+  auto market = sim::ParseOption(o.market, sim::kMarket);
+  if (const core::Error* e = FirstError(referrals, levels, generations, seeds, conversion, market))
+    return Fail(e->message);
+  const sim::FissionInput in{*referrals, *levels, *generations, *seeds, *conversion, *market};
+  auto r = sim::CalcFission(in, sim::Naming::kCli);
   if (!r) return Fail(r.error().message);
-  if (o.json) {
-    std::cout << PrettyJson(sim::FissionJson(in, *r));
-    return 0;
-  }
-  std::printf("裂变人数 = (会员推荐 × 裂变级数)^N = (%s × %s)^%s = %.6g\n", o.referrals.c_str(),
-              o.levels.c_str(), o.generations.c_str(), r->naive);
+  if (o.json) return PrintJson(sim::FissionJson(in, *r));
+  std::printf("裂变人数 = (会员推荐 × 裂变级数)^N = (%s × %s)^%s = %s\n", o.referrals.c_str(),
+              o.levels.c_str(), o.generations.c_str(), sim::NaiveText(r->naive).c_str());
   std::printf("Projection: %s seeds; each member invites %s people, %s of them join%s.\n",
               o.seeds.c_str(), o.referrals.c_str(), o.conversion.c_str(),
               *market > 0 ? ", fewer as the market fills" : "");
@@ -126,9 +117,9 @@ int CalcFission(const CalcOptions& o) {
               r->growth_factor < 1 ? ": below 1 the growth dies out" : "");
   std::printf("%10s %16s %14s %14s %14s\n", "generation", "formula", "invited", "joined", "total");
   for (const sim::FissionRow& row : r->rows) {
-    std::printf("%10u %16.6g %14s %14s %14s\n", row.generation, row.naive,
-                Grouped(row.invited).c_str(), Grouped(row.joined).c_str(),
-                Grouped(row.total).c_str());
+    std::printf("%10s %16s %14s %14s %14s\n", std::to_string(row.generation).c_str(),
+                sim::NaiveText(row.naive).c_str(), Grouped(row.invited).c_str(),
+                Grouped(row.joined).c_str(), Grouped(row.total).c_str());
   }
   return 0;
 }
@@ -167,6 +158,11 @@ int Simulate(const SimulateOptions& o) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << (tty ? "\n" : "") << "simulate: done in " << seconds << " s\n";
   }
+  if (const std::optional<std::string> at = sim::FindNonFinite(report)) {
+    std::cerr << "guanxi: the report has a number that is not finite at " << *at
+              << " (a bug); nothing was written\n";
+    return 3;
+  }
   const std::string text = PrettyJson(report);
   if (o.out.empty()) {
     std::cout << text;
@@ -188,7 +184,7 @@ int PlanLint(const std::string& path, bool json, bool wechat) {
   if (!plan) return Fail(plan.error().message);
   const sim::LintReport report = sim::Lint(*plan, sim::LintOptions{wechat});
   if (json) {
-    std::cout << PrettyJson(sim::LintJson(report));
+    if (const int code = PrintJson(sim::LintJson(report)); code != 0) return code;
   } else {
     std::cout << sim::LintText(report);
   }

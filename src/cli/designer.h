@@ -15,7 +15,8 @@ struct CalcOptions {
   // fission
   std::string referrals, levels = "1", generations, seeds = "1", conversion = "100%", market = "0";
 };
-// kind: "members", "lifetime" or "fission". Exit 0, or 2 on a bad input.
+// kind: "members", "lifetime" or "fission". Exit 0; 2 on a bad input (the message names the
+// option and its limit); 3 when an output would hold a number that is not finite (a bug).
 int Calc(const std::string& kind, const CalcOptions& options);
 
 struct SimulateOptions {
@@ -26,7 +27,7 @@ struct SimulateOptions {
   bool quiet = false;
 };
 // Exit 0; 2 when the plan or scenario is refused or a file cannot be written; 3 when the report's
-// totals differ from the engine's ledger (a bug).
+// totals differ from the engine's ledger or a number in it is not finite (a bug).
 int Simulate(const SimulateOptions& options);
 
 // Exit 0 without findings, 1 with findings, 2 when the plan cannot be read or is refused.

@@ -83,12 +83,18 @@ core::Result<std::string> Str(const json::object& o, const char* field, bool req
   }
   if (!it->value().is_string()) return core::MakeError("invalid_" + std::string(field), std::string(field) + " must be a string", field);
   if (it->value().as_string().size() > max) {
-    return core::MakeError("invalid_" + std::string(field), std::string(field) + " is too long", field);
+    return core::MakeError("invalid_" + std::string(field),
+                           std::string(field) + " is too long: at most " + std::to_string(max) + " bytes", field);
   }
   return std::string(it->value().as_string());
 }
 
-core::Result<int64_t> Int(const json::object& o, const char* field, bool required, int64_t fallback = 0) {
+// What an integer field holds, so that its message says so: a rebind's referrer is a member id,
+// not money (issue #18). A plain whole number by default; money and ids name their unit.
+enum class IntKind { kCount, kFen, kMemberId };
+
+core::Result<int64_t> Int(const json::object& o, const char* field, bool required, int64_t fallback = 0,
+                          IntKind kind = IntKind::kCount) {
   auto it = o.find(field);
   if (it == o.end() || it->value().is_null()) {
     if (required) return core::MakeError("missing_field", std::string(field) + " is required", field);
@@ -98,7 +104,10 @@ core::Result<int64_t> Int(const json::object& o, const char* field, bool require
   if (it->value().is_uint64() && it->value().as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
     return static_cast<int64_t>(it->value().as_uint64());
   }
-  return core::MakeError("invalid_" + std::string(field), std::string(field) + " must be an integer (fen for money)", field);
+  const char* what = kind == IntKind::kFen        ? " must be a whole number of fen"
+                     : kind == IntKind::kMemberId ? " must be a member id (a whole number)"
+                                                  : " must be a whole number";
+  return core::MakeError("invalid_" + std::string(field), std::string(field) + what, field);
 }
 
 }  // namespace
@@ -398,7 +407,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     service::ProductReq p;
     p.sku = std::string(req.Param("sku"));
     auto name = Str(*body, "name", true, 200);
-    auto price = Int(*body, "price", true);
+    auto price = Int(*body, "price", true, 0, IntKind::kFen);
     auto stock = Int(*body, "stock", false, 0);
     auto status = Str(*body, "status", false);
     auto description = Str(*body, "description", false, 5000);
@@ -597,7 +606,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
-    auto amount = Int(*body, "amount", true);
+    auto amount = Int(*body, "amount", true, 0, IntKind::kFen);
     if (!amount) co_return ErrorResponse(amount.error());
     std::function<Reply(service::Tx&)> job = [c, a = *amount](service::Tx& tx) { return service::RequestWithdrawal(tx, c, a); };
     Response res = co_await DoWrite(*s, job, 201);
@@ -708,7 +717,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     if (!id) co_return ErrorResponse(id.error());
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
-    auto referrer = Int(*body, "referrer", false, -1);  // absent or null: the top of the tree
+    auto referrer = Int(*body, "referrer", false, -1, IntKind::kMemberId);  // absent or null: the top of the tree
     if (!referrer) co_return ErrorResponse(referrer.error());
     std::function<Reply(service::Tx&)> job = [c, m = *id, r = *referrer](service::Tx& tx) {
       return service::Rebind(tx, c, m, r);

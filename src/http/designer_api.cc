@@ -24,6 +24,7 @@
 #include "service/util.h"
 #include "sim/calculators.h"
 #include "sim/jobs.h"
+#include "sim/json_check.h"
 #include "sim/lint.h"
 #include "sim/scenario.h"
 
@@ -60,46 +61,66 @@ core::Result<json::object> ObjectOf(const Request& req) {
   return std::move(v.as_object());
 }
 
+// A calculator's integer input, in its limit's unit (absent: fallback, or an error when
+// required). A value of the wrong kind, or too large for an int64, gets the limit's own message;
+// the range itself is checked by the calculator, against the same limit.
+core::Result<int64_t> IntField(const json::object& o, const sim::Limit& limit,
+                               std::optional<int64_t> fallback) {
+  const std::string field(limit.field);
+  const json::value* v = o.if_contains(field);
+  if (v == nullptr || v->is_null()) {
+    if (fallback) return *fallback;
+    return core::MakeError("missing_field", field + " is required", field);
+  }
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX))
+    return static_cast<int64_t>(v->as_uint64());
+  return sim::LimitError(limit);
+}
+
+// A required number with at most two decimals, in hundredths (a frequency of 2.5 is 250).
+core::Result<int64_t> CentiField(const json::object& o, const sim::Limit& limit) {
+  const json::value* v = o.if_contains(limit.field);
+  if (v != nullptr && v->is_double()) {
+    // Within ±2^53 a double holds every hundredth's integer exactly; beyond it (or Infinity) the
+    // value is past every limit anyway.
+    const double x = v->as_double() * 100;
+    if (!(std::fabs(x) < 9e15) || std::fabs(x - std::round(x)) > 1e-6)
+      return sim::LimitError(limit);
+    return static_cast<int64_t>(std::llround(x));
+  }
+  auto i = IntField(o, limit, std::nullopt);
+  if (!i) return i;
+  if (*i < INT64_MIN / 100 || *i > INT64_MAX / 100) return sim::LimitError(limit);
+  return *i * 100;
+}
+
+// A field of the designer's own (not a calculator input) that must be `what`.
 core::Error BadField(const char* field, const std::string& what) {
   return core::MakeError("invalid_" + std::string(field), std::string(field) + " must be " + what,
                          field);
 }
 
-// An integer field (absent: fallback, or an error when required).
-core::Result<int64_t> IntField(const json::object& o, const char* field,
-                               std::optional<int64_t> fallback) {
-  const json::value* v = o.if_contains(field);
-  if (v == nullptr || v->is_null()) {
-    if (fallback) return *fallback;
-    return core::MakeError("missing_field", std::string(field) + " is required", field);
+// The designer's answer. JSON has no Infinity or NaN: a non-finite number is a bug, answered as
+// one (500, naming where) rather than sent as text no client can parse.
+Response Out(unsigned status, json::value v) {
+  if (const std::optional<std::string> at = sim::FindNonFinite(v)) {
+    return Response::Error(500, "internal",
+                           "the designer computed a number that is not finite at " + *at +
+                               " (a bug); nothing was sent");
   }
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX))
-    return static_cast<int64_t>(v->as_uint64());
-  return BadField(field, "an integer (fen for money, bps for rates)");
+  return Response::Json(status, std::move(v));
 }
 
-// A number with at most two decimals, in hundredths (a frequency of 2.5 is 250).
-core::Result<int64_t> CentiField(const json::object& o, const char* field,
-                                 std::optional<int64_t> fallback) {
-  const json::value* v = o.if_contains(field);
-  if (v != nullptr && v->is_double()) {
-    const double x = v->as_double() * 100;
-    if (!(x >= 0 && x < 1e15) || std::fabs(x - std::round(x)) > 1e-6)
-      return BadField(field, "a number with at most two decimals");
-    return static_cast<int64_t>(std::llround(x));
-  }
-  auto i = IntField(o, field, fallback ? std::optional<int64_t>(*fallback / 100) : std::nullopt);
-  if (!i) return i;
-  if (*i < 0 || *i > INT64_MAX / 100) return BadField(field, "a number from 0");
-  return *i * 100;
-}
+// A posted plan or scenario: far larger than any real one, small enough to parse at once.
+constexpr size_t kMaxText = 1'000'000;
 
 core::Result<std::string> TextField(const json::object& o, const char* field) {
   const json::value* v = o.if_contains(field);
   if (v == nullptr || v->is_null()) return std::string();
   if (!v->is_string()) return BadField(field, "a string");
-  if (v->as_string().size() > 1'000'000) return BadField(field, "at most 1 MB");
+  if (v->as_string().size() > kMaxText)
+    return BadField(field, "at most " + std::to_string(kMaxText) + " bytes");
   return std::string(v->as_string());
 }
 
@@ -161,7 +182,7 @@ Response LintPlan(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Requ
   if (!plan) return Fail(plan.error());
   const sim::LintReport report =
       sim::Lint(*plan, sim::LintOptions{wechat == nullptr || wechat->as_bool()});
-  return Response::Json(200, sim::LintJson(report));
+  return Out(200, sim::LintJson(report));
 }
 
 Response CalcMembers(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
@@ -170,20 +191,17 @@ Response CalcMembers(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const R
   auto body = ObjectOf(req);
   if (!body) return Fail(body.error());
   sim::MembersInput in;
-  auto reach = IntField(*body, "reach", std::nullopt);
-  if (!reach) return Fail(reach.error());
-  in.reach = *reach;
-  for (auto [field, out] : {std::pair{"fan_bps", &in.fan_bps},
-                            {"deal_bps", &in.deal_bps},
-                            {"member_bps", &in.member_bps}}) {
-    auto v = IntField(*body, field, std::nullopt);
+  for (auto [limit, out] : {std::pair{&sim::kReach, &in.reach},
+                            {&sim::kFanBps, &in.fan_bps},
+                            {&sim::kDealBps, &in.deal_bps},
+                            {&sim::kMemberBps, &in.member_bps}}) {
+    auto v = IntField(*body, *limit, std::nullopt);
     if (!v) return Fail(v.error());
-    if (*v < 0 || *v > core::kWholeBps) return Fail(BadField(field, "0..10000 bps"));
-    *out = static_cast<core::Bps>(*v);
+    *out = *v;
   }
   auto r = sim::CalcMembers(in);
   if (!r) return Fail(r.error());
-  return Response::Json(200, sim::MembersJson(*r));
+  return Out(200, sim::MembersJson(*r));
 }
 
 Response CalcLifetime(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
@@ -191,15 +209,15 @@ Response CalcLifetime(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const 
   if (auto r = Refuse(c, false)) return *r;
   auto body = ObjectOf(req);
   if (!body) return Fail(body.error());
-  auto frequency = CentiField(*body, "frequency", std::nullopt);
-  auto lifetime = CentiField(*body, "lifetime", std::nullopt);
-  auto ticket = IntField(*body, "ticket", std::nullopt);
+  auto frequency = CentiField(*body, sim::kFrequency);
+  auto lifetime = CentiField(*body, sim::kLifetime);
+  auto ticket = IntField(*body, sim::kTicket, std::nullopt);
   for (const auto* v : {&frequency, &lifetime, &ticket}) {
     if (!*v) return Fail(v->error());
   }
   auto r = sim::CalcLifetime({*frequency, *lifetime, *ticket});
   if (!r) return Fail(r.error());
-  return Response::Json(200, sim::LifetimeJson(*r));
+  return Out(200, sim::LifetimeJson(*r));
 }
 
 Response CalcFission(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const Request& req) {
@@ -207,27 +225,19 @@ Response CalcFission(service::Shop& shop, sim::SimulationJobs& /*jobs*/, const R
   if (auto r = Refuse(c, false)) return *r;
   auto body = ObjectOf(req);
   if (!body) return Fail(body.error());
-  auto referrals = CentiField(*body, "referrals", std::nullopt);
-  auto levels = IntField(*body, "levels", 1);
-  auto generations = IntField(*body, "generations", std::nullopt);
-  auto seeds = IntField(*body, "seeds", 1);
-  auto conversion = IntField(*body, "conversion_bps", core::kWholeBps);
-  auto market = IntField(*body, "market", 0);
+  auto referrals = CentiField(*body, sim::kReferrals);
+  auto levels = IntField(*body, sim::kLevels, 1);
+  auto generations = IntField(*body, sim::kGenerations, std::nullopt);
+  auto seeds = IntField(*body, sim::kSeeds, 1);
+  auto conversion = IntField(*body, sim::kConversionBps, core::kWholeBps);
+  auto market = IntField(*body, sim::kMarket, 0);
   for (const auto* v : {&referrals, &levels, &generations, &seeds, &conversion, &market}) {
     if (!*v) return Fail(v->error());
   }
-  if (*generations < 1 || *generations > 100) return Fail(BadField("generations", "1..100"));
-  if (*conversion < 0 || *conversion > core::kWholeBps)
-    return Fail(BadField("conversion_bps", "0..10000 bps"));
-  const sim::FissionInput in{*referrals,
-                             *levels,
-                             static_cast<uint32_t>(*generations),
-                             *seeds,
-                             static_cast<core::Bps>(*conversion),
-                             *market};
+  const sim::FissionInput in{*referrals, *levels, *generations, *seeds, *conversion, *market};
   auto r = sim::CalcFission(in);
   if (!r) return Fail(r.error());
-  return Response::Json(200, sim::FissionJson(in, *r));
+  return Out(200, sim::FissionJson(in, *r));
 }
 
 Response StartSimulation(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
@@ -247,7 +257,7 @@ Response StartSimulation(service::Shop& shop, sim::SimulationJobs& jobs, const R
   auto started = jobs.Start(std::move(*plan), std::move(*scenario));
   if (!started)
     return Fail(started.error(), started.error().code == "too_many_simulations" ? 429 : 400);
-  return Response::Json(202, StatusJson(*started));
+  return Out(202, StatusJson(*started));
 }
 
 Response ListSimulations(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
@@ -256,12 +266,12 @@ Response ListSimulations(service::Shop& shop, sim::SimulationJobs& jobs, const R
   json::array items;
   for (const sim::JobStatus& st : jobs.List()) items.push_back(StatusJson(st));
   const sim::JobLimits& l = jobs.limits();
-  return Response::Json(200, json::object{{"items", std::move(items)},
-                                          {"limits",
-                                           {{"max_running", l.max_running},
-                                            {"max_kept", l.max_kept},
-                                            {"max_days", l.max_days},
-                                            {"max_members", l.max_members}}}});
+  return Out(200, json::object{{"items", std::move(items)},
+                               {"limits",
+                                {{"max_running", l.max_running},
+                                 {"max_kept", l.max_kept},
+                                 {"max_days", l.max_days},
+                                 {"max_members", l.max_members}}}});
 }
 
 Response SimulationStatus(service::Shop& shop, sim::SimulationJobs& jobs, const Request& req) {
@@ -273,7 +283,7 @@ Response SimulationStatus(service::Shop& shop, sim::SimulationJobs& jobs, const 
   if (!st)
     return Response::Error(404, "not_found", "no such simulation (jobs are kept in memory only)",
                            "id");
-  return Response::Json(200, StatusJson(*st));
+  return Out(200, StatusJson(*st));
 }
 
 // The report, as JSON or as the HTML page; 409 while the job runs or when it did not finish.

@@ -1,5 +1,6 @@
 // Staff operations on members, the plan, pools and the ledger, and the audit log they all write to.
 #include <string>
+#include <string_view>
 
 #include "service/api.h"
 #include "service/util.h"
@@ -28,6 +29,21 @@ unsigned HttpStatus(const core::Error& e) {
 
 namespace {
 core::Error Denied(const Caller& caller) { return caller.account < 0 ? Unauthorized() : Forbidden(); }
+
+// The operator's text as a LIKE prefix that matches it literally: "%" and "_" are characters here,
+// not wildcards (issue #18), and so is the escape character itself. The query says ESCAPE '\'
+// explicitly so SQLite (which has no default escape) and PostgreSQL (whose default is the same
+// backslash) read the pattern alike.
+std::string LikePrefix(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  out += '%';
+  return out;
+}
 }  // namespace
 
 Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int64_t after, int limit) {
@@ -37,8 +53,8 @@ Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int6
   store::Stmt& s = c.db.Cached(
       "SELECT m.id FROM members m LEFT JOIN accounts a ON a.id = m.account "
       "WHERE m.id > ?1 AND (?2 = '' OR CAST(m.id AS TEXT) = ltrim(?2, '#') OR m.invite_code = upper(?2) "
-      "OR a.phone LIKE ?2 || '%') ORDER BY m.id LIMIT ?3");
-  s.Bind(1, after).Bind(2, q).Bind(3, int64_t{limit} + 1);
+      "OR a.phone LIKE ?4 ESCAPE '\\') ORDER BY m.id LIMIT ?3");
+  s.Bind(1, after).Bind(2, q).Bind(3, int64_t{limit} + 1).Bind(4, LikePrefix(q));
   std::vector<int64_t> ids;
   while (s.Step()) ids.push_back(s.Int(0));
   s.Reset();

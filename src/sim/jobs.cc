@@ -2,7 +2,11 @@
 
 #include <boost/json.hpp>
 #include <exception>
+#include <optional>
+#include <string>
 #include <utility>
+
+#include "sim/json_check.h"
 
 namespace guanxi::sim {
 
@@ -75,15 +79,17 @@ void SimulationJobs::Run(SimulationJobs* self, std::shared_ptr<Job> job, core::P
       job->orders = p.orders;
       return !job->cancel.load();
     });
-    if (finished) {
-      const boost::json::value report = sim.Report();
+    if (!finished) {
+      state = JobState::kCancelled;
+    } else if (const boost::json::value report = sim.Report();
+               const std::optional<std::string> at = FindNonFinite(report)) {
+      error = "the report has a number that is not finite at " + *at + " (a bug)";
+    } else {
       auto out = std::make_shared<Output>();
       out->json = boost::json::serialize(report);
       out->html = ReportHtml(report);
       output = std::move(out);
       state = JobState::kDone;
-    } else {
-      state = JobState::kCancelled;
     }
   } catch (const std::exception& e) {
     error = e.what();  // e.g. std::bad_alloc: the machine ran out of memory

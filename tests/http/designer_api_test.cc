@@ -2,6 +2,7 @@
 // calculators, and a simulation from start to report (JSON and HTML), with the limits that keep one
 // request from exhausting the machine.
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include "http/api_fixture.h"
@@ -123,6 +124,140 @@ TEST_F(DesignerApiTest, Calculators) {
   auto missing = client_->Post(Url("/calc/fission"), R"({"referrals":3})", token);
   ASSERT_EQ(missing.status, 400u);
   EXPECT_EQ(missing.Json().at("error").at("field"), "generations");
+}
+
+// True when no number anywhere in `v` is Infinity or NaN (JSON has neither).
+bool AllFinite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return std::isfinite(v.get_double());
+    case json::kind::array:
+      for (const json::value& e : v.get_array())
+        if (!AllFinite(e)) return false;
+      return true;
+    case json::kind::object:
+      for (const auto& kv : v.get_object())
+        if (!AllFinite(kv.value())) return false;
+      return true;
+    default:
+      return true;
+  }
+}
+
+// Issue #18, item 8: the issue's own input answered 200 with "naive":Infinity (not JSON) and a
+// negative total. Now a projection that does not fit is a 400 naming generations and how many fit;
+// what fits is exact; every answer parses as JSON.
+TEST_F(DesignerApiTest, FissionThatDoesNotFitIsRefusedAndEveryAnswerIsJson) {
+  const std::string token = staff_tokens_["operator"];
+  auto issue = client_->Post(
+      Url("/calc/fission"),
+      R"({"referrals":1000,"generations":100,"seeds":100000000000,"levels":1000,"conversion_bps":10000})",
+      token);
+  ASSERT_EQ(issue.status, 400u) << issue.body;
+  EXPECT_EQ(issue.Json().at("error").at("code"), "invalid_generations");
+  EXPECT_EQ(issue.Json().at("error").at("field"), "generations");
+  EXPECT_EQ(std::string(issue.Json().at("error").at("message").as_string())
+                .rfind("generations must be at most 2 with these inputs", 0),
+            0u)
+      << issue.body;
+
+  // The same with 2 generations: 10^11 seeds, 10^14 and 10^17 joiners, to the person.
+  auto big = client_->Post(
+      Url("/calc/fission"),
+      R"({"referrals":1000,"generations":2,"seeds":100000000000,"levels":1000,"conversion_bps":10000})",
+      token);
+  ASSERT_EQ(big.status, 200u) << big.body;
+  EXPECT_EQ(big.Json().at("total"), 100'100'100'000'000'000);
+  EXPECT_EQ(big.Json().at("generations").at(1).at("joined"), 100'000'000'000'000'000);
+  EXPECT_EQ(big.Json().at("naive"), 1e12);  // (1000 × 1000)^2
+
+  const char* const bodies[] = {
+      R"({"referrals":1000,"generations":100,"seeds":1,"levels":1000,"conversion_bps":0})",
+      R"({"referrals":1000,"generations":100,"seeds":1,"levels":1000,"market":100000000000})",
+      R"({"referrals":1000,"generations":100,"seeds":100000000000,"market":100000000000})",
+      R"({"referrals":0.01,"generations":100,"levels":1})",
+      R"({"referrals":1000,"generations":100,"conversion_bps":100})",
+      R"({"referrals":999.99,"generations":100,"seeds":100000000000,"levels":1000,"conversion_bps":9999})",
+      R"({"referrals":1e308,"generations":1})",
+      R"({"referrals":1000,"generations":18446744073709551615})",
+  };
+  for (const char* body : bodies) {
+    SCOPED_TRACE(body);
+    auto r = client_->Post(Url("/calc/fission"), body, token);
+    boost::system::error_code ec;
+    const json::value v = json::parse(r.body, ec);
+    ASSERT_FALSE(ec) << r.body.substr(0, 300);
+    EXPECT_TRUE(AllFinite(v)) << r.body.substr(0, 300);
+    if (r.status != 200) {
+      EXPECT_EQ(r.status, 400u);
+      EXPECT_FALSE(v.at("error").at("field").as_string().empty());
+      continue;
+    }
+    int64_t total = v.at("seeds").as_int64();
+    for (const json::value& row : v.at("generations").as_array()) {
+      EXPECT_GE(row.at("total").as_int64(), total);
+      total = row.at("total").as_int64();
+    }
+    EXPECT_EQ(v.at("total").as_int64(), total);
+  }
+}
+
+// Each refusal states the real limit, in the unit of the field the caller sent (referrals in
+// people, not hundredths), whether the value is out of range, too large for an integer, or of the
+// wrong kind.
+TEST_F(DesignerApiTest, LimitMessagesStateTheRealLimits) {
+  struct Case {
+    const char* path;
+    const char* body;
+    const char* field;
+    const char* message;
+  };
+  constexpr const char* kReferrals =
+      "referrals must be a number between 0 and 1000 with at most two decimals";
+  constexpr const char* kFan =
+      "fan_bps must be a whole number of bps between 0 and 10000 (0%..100%)";
+  constexpr const char* kFrequency =
+      "frequency must be a number between 0 and 1000000 with at most two decimals";
+  const Case cases[] = {
+      {"/calc/fission", R"({"referrals":1001,"generations":1})", "referrals", kReferrals},
+      {"/calc/fission", R"({"referrals":1000.01,"generations":1})", "referrals", kReferrals},
+      {"/calc/fission", R"({"referrals":1e300,"generations":1})", "referrals", kReferrals},
+      {"/calc/fission", R"({"referrals":-0.5,"generations":1})", "referrals", kReferrals},
+      {"/calc/fission", R"({"referrals":3,"generations":101})", "generations",
+       "generations must be a whole number between 1 and 100"},
+      {"/calc/fission", R"({"referrals":3,"generations":1.5})", "generations",
+       "generations must be a whole number between 1 and 100"},
+      {"/calc/fission", R"({"referrals":3,"generations":1,"levels":1001})", "levels",
+       "levels must be a whole number between 1 and 1000"},
+      {"/calc/fission", R"({"referrals":3,"generations":1,"seeds":18446744073709551615})", "seeds",
+       "seeds must be a whole number between 1 and 100000000000"},
+      {"/calc/fission", R"({"referrals":3,"generations":1,"conversion_bps":4294977296})",
+       "conversion_bps",
+       "conversion_bps must be a whole number of bps between 0 and 10000 (0%..100%)"},
+      {"/calc/fission", R"({"referrals":3,"generations":1,"market":-1})", "market",
+       "market must be a whole number between 0 and 100000000000"},
+      {"/calc/members", R"({"reach":100,"fan_bps":20000,"deal_bps":1,"member_bps":1})", "fan_bps",
+       kFan},
+      {"/calc/members", R"({"reach":100,"fan_bps":"30%","deal_bps":1,"member_bps":1})", "fan_bps",
+       kFan},
+      {"/calc/members", R"({"reach":1e12,"fan_bps":1,"deal_bps":1,"member_bps":1})", "reach",
+       "reach must be a whole number between 0 and 100000000000"},
+      {"/calc/lifetime", R"({"frequency":1000000.01,"lifetime":1,"ticket":100})", "frequency",
+       kFrequency},
+      {"/calc/lifetime", R"({"frequency":-1,"lifetime":1,"ticket":100})", "frequency", kFrequency},
+      {"/calc/lifetime", R"({"frequency":4.125,"lifetime":1,"ticket":100})", "frequency",
+       kFrequency},
+      {"/calc/lifetime", R"({"frequency":4,"lifetime":1,"ticket":10000000001})", "ticket",
+       "ticket must be a whole number of fen between 0 and 10000000000 (at most 100000000.00 "
+       "yuan)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body);
+    auto r = client_->Post(Url(c.path), c.body, staff_tokens_["sales"]);
+    ASSERT_EQ(r.status, 400u) << r.body;
+    EXPECT_EQ(r.Json().at("error").at("field"), c.field);
+    EXPECT_EQ(std::string(r.Json().at("error").at("message").as_string()), c.message);
+  }
 }
 
 TEST_F(DesignerApiTest, SimulationFromStartToReport) {

@@ -5,6 +5,12 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,6 +18,7 @@
 #include "plan/plan_file.h"
 #include "sim/calculators.h"
 #include "sim/jobs.h"
+#include "sim/json_check.h"
 #include "sim/lint.h"
 #include "sim/scenario.h"
 #include "sim/simulation.h"
@@ -62,7 +69,7 @@ TEST(Calculators, FissionBesideTheNaiveFormula) {
   FissionInput in{300, 1, 5, 100, 2000, 0};  // 3 invites each, 20% join, 100 seeds
   auto r = CalcFission(in);
   ASSERT_TRUE(r.ok());
-  EXPECT_DOUBLE_EQ(r->naive, 243.0);  // 3^5
+  EXPECT_DOUBLE_EQ(r->naive.value(), 243.0);  // 3^5
   EXPECT_DOUBLE_EQ(r->growth_factor, 0.6);
   const std::vector<int64_t> joined = {60, 36, 21, 12,
                                        7};  // 300×.2, 180×.2, 108×.2=21.6, 63×.2=12.6, 36×.2=7.2
@@ -76,7 +83,7 @@ TEST(Calculators, FissionBesideTheNaiveFormula) {
   // The merchants' formula with 裂变级数 3: (3 × 3)^4 = 6561.
   auto merchant = CalcFission({300, 3, 4, 1, 10000, 0});
   ASSERT_TRUE(merchant.ok());
-  EXPECT_DOUBLE_EQ(merchant->naive, 6561.0);
+  EXPECT_DOUBLE_EQ(merchant->naive.value(), 6561.0);
   // A market of 1,000: 10 seeds, 10 invites each, everyone joins: 100 × 990/1000 = 99; then 990 ×
   // 891/1000 = 882.
   auto market = CalcFission({1000, 1, 2, 10, 10000, 1000});
@@ -97,6 +104,293 @@ TEST(Calculators, DecimalInputs) {
   EXPECT_EQ(*ParsePercent("30%", "x"), 3000);
   EXPECT_EQ(*ParsePercent("2.5", "x"), 250);
   EXPECT_FALSE(ParsePercent("101%", "x").ok());
+}
+
+// Issue #18, item 8: what does not fit is refused naming what to lower; what fits is exact.
+
+// True when no number anywhere in `v` is Infinity or NaN (JSON has neither).
+bool AllFinite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return std::isfinite(v.get_double());
+    case json::kind::array:
+      for (const json::value& e : v.get_array())
+        if (!AllFinite(e)) return false;
+      return true;
+    case json::kind::object:
+      for (const auto& kv : v.get_object())
+        if (!AllFinite(kv.value())) return false;
+      return true;
+    default:
+      return true;
+  }
+}
+
+// The issue's input: each member invites 1,000, 裂变级数 1,000, 100 generations, 10^11 seeds,
+// everyone joins. Generation 3 would be 10^20 people, past int64: refused, naming generations (the
+// one input whose lowering always helps: even one seed passes int64 by generation 7) with how many
+// fit. Two generations of the same answer exact integers.
+TEST(Calculators, FissionThatDoesNotFitIsRefusedNamingGenerations) {
+  auto r = CalcFission({100'000, 1000, 100, 100'000'000'000, 10000, 0});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "generations");
+  EXPECT_EQ(r.error().code, "invalid_generations");
+  EXPECT_EQ(r.error().message.rfind("generations must be at most 2 with these inputs", 0), 0u)
+      << r.error().message;
+
+  auto two = CalcFission({100'000, 1000, 2, 100'000'000'000, 10000, 0});
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  ASSERT_EQ(two->rows.size(), 2u);
+  EXPECT_EQ(two->rows[0].invited, 100'000'000'000'000);
+  EXPECT_EQ(two->rows[0].total, 100'100'000'000'000);
+  EXPECT_EQ(two->rows[1].invited, 100'000'000'000'000'000);
+  EXPECT_EQ(two->rows[1].joined, 100'000'000'000'000'000);
+  EXPECT_EQ(two->rows[1].total, 100'100'100'000'000'000);
+  EXPECT_DOUBLE_EQ(two->naive.value(), 1e12);  // (1,000 × 1,000)^2
+}
+
+// The formula's value is capped, not refused: past 10^18 it is "more than 10^18", and the
+// projection beside it still answers (here: nobody joins).
+TEST(Calculators, NaiveFormulaPastTheCapIsSaidInWords) {
+  const FissionInput in{100'000, 1000, 100, 1, 0, 0};
+  auto r = CalcFission(in);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->rows[2].naive.value(), 1e18);  // (10^6)^3: at the cap, still a number
+  EXPECT_FALSE(r->rows[3].naive.has_value());
+  EXPECT_FALSE(r->naive.has_value());
+  EXPECT_EQ(NaiveText(r->naive), "more than 10^18");
+  EXPECT_EQ(NaiveText(r->rows[0].naive), "1e+06");
+  EXPECT_EQ(r->rows.back().total, 1);
+  const json::value j = FissionJson(in, *r);
+  EXPECT_EQ(j.at("naive"), "more than 10^18");
+  EXPECT_EQ(j.at("generations").at(2).at("naive"), 1e18);
+  EXPECT_EQ(j.at("generations").at(99).at("naive"), "more than 10^18");
+}
+
+// With a market, nobody joins beyond it: the total stops at the market, never above, never below
+// zero (10 seeds inviting 1,000 each would be 10,000 joiners in a market of 1,000).
+TEST(Calculators, FissionTotalsStopAtTheMarket) {
+  auto r = CalcFission({100'000, 1, 3, 10, 10000, 1000});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->rows.size(), 3u);
+  EXPECT_EQ(r->rows[0].invited, 10'000);
+  EXPECT_EQ(r->rows[0].joined, 990);
+  EXPECT_EQ(r->rows[0].total, 1000);
+  EXPECT_EQ(r->rows[1].joined, 0);
+  EXPECT_EQ(r->rows[2].total, 1000);
+}
+
+// Every extreme input: either refused naming a field, or answered with JSON that parses back, has
+// no Infinity or NaN, and whose totals never fall and never go below the seeds.
+TEST(Calculators, ExtremeFissionInputsGiveFiniteJsonOrARefusal) {
+  constexpr int64_t kPeople = 100'000'000'000;
+  const FissionInput cases[] = {
+      {100'000, 1000, 100, kPeople, 10000, 0},        // the issue's
+      {100'000, 1000, 100, 1, 0, 0},                  // nobody joins; the formula is 10^600
+      {100'000, 1000, 100, kPeople, 10000, kPeople},  // the market is full from the start
+      {100'000, 1000, 100, 1, 10000, kPeople},        // the market fills within a few generations
+      {100'000, 1, 100, 1, 100, 0},                   // 1% of 1,000: ×10 a generation
+      {1, 1, 100, 1, 10000, 0},                       // 0.01 invites: the formula is 10^-200
+      {0, 1000, 100, kPeople, 10000, 0},
+      {100'000, 1000, 1, kPeople, 10000, 0},
+      {150, 1000, 100, kPeople, 9999, kPeople},
+  };
+  for (const FissionInput& in : cases) {
+    SCOPED_TRACE(std::to_string(in.referrals_centi) + " " + std::to_string(in.levels) + " " +
+                 std::to_string(in.generations) + " " + std::to_string(in.seeds) + " " +
+                 std::to_string(in.conversion_bps) + " " + std::to_string(in.market));
+    auto r = CalcFission(in);
+    if (!r.ok()) {
+      EXPECT_FALSE(r.error().field.empty());
+      EXPECT_EQ(r.error().message.rfind(r.error().field, 0), 0u) << r.error().message;
+      continue;
+    }
+    const std::string text = json::serialize(FissionJson(in, *r));
+    boost::system::error_code ec;
+    const json::value back = json::parse(text, ec);
+    ASSERT_FALSE(ec) << text.substr(0, 300);
+    EXPECT_TRUE(AllFinite(back)) << text.substr(0, 300);
+    int64_t total = in.seeds;
+    for (const json::value& row : back.at("generations").as_array()) {
+      EXPECT_GE(row.at("total").as_int64(), total);
+      EXPECT_GE(row.at("joined").as_int64(), 0);
+      total = row.at("total").as_int64();
+    }
+    EXPECT_EQ(back.at("total").as_int64(), total);
+    if (in.market > 0) {
+      EXPECT_LE(total, in.market);
+    }
+  }
+}
+
+// Each message states the real limit, in the unit the caller writes (referrals are people, not
+// hundredths of people).
+TEST(Calculators, MessagesStateTheRealLimits) {
+  struct Case {
+    const char* what;
+    core::Error error;
+    const char* field;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"reach", CalcMembers({100'000'000'001, 0, 0, 0}).error(), "reach",
+       "reach must be a whole number between 0 and 100000000000"},
+      {"fan_bps", CalcMembers({1, 10001, 0, 0}).error(), "fan_bps",
+       "fan_bps must be a whole number of bps between 0 and 10000 (0%..100%)"},
+      {"frequency", CalcLifetime({100'000'001, 100, 100}).error(), "frequency",
+       "frequency must be a number between 0 and 1000000 with at most two decimals"},
+      {"lifetime", CalcLifetime({100, -1, 100}).error(), "lifetime",
+       "lifetime must be a number between 0 and 1000000 with at most two decimals"},
+      {"ticket", CalcLifetime({100, 100, 10'000'000'001}).error(), "ticket",
+       "ticket must be a whole number of fen between 0 and 10000000000 (at most 100000000.00 "
+       "yuan)"},
+      {"referrals", CalcFission({100'001, 1, 1, 1, 0, 0}).error(), "referrals",
+       "referrals must be a number between 0 and 1000 with at most two decimals"},
+      {"levels", CalcFission({100, 0, 1, 1, 0, 0}).error(), "levels",
+       "levels must be a whole number between 1 and 1000"},
+      {"generations", CalcFission({100, 1, 101, 1, 0, 0}).error(), "generations",
+       "generations must be a whole number between 1 and 100"},
+      {"seeds", CalcFission({100, 1, 1, 0, 0, 0}).error(), "seeds",
+       "seeds must be a whole number between 1 and 100000000000"},
+      {"conversion_bps", CalcFission({100, 1, 1, 1, 10001, 0}).error(), "conversion_bps",
+       "conversion_bps must be a whole number of bps between 0 and 10000 (0%..100%)"},
+      {"market", CalcFission({100, 1, 1, 1, 0, -1}).error(), "market",
+       "market must be a whole number between 0 and 100000000000"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    EXPECT_EQ(c.error.field, c.field);
+    EXPECT_EQ(c.error.message, c.message);
+  }
+}
+
+// Over every limit: the calculator refuses one past either end with exactly the limit's message,
+// in the caller's unit, and takes both ends; `guanxi calc` says the same with its option's name.
+TEST(Calculators, EveryLimitIsCheckedAndStatedFromOneConstant) {
+  // Each input with the calculator it belongs to, every other input valid and this one at v.
+  const auto status = [](const auto& result) {
+    return result.ok() ? core::Status(core::Ok{}) : core::Status(result.error());
+  };
+  const auto members = [&](int64_t MembersInput::*input) {
+    return [=](int64_t v) {
+      MembersInput in{1000, 5000, 5000, 5000};
+      in.*input = v;
+      return status(CalcMembers(in));
+    };
+  };
+  const auto lifetime = [&](int64_t LifetimeInput::*input) {
+    return [=](int64_t v) {
+      LifetimeInput in{100, 100, 100};
+      in.*input = v;
+      return status(CalcLifetime(in));
+    };
+  };
+  const auto fission = [&](int64_t FissionInput::*input) {
+    return [=](int64_t v) {
+      FissionInput in{100, 1, 1, 1, 5000, 0};
+      in.*input = v;
+      return status(CalcFission(in));
+    };
+  };
+  const std::map<std::string_view, std::function<core::Status(int64_t)>> run = {
+      {"reach", members(&MembersInput::reach)},
+      {"fan_bps", members(&MembersInput::fan_bps)},
+      {"deal_bps", members(&MembersInput::deal_bps)},
+      {"member_bps", members(&MembersInput::member_bps)},
+      {"frequency", lifetime(&LifetimeInput::frequency_centi)},
+      {"lifetime", lifetime(&LifetimeInput::lifetime_centi)},
+      {"ticket", lifetime(&LifetimeInput::ticket)},
+      {"referrals", fission(&FissionInput::referrals_centi)},
+      {"levels", fission(&FissionInput::levels)},
+      {"generations", fission(&FissionInput::generations)},
+      {"seeds", fission(&FissionInput::seeds)},
+      {"conversion_bps", fission(&FissionInput::conversion_bps)},
+      {"market", fission(&FissionInput::market)},
+  };
+  ASSERT_EQ(std::size(kCalculatorLimits), run.size());
+  for (const Limit& limit : kCalculatorLimits) {
+    SCOPED_TRACE(limit.field);
+    ASSERT_TRUE(run.contains(limit.field));
+    const auto& calc = run.at(limit.field);
+    EXPECT_TRUE(calc(limit.min).ok());
+    EXPECT_TRUE(calc(limit.max).ok());
+    for (int64_t bad : {limit.min - 1, limit.max + 1}) {
+      const core::Status s = calc(bad);
+      ASSERT_FALSE(s.ok()) << bad;
+      EXPECT_EQ(s.error().field, limit.field);
+      EXPECT_EQ(s.error().code, "invalid_" + std::string(limit.field));
+      EXPECT_EQ(s.error().message, LimitMessage(limit));
+    }
+    // The command line: the option's name, the unit typed, and what was typed.
+    const std::string cli = LimitMessage(limit, Naming::kCli);
+    EXPECT_EQ(cli.rfind(std::string(limit.option) + " must be ", 0), 0u) << cli;
+    EXPECT_EQ(ParseOption("99999999999999", limit).error().message,
+              cli + ", not \"99999999999999\"");
+    EXPECT_EQ(ParseOption("x", limit).error().field, limit.field);
+  }
+  // The units as written: percent and bps, hundredths as decimals, fen with yuan.
+  EXPECT_EQ(LimitMessage(kConversionBps, Naming::kCli),
+            "--conversion must be a percentage between 0% and 100% with at most two decimals");
+  EXPECT_EQ(LimitMessage(kReferrals, Naming::kCli),
+            "--referrals must be a number between 0 and 1000 with at most two decimals");
+  EXPECT_EQ(LimitMessage(kTicket, Naming::kCli),
+            "--ticket-fen must be a whole number of fen between 0 and 10000000000 (at most "
+            "100000000.00 yuan)");
+  EXPECT_EQ(*ParseOption("20%", kConversionBps), 2000);
+  EXPECT_EQ(*ParseOption("2.5", kConversionBps), 250);
+  EXPECT_EQ(*ParseOption("999.99", kReferrals), 99'999);
+  EXPECT_EQ(*ParseOption("100000000000", kSeeds), 100'000'000'000);
+  EXPECT_EQ(ParseOption("1000.01", kReferrals).error().message,
+            "--referrals must be a number between 0 and 1000 with at most two decimals, not "
+            "\"1000.01\"");
+  EXPECT_EQ(ParseOption("1.5", kGenerations).error().message,
+            "--generations must be a whole number between 1 and 100, not \"1.5\"");
+  EXPECT_EQ(ParseOption("101%", kFanBps).error().field, "fan_bps");
+}
+
+// The check every designer output passes before it is sent: where the first Infinity or NaN is.
+TEST(Calculators, FindNonFiniteSaysWhere) {
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(FindNonFinite(json::value{{"a", 1.5}, {"b", {1, 2}}}), std::nullopt);
+  EXPECT_EQ(FindNonFinite(json::value(inf)), "");
+  EXPECT_EQ(FindNonFinite(json::value{{"naive", inf}}), "naive");
+  EXPECT_EQ(
+      FindNonFinite(json::value{
+          {"generations", {json::object{{"naive", 1.0}}, json::object{{"naive", std::nan("")}}}}}),
+      "generations[1].naive");
+  EXPECT_EQ(FindNonFinite(json::array{json::array{0, -inf}}), "[0][1]");
+}
+
+// docs/designer.md's table of limits is the constants' own text, so the documentation cannot
+// drift from the checks either.
+TEST(Calculators, DocumentedLimitsAreTheConstants) {
+  std::ifstream in(std::string(GUANXI_SOURCE_DIR) + "/docs/designer.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(doc.empty());
+  for (const Limit& limit : kCalculatorLimits) {
+    SCOPED_TRACE(limit.field);
+    const std::string message = LimitMessage(limit);
+    const std::string must = std::string(limit.field) + " must be ";
+    ASSERT_EQ(message.rfind(must, 0), 0u);
+    // "| `levels` | `--levels` | a whole number between 1 and 1000 |", followed by a space so that
+    // "… and 1000" does not pass for "… and 10000".
+    const std::string row = "| `" + std::string(limit.field) + "` | `" + std::string(limit.option) +
+                            "` | " + message.substr(must.size()) + " ";
+    EXPECT_NE(doc.find(row), std::string::npos) << row;
+  }
+}
+
+// A lifetime spend past int64 fen is refused naming the ticket, with the largest ticket that fits.
+TEST(Calculators, LifetimeThatDoesNotFitIsRefusedNamingTicket) {
+  auto r = CalcLifetime({100'000'000, 100'000'000, 10'000'000'000});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "ticket");
+  // 10^12 purchases: at most INT64_MAX / 10^12 = 9,223,372 fen a ticket.
+  EXPECT_NE(r.error().message.find("at most 9223372 fen"), std::string::npos) << r.error().message;
+  auto fits = CalcLifetime({100'000'000, 100'000'000, 9'223'372});
+  ASSERT_TRUE(fits.ok()) << fits.error().message;
+  EXPECT_EQ(fits->spend, 9'223'372'000'000'000'000);
+  EXPECT_EQ(fits->purchases_centi, 100'000'000'000'000);
 }
 
 // ---- lint ----
