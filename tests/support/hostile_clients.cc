@@ -1,5 +1,5 @@
-// Hostile clients on raw sockets: every socket non-blocking, driven by one epoll loop per object (or
-// per FireRequests call), so thousands of connections cost one thread.
+// Hostile clients on raw sockets: every socket non-blocking, driven by one epoll loop per object
+// (or per FireRequests call), so thousands of connections cost one thread.
 #include "support/hostile_clients.h"
 
 #include <arpa/inet.h>
@@ -91,14 +91,17 @@ int MillisUntil(Clock::time_point t) {
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -106,7 +109,8 @@ std::string_view Trim(std::string_view s) {
 bool ParseAnswer(const std::string& in, bool eof, Answer& a) {
   const size_t head_end = in.find("\r\n\r\n");
   if (head_end == std::string::npos) {
-    if (eof) a.error = in.empty() ? "closed without an answer" : "closed in the middle of the header";
+    if (eof)
+      a.error = in.empty() ? "closed without an answer" : "closed in the middle of the header";
     return eof;
   }
   if (in.size() < 12 || in.compare(0, 7, "HTTP/1.") != 0) {
@@ -124,7 +128,8 @@ bool ParseAnswer(const std::string& in, bool eof, Answer& a) {
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = Trim(line.substr(0, colon)), value = Trim(line.substr(colon + 1));
-    if (IEquals(name, "content-length")) length = static_cast<size_t>(std::strtoull(std::string(value).c_str(), nullptr, 10));
+    if (IEquals(name, "content-length"))
+      length = static_cast<size_t>(std::strtoull(std::string(value).c_str(), nullptr, 10));
     if (IEquals(name, "retry-after")) retry_after = std::string(value);
   }
   const size_t body_at = head_end + 4;
@@ -177,8 +182,8 @@ std::vector<std::string> LoopbackSources(int count) {
   std::vector<std::string> out;
   for (int i = 0; i < count; ++i) {
     const int n = 2 + i;  // all of 127.0.0.0/8 is loopback on Linux
-    out.push_back("127." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) + "." +
-                  std::to_string(n & 255));
+    out.push_back("127." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) +
+                  "." + std::to_string(n & 255));
   }
   return out;
 }
@@ -187,7 +192,8 @@ double Quantile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   const double rank = std::ceil(p * static_cast<double>(values.size()));
-  const size_t at = static_cast<size_t>(std::clamp(rank, 1.0, static_cast<double>(values.size()))) - 1;
+  const size_t at =
+      static_cast<size_t>(std::clamp(rank, 1.0, static_cast<double>(values.size()))) - 1;
   return values[at];
 }
 
@@ -202,7 +208,8 @@ IdleConnections::IdleConnections(const std::string& host, uint16_t port, int n,
   for (int i = 0; i < n; ++i) {
     bool done = false;
     int err = 0;
-    const std::string source = sources.empty() ? std::string() : sources[static_cast<size_t>(i) % sources.size()];
+    const std::string source =
+        sources.empty() ? std::string() : sources[static_cast<size_t>(i) % sources.size()];
     const int fd = StartConnect(to, source, &done, &err);
     if (fd < 0) {
       ++counts_.failed;
@@ -241,7 +248,8 @@ IdleConnections::Counts IdleConnections::Poll(std::chrono::milliseconds wait) {
   std::vector<epoll_event> events(1024);
   char sink[4096];
   for (;;) {
-    const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), MillisUntil(deadline));
+    const int n =
+        ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), MillisUntil(deadline));
     if (n < 0 && errno != EINTR) break;
     for (int k = 0; k < n; ++k) {
       const size_t i = static_cast<size_t>(events[static_cast<size_t>(k)].data.u64);
@@ -312,19 +320,24 @@ void SlowClients::Run() {
     bool answered = false;
   };
   const sockaddr_in to = Address(opts_.host, opts_.port);
-  const std::string header_prefix = "GET " + opts_.header_target + " HTTP/1.1\r\nHost: " + opts_.host +
+  const std::string header_prefix = "GET " + opts_.header_target +
+                                    " HTTP/1.1\r\nHost: " + opts_.host +
                                     "\r\nUser-Agent: guanxi-slow-header\r\nX-Slow: ";
-  const std::string body_header = "POST " + opts_.body_target + " HTTP/1.1\r\nHost: " + opts_.host +
-                                  "\r\nUser-Agent: guanxi-slow-body\r\nContent-Type: application/json\r\n"
-                                  "Content-Length: " + std::to_string(opts_.body_length) + "\r\n\r\n";
+  const std::string body_header =
+      "POST " + opts_.body_target + " HTTP/1.1\r\nHost: " + opts_.host +
+      "\r\nUser-Agent: guanxi-slow-body\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(opts_.body_length) + "\r\n\r\n";
   const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll < 0) return;
-  const size_t total = static_cast<size_t>(std::max(0, opts_.header_clients) + std::max(0, opts_.body_clients));
+  const size_t total =
+      static_cast<size_t>(std::max(0, opts_.header_clients) + std::max(0, opts_.body_clients));
   std::vector<Client> clients(total);
   const auto start = Clock::now();
   for (size_t i = 0; i < total; ++i) {
     clients[i].body = i >= static_cast<size_t>(std::max(0, opts_.header_clients));
-    clients[i].next = start + opts_.interval * static_cast<int64_t>(i) / static_cast<int64_t>(std::max<size_t>(total, 1));
+    clients[i].next = start + opts_.interval * static_cast<int64_t>(i) /
+                                  static_cast<int64_t>(std::max<size_t>(total, 1));
   }
   Counts c;
   size_t source = 0;
@@ -341,12 +354,15 @@ void SlowClients::Run() {
     std::string out;
     if (!cl.body) {
       out.push_back(cl.sent < header_prefix.size() ? header_prefix[cl.sent] : 'a');
-    } else if (cl.sent < body_header.size()) {
-      out = body_header.substr(cl.sent);
     } else {
-      const size_t body_sent = cl.sent - body_header.size();
-      // Whitespace: a JSON body that never gets to its value.
-      out.assign(std::min(opts_.body_step, opts_.body_length - std::min(body_sent, opts_.body_length)), ' ');
+      // The rest of the header, the rest of the burst, or a step of the body. The body is
+      // whitespace: JSON that never gets to its value.
+      const size_t header_left = body_header.size() - std::min(cl.sent, body_header.size());
+      const size_t body_sent = cl.sent - (body_header.size() - header_left);
+      const size_t burst = std::min(opts_.body_burst, opts_.body_length);
+      const size_t step = body_sent < burst ? burst - body_sent : opts_.body_step;
+      out = body_header.substr(body_header.size() - header_left);
+      out.append(std::min(step, opts_.body_length - std::min(body_sent, opts_.body_length)), ' ');
       if (out.empty()) return true;
     }
     const ssize_t n = ::send(cl.fd, out.data(), out.size(), MSG_NOSIGNAL);
@@ -370,7 +386,8 @@ void SlowClients::Run() {
           continue;
         }
         cl.st = St::kSending;
-        Watch(epoll, EPOLL_CTL_MOD, cl.fd, EPOLLIN | EPOLLRDHUP, static_cast<uint64_t>(&cl - clients.data()));
+        Watch(epoll, EPOLL_CTL_MOD, cl.fd, EPOLLIN | EPOLLRDHUP,
+              static_cast<uint64_t>(&cl - clients.data()));
         if (cl.body && !send_step(cl)) {
           ++c.closed_by_server;
           close_client(cl, now + std::chrono::milliseconds(50));
@@ -400,7 +417,8 @@ void SlowClients::Run() {
       if (cl.st == St::kWaiting) {
         bool done = false;
         int err = 0;
-        const std::string src = opts_.sources.empty() ? std::string() : opts_.sources[source++ % opts_.sources.size()];
+        const std::string src =
+            opts_.sources.empty() ? std::string() : opts_.sources[source++ % opts_.sources.size()];
         cl.fd = StartConnect(to, src, &done, &err);
         if (cl.fd < 0) {
           ++c.connect_failures;
@@ -439,17 +457,21 @@ void SlowClients::Run() {
 std::string RawRequest(std::string_view method, std::string_view target, std::string_view json_body,
                        std::string_view bearer) {
   std::string r;
-  r.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: guanxi-hostile\r\n");
+  r.append(method).append(" ").append(target).append(
+      " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: guanxi-hostile\r\n");
   if (!bearer.empty()) r.append("Authorization: Bearer ").append(bearer).append("\r\n");
   if (!json_body.empty()) {
-    r.append("Content-Type: application/json\r\nContent-Length: ").append(std::to_string(json_body.size())).append("\r\n");
+    r.append("Content-Type: application/json\r\nContent-Length: ")
+        .append(std::to_string(json_body.size()))
+        .append("\r\n");
   }
   r.append("Connection: close\r\n\r\n").append(json_body);
   return r;
 }
 
-std::vector<Answer> FireRequests(const std::string& host, uint16_t port, const std::vector<std::string>& requests,
-                                 int concurrency, std::chrono::milliseconds timeout,
+std::vector<Answer> FireRequests(const std::string& host, uint16_t port,
+                                 const std::vector<std::string>& requests, int concurrency,
+                                 std::chrono::milliseconds timeout,
                                  const std::vector<std::string>& sources) {
   enum class St : uint8_t { kFree, kConnecting, kSending, kReading };
   struct Slot {
@@ -520,7 +542,8 @@ std::vector<Answer> FireRequests(const std::string& host, uint16_t port, const s
       answers[s.request].started = seconds(s.start - t0);
       bool connected = false;
       int err = 0;
-      s.fd = StartConnect(to, sources.empty() ? std::string() : sources[s.request % sources.size()], &connected, &err);
+      s.fd = StartConnect(to, sources.empty() ? std::string() : sources[s.request % sources.size()],
+                          &connected, &err);
       if (s.fd < 0) {
         answers[s.request].error = std::string("connect: ") + std::strerror(err);
         s = Slot{};
@@ -544,7 +567,8 @@ std::vector<Answer> FireRequests(const std::string& host, uint16_t port, const s
         s.st = St::kSending;
       }
       if (s.st == St::kSending) pump_out(s, i);
-      if (s.st != St::kFree && (events[static_cast<size_t>(k)].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+      if (s.st != St::kFree &&
+          (events[static_cast<size_t>(k)].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
         pump_in(s);
       }
     }
