@@ -419,14 +419,20 @@ awaitable<void> Server::Impl::Listen() {
 }
 
 awaitable<bool> Server::Impl::WaitForRoom() {
+  // Connections chosen to close count as gone, so that a backlog of new ones is admitted at the pace
+  // of accepts, not of closes; the descriptors they still hold come out of the reserve that
+  // DefaultMaxConnections keeps, at most kMaxEvicting of them.
+  constexpr size_t kMaxEvicting = 32;
   for (;;) {
     if (stopping_) co_return false;
     std::shared_ptr<Conn> victim;
+    bool wait = false;
     {
       std::lock_guard lock(conns_mu_);
-      if (conns_.size() < max_connections_) co_return true;
-      // Connections already chosen count as gone; choose more only when they are not enough.
-      if (conns_.size() - evicting_ >= max_connections_ && !idle_.empty()) {
+      if (conns_.size() - evicting_ < max_connections_) co_return true;
+      if (idle_.empty() || evicting_ >= kMaxEvicting) {
+        wait = true;  // busy connections end by their deadlines; chosen ones within moments
+      } else {
         Conn* c = idle_.front();
         idle_.pop_front();
         c->listed = false;
@@ -451,10 +457,10 @@ awaitable<bool> Server::Impl::WaitForRoom() {
         --evicting_;
       });
     }
-    // The chosen end within a few milliseconds; busy connections end by their deadlines.
-    asio::steady_timer t(co_await asio::this_coro::executor,
-                         std::chrono::milliseconds(victim ? 1 : 10));
-    co_await t.async_wait(kTuple);
+    if (wait) {
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(5));
+      co_await t.async_wait(kTuple);
+    }
   }
 }
 
