@@ -67,6 +67,16 @@ void ParseSettings(std::string_view document, const std::string& name, Settings&
       shop.sandbox_payments = *node.value<bool>();
     } else if (k == "login_max_failures") {
       shop.login_max_failures = static_cast<int>(integer(1, 1000));
+    } else if (k == "login_address_max_failures") {
+      shop.login_address_max_failures = static_cast<int>(integer(1, 100'000));
+    } else if (k == "login_delay_ms") {
+      shop.login_delay_ms = integer(1, 3'600'000);
+    } else if (k == "login_max_delay_ms") {
+      shop.login_max_delay_ms = integer(1, 86'400'000);
+    } else if (k == "login_window_minutes") {
+      shop.login_window_ms = integer(1, 7 * 24 * 60) * kMinute;
+    } else if (k == "password_threads") {
+      shop.workers = static_cast<int>(integer(1, 64));
     } else if (k == "huge_pages") {
       if (!node.is_boolean()) fail("must be true or false");
       shop.huge_pages = *node.value<bool>();
