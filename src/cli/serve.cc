@@ -4,6 +4,7 @@
 #include <mimalloc.h>
 #endif
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -52,6 +53,16 @@ std::string ReadAll(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Gives the system back the memory the allocator holds free for the calling thread (after a burst of
+// connections, say).
+void ReleaseFreeMemory() {
+#ifdef GUANXI_MIMALLOC
+  mi_collect(true);
+#else
+  malloc_trim(0);
+#endif
 }
 
 // The soft file limit raised to the hard one: each connection is a descriptor, and the default soft
@@ -118,6 +129,7 @@ int Serve(const ServeOptions& given) {
   }
 
   const uint64_t file_limit = RaiseFileLimit();
+  http.server.release_memory = ReleaseFreeMemory;
   const std::string where = store::DisplayName(opts.db, opts.shop);
   service::SystemClock clock;
   service::Metrics metrics;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -253,6 +254,9 @@ class Server::Impl {
   };
 
   awaitable<void> Listen();
+  // Every 2 s: when the connections have fallen well below their peak since the last
+  // release, runs opts_.release_memory on each io thread.
+  awaitable<void> ReleaseMemory();
   // Before an accept: while the cap is reached, closes the connections idle longest (or waits for
   // busy ones to end). Returns false when the server is stopping.
   awaitable<bool> WaitForRoom();
@@ -297,6 +301,7 @@ class Server::Impl {
   std::condition_variable conns_cv_;
   std::unordered_map<uint64_t, std::weak_ptr<Conn>> conns_;
   std::list<Conn*> idle_;  // idle connections, longest idle first
+  size_t peak_ = 0;        // connections held at most since the last release of memory
   size_t evicting_ = 0;    // chosen to close at the cap, not yet ended
   uint64_t next_id_ = 1;
   std::atomic<bool> stopping_{false};
@@ -351,6 +356,7 @@ void Server::Impl::Start() {
       LogError(std::string("listener stopped: ") + ex.what());
     }
   });
+  if (opts_.release_memory) asio::co_spawn(asio::make_strand(ioc_), ReleaseMemory(), asio::detached);
   int n = std::max(1, opts_.threads);
   for (int i = 0; i < n; ++i) {
     threads_.emplace_back([this] {
@@ -404,6 +410,7 @@ awaitable<void> Server::Impl::Listen() {
       if (stopping_) continue;  // closes the socket
       conn->id = next_id_++;
       conns_.emplace(conn->id, conn);
+      peak_ = std::max(peak_, conns_.size());
       if (metrics_ != nullptr) metrics_->Set(kConnections, {}, static_cast<double>(conns_.size()));
     }
     auto strand = conn->stream.get_executor();
@@ -460,6 +467,47 @@ awaitable<bool> Server::Impl::WaitForRoom() {
     if (wait) {
       asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(5));
       co_await t.async_wait(kTuple);
+    }
+  }
+}
+
+awaitable<void> Server::Impl::ReleaseMemory() {
+  constexpr size_t kFall = 1024;  // connections closed since the peak that make a release worth it
+  const size_t threads = static_cast<size_t>(std::max(1, opts_.threads));
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    timer.expires_after(std::chrono::seconds(2));
+    co_await timer.async_wait(kTuple);
+    {
+      std::lock_guard lock(conns_mu_);
+      if (stopping_ || peak_ < conns_.size() + kFall) continue;
+      peak_ = conns_.size();
+    }
+    // Twice, a second apart: an allocator may only schedule the return of what the first pass frees
+    // (mimalloc decommits after a delay, and only when it is called again).
+    for (int pass = 0; pass < 2; ++pass) {
+      if (pass > 0) {
+        timer.expires_after(std::chrono::seconds(1));
+        co_await timer.async_wait(kTuple);
+      }
+      // One task per io thread: each waits (briefly) until all have started, so no thread takes two.
+      struct Barrier {
+        std::mutex mu;
+        std::condition_variable cv;
+        size_t arrived = 0;
+      };
+      auto barrier = std::make_shared<Barrier>();
+      for (size_t i = 0; i < threads; ++i) {
+        asio::post(ioc_, [this, barrier, threads] {
+          {
+            std::unique_lock lock(barrier->mu);
+            ++barrier->arrived;
+            barrier->cv.notify_all();
+            barrier->cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return barrier->arrived >= threads; });
+          }
+          opts_.release_memory();
+        });
+      }
     }
   }
 }

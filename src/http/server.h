@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,11 @@ struct ServerOptions {
   std::string static_dir;
   // Handler exceptions and other unexpected errors are written to stderr unless false.
   bool log_errors = true;
+  // When set: called on every io thread once the connections held have fallen well below their peak
+  // (checked every few seconds), to give the system back what the allocator keeps of them: an
+  // allocator keeps a thread's freed memory for that thread (mimalloc's mi_collect, glibc's
+  // malloc_trim).
+  std::function<void()> release_memory;
 };
 
 // The connection cap for this process's file limit (RLIMIT_NOFILE, soft): the limit less a reserve
