@@ -20,7 +20,10 @@ void ParseSettings(std::string_view document, const std::string& name, Settings&
     msg << name << ":" << e.source().begin.line << ": " << e.description();
     throw std::runtime_error(msg.str());
   }
-  for (const auto& [key, node] : t) {
+  // Not a structured binding: the lambdas below capture `node`, which clang before 16 refuses for one.
+  for (const auto& entry : t) {
+    const toml::key& key = entry.first;
+    const toml::node& node = entry.second;
     const std::string k(key.str());
     const auto line = node.source().begin.line;
     auto fail = [&](const std::string& why) {
