@@ -1,5 +1,6 @@
 #include "sim/calculators.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <string>
@@ -90,16 +91,22 @@ core::Result<FissionResult> CalcFission(const FissionInput& in) {
     FissionRow row;
     row.generation = g;
     row.naive = std::pow(base, g);
-    // People never exceed kMaxPeople × 1000 here, so the products fit in 128 bits with room to
-    // spare.
+    // prev ≤ total ≤ kMaxPeople here (the loop stops past it, and a market is at most that), so
+    // invited ≤ kMaxPeople × 1000 and every product fits in 128 bits with room to spare.
     row.invited = static_cast<int64_t>(Int128{prev} * in.referrals_centi / 100);
     Int128 joined = Int128{row.invited} * in.conversion_bps / core::kWholeBps;
-    if (in.market > 0) joined = joined * (in.market - total) / in.market;
+    // Never more than the market has left: the share still free scales the joiners down, but
+    // 1,000 invites per member could still overshoot it in one generation.
+    if (in.market > 0) joined = std::min(joined * (in.market - total) / in.market, Int128{in.market - total});
     row.joined = static_cast<int64_t>(joined);
     total += row.joined;
     row.total = total;
     prev = row.joined;
     r.rows.push_back(row);
+    // Without a market, growth is unbounded (1,000 invites per member over 100 generations is
+    // 10^300 people): the projection ends at the generation that passes 10^11, more people than
+    // could ever join, before the totals overflow.
+    if (total > kMaxPeople) break;
   }
   return r;
 }
