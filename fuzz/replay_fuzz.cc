@@ -22,7 +22,7 @@ using guanxi::fuzz::Check;
 std::map<std::string, guanxi::core::Plan>* g_plans = nullptr;
 
 // Comparing whole documents after each refusal is O(members); past this the check is skipped.
-constexpr size_t kCompareUpToMembers = 64;
+constexpr size_t kCompareUpToMembers = 16;
 
 }  // namespace
 
