@@ -2,6 +2,8 @@
 // directory, and a check that stops the run with a message libFuzzer records beside the input.
 #pragma once
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <unistd.h>
 
 namespace guanxi::fuzz {
@@ -42,7 +45,19 @@ inline void Check(bool ok, std::string_view what) {
 inline std::filesystem::path ScratchDir(const std::string& name) {
   std::filesystem::path base = std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm")
                                                                    : std::filesystem::temp_directory_path();
-  std::filesystem::path dir = base / ("guanxi-" + name + "-" + std::to_string(::getpid()));
+  const std::string prefix = "guanxi-" + name + "-";
+  // A run that crashed (abort skips the atexit clean-up) left its directory: those of processes that
+  // are gone are removed here.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+    const std::string file = entry.path().filename().string();
+    if (!file.starts_with(prefix)) continue;
+    const long pid = std::strtol(file.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+  std::filesystem::path dir = base / (prefix + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

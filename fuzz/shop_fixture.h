@@ -9,8 +9,11 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fuzz_support.h"
