@@ -4,10 +4,11 @@
 #   make test   installs what is missing, builds with warnings as errors, runs every test (also under
 #               address and undefined-behaviour sanitizers)
 # and for measuring: make bench (the engine), make load (HTTP load of a 1,000,000-member shop with wrk;
-# seeding it takes ~10 minutes the first time; figures in docs/benchmarks.md).
+# seeding it takes ~10 minutes the first time; figures in docs/benchmarks.md), make fuzz (every libFuzzer
+# target for FUZZ_SECONDS each, default 60; crashing inputs in build/fuzz-artifacts/).
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build web demo replay-demo test test-release test-asan test-web bench load clean
+.PHONY: deps build web demo replay-demo test test-release test-asan test-web test-fuzz fuzz bench load clean
 DEMO_DB ?= build/demo/guanxi.db
 LISTEN ?= 127.0.0.1:8080
 
@@ -29,7 +30,7 @@ demo: build web
 replay-demo: build
 	./build/release/src/cli/guanxi replay --plan plans/chain-2plus1-699.toml tests/scenarios/spec-example-2.jsonl
 
-test: test-release test-asan test-web
+test: test-release test-asan test-web test-fuzz
 
 test-release: deps
 	cmake --preset ci >/dev/null
@@ -50,6 +51,21 @@ test-web: deps
 	cd web && npm run typecheck --silent
 	cd web && npx vitest run
 	cd web && GUANXI_BIN=$(CURDIR)/build/ci/src/cli/guanxi E2E_ARTIFACTS=$(CURDIR)/build/e2e-artifacts timeout 300 node --test --test-concurrency=1 e2e/shop.test.mjs
+
+# The fuzz targets (fuzz/, built by Debian's clang 14 under address and undefined-behaviour sanitizers),
+# each for FUZZ_SECONDS on a scratch copy of its seed corpus (scripts/run-fuzz); a crash fails the target.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	./scripts/run-fuzz $(FUZZ_SECONDS)
+
+# The same briefly, for `make test` (CI): 10 s per target, so that the step stays near 5 minutes with the
+# clang build on 2 cores (docs/benchmarks.md, "Fuzzing").
+test-fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	./scripts/run-fuzz 10
 
 bench: build
 	./build/release/bench/engine_bench

@@ -23,18 +23,23 @@ void ParseSettings(std::string_view document, const std::string& name, Settings&
     msg << name << ":" << e.source().begin.line << ": " << e.description();
     throw std::runtime_error(msg.str());
   }
-  for (const auto& [key, node] : t) {
+  // Not a structured binding: the lambdas below capture `node`, which clang before 16 refuses for one.
+  for (const auto& entry : t) {
+    const toml::key& key = entry.first;
+    const toml::node& node = entry.second;
     const std::string k(key.str());
     const auto line = node.source().begin.line;
     auto fail = [&](const std::string& why) {
       throw std::runtime_error(name + ":" + std::to_string(line) + ": " + k + ": " + why);
     };
     auto integer = [&](int64_t lo, int64_t hi) {
-      auto v = node.value<int64_t>();
-      if (!node.is_integer() || !v || *v < lo || *v > hi) {
-        fail("must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-      }
-      return *v;
+      const std::string range = "must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi);
+      // The type first: value<int64_t>() of a float converts it, and a float beyond int64 (1e300)
+      // makes that conversion undefined behaviour.
+      if (!node.is_integer()) fail(range);
+      const int64_t v = node.as_integer()->get();
+      if (v < lo || v > hi) fail(range);
+      return v;
     };
     auto text = [&] {
       if (!node.is_string()) fail("must be a string");

@@ -94,6 +94,26 @@ TEST(Calculators, FissionBesideTheNaiveFormula) {
   EXPECT_EQ(market->rows[1].total, 991);
 }
 
+// Found by the api_body fuzz target (POST /calc/fission {"referrals": 3, "generations": 100}): the
+// totals overflowed int64 (undefined behaviour). They are refused now, naming the input to lower.
+TEST(Calculators, FissionRefusesTotalsThatWouldOverflow) {
+  auto unbounded = CalcFission({300, 1, 100, 1, 10000, 0});  // 3^N people, no market
+  ASSERT_FALSE(unbounded.ok());
+  EXPECT_EQ(unbounded.error().field, "generations");
+}
+
+TEST(Calculators, FissionNeverPassesTheMarket) {
+  // 10 seeds inviting 1,000 each, all joining: 10,000 × 990/1000 = 9,900 would pass a market of
+  // 1,000; the market's 990 places left are all that join, and nobody after.
+  auto r = CalcFission({100'000, 1, 3, 10, 10000, 1000});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->rows.size(), 3u);
+  EXPECT_EQ(r->rows[0].joined, 990);
+  EXPECT_EQ(r->rows[0].total, 1000);
+  EXPECT_EQ(r->rows[1].joined, 0);
+  EXPECT_EQ(r->rows[2].total, 1000);
+}
+
 TEST(Calculators, DecimalInputs) {
   EXPECT_EQ(*ParseCenti("2.5", "x"), 250);
   EXPECT_EQ(*ParseCenti("12", "x"), 1200);
