@@ -1,6 +1,9 @@
 // The HTTP/1.1 server: Boost.Beast with one C++20 coroutine per connection (read → handle → write,
-// keep-alive), a body limit, read and idle timeouts, static files, metrics, and a graceful stop
-// that lets requests in flight finish. Threading: Start, Stop and Wait are called from outside the
+// keep-alive), static files, metrics, and a graceful stop that lets requests in flight finish. Built
+// for clients that are careless or hostile: a connection cap (the longest idle connection makes room),
+// accept errors that back off instead of stopping, one deadline per request, per-route body limits
+// decided from the header and a memory budget for bodies, and the client address behind trusted
+// proxies (docs/operations.md). Threading: Start, Stop and Wait are called from outside the
 // server's io threads (Stop and Wait may be called from different threads); each connection's
 // coroutine runs on its own strand, so one connection's handler never runs twice at once, while
 // handlers of different connections run concurrently on `threads` threads.
