@@ -380,7 +380,7 @@ awaitable<void> Server::Impl::Listen() {
     co_await t.async_wait(kTuple);
   };
   std::chrono::milliseconds backoff{0};
-  auto last_logged = std::chrono::steady_clock::time_point::min();
+  auto last_logged = std::chrono::steady_clock::now() - std::chrono::seconds(2);  // the first is logged
   for (;;) {
     // Room is made only for a connection that is waiting: none is closed ahead of need.
     auto [wec] = co_await acceptor_.async_wait(tcp::acceptor::wait_read, kTuple);
