@@ -91,13 +91,13 @@ struct ShopFixture {
 
   // A token for `login` (its password is not checked: the fixture is the shop).
   void Login(Who& w) {
-    std::optional<std::pair<int64_t, std::string>> found;
+    std::optional<service::LoginRecord> found;
     (void)shop->ReadSync([&](service::ReadCtx& c) {
       found = service::FindLogin(c, w.login);
       return service::Reply(boost::json::value(nullptr));
     });
     if (!found) Fail("fixture: no account " + w.login);
-    const int64_t account = found->first;
+    const int64_t account = found->account;
     auto issued = Must(Write([&](service::Tx& tx) { return service::IssueToken(tx, account); }), "token");
     w.token = std::string(issued.at("token").as_string());
     w.caller = shop->Authenticate(w.token);
