@@ -26,7 +26,7 @@ namespace bhttp = boost::beast::http;
 using guanxi::fuzz::Check;
 
 guanxi::fuzz::ShopFixture* g_shop = nullptr;
-const guanxi::http::ServerOptions kLimits;  // the server's defaults: 16 KiB of headers, 1 MiB of body
+const guanxi::http::ServerOptions kLimits;  // the server's defaults: 16 KiB of headers, 64 KiB of body (a JSON route's)
 
 // The bytes as a socket gives them: in pieces of `piece` bytes (0: all at once).
 class Wire {

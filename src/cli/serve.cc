@@ -205,9 +205,7 @@ int Serve(const ServeOptions& given) {
   api.public_url = http.public_url.empty()
                        ? "http://" + api.notify_host + ":" + std::to_string(server.port())
                        : http.public_url;
-  std::cerr << "guanxi: up to "
-            << (http.server.max_connections > 0 ? http.server.max_connections : http::DefaultMaxConnections())
-            << " connections (file limit " << file_limit << ")\n";
+  std::cerr << "guanxi: up to " << server.max_connections() << " connections (file limit " << file_limit << ")\n";
   std::cout << "guanxi is serving " << where << " at " << api.public_url << "\n"
             << "  API:     " << api.public_url << "/api/v1/products\n"
             << "  health:  " << api.public_url << "/healthz\n"

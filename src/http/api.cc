@@ -56,7 +56,12 @@ std::optional<int64_t> PlanErrorLine(const core::Error& e) {
 Response ErrorResponse(const core::Error& e) {
   const unsigned status = service::HttpStatus(e);
   const std::optional<int64_t> line = PlanErrorLine(e);
-  if (!line) return Response::Error(status, e.code, e.message, e.field);
+  if (!line) {
+    Response r = Response::Error(status, e.code, e.message, e.field);
+    // Too busy now (a full password hashing queue): a client may come back in a second.
+    if (e.code == "overloaded") r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
   json::object err{
       {"code", e.code}, {"message", e.message}, {"field", e.field.empty() ? "toml" : e.field}, {"line", *line}};
   return Response::Json(status, json::object{{"error", std::move(err)}});
@@ -180,38 +185,25 @@ awaitable<Response> DoRead(Shop& shop, const std::function<Reply(service::ReadCt
 
 namespace {
 
-// 503 with Retry-After: the password hashing queue is full.
-Response Overloaded() {
-  Response r = ErrorResponse(service::Overloaded());
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
+// Runs `fn` on the hashing pool's lane and gives its result; nothing when the lane is full.
+template <typename T>
+awaitable<std::optional<T>> OnHashPool(Shop& shop, service::HashPool::Lane lane, std::function<T()> fn) {
+  std::function<void(std::function<void(std::optional<T>)>)> start =
+      [&shop, lane, &fn](std::function<void(std::optional<T>)> done) {
+        if (!shop.Hash(lane, [fn, done] { done(fn()); })) done(std::nullopt);
+      };
+  std::optional<T> result = co_await Await<std::optional<T>>(std::move(start));
+  co_return result;
 }
 
-// A password's hash at the shop's cost, on the hashing pool's lane; nothing when the lane is full.
+// A password's hash at the shop's cost; nothing when the lane is full.
 awaitable<std::optional<std::string>> HashOffThread(Shop& shop, const std::string& password,
                                                     service::HashPool::Lane lane) {
-  const service::PasswordCost cost = shop.password_cost();
-  std::function<void(std::function<void(std::optional<std::string>)>)> start =
-      [&shop, cost, &password, lane](std::function<void(std::optional<std::string>)> done) {
-        if (!shop.Hash(lane, [cost, pw = password, done] { done(service::HashPassword(pw, cost)); })) {
-          done(std::nullopt);
-        }
-      };
-  std::optional<std::string> hash = co_await Await<std::optional<std::string>>(std::move(start));
-  co_return hash;
-}
-
-// Whether `password` matches `hash`, on the hashing pool's lane; nothing when the lane is full.
-awaitable<std::optional<bool>> VerifyOffThread(Shop& shop, const std::string& hash, const std::string& password,
-                                               service::HashPool::Lane lane) {
-  std::function<void(std::function<void(std::optional<bool>)>)> start =
-      [&shop, &hash, &password, lane](std::function<void(std::optional<bool>)> done) {
-        if (!shop.Hash(lane, [h = hash, pw = password, done] { done(service::VerifyPassword(h, pw)); })) {
-          done(std::nullopt);
-        }
-      };
-  const std::optional<bool> ok = co_await Await<std::optional<bool>>(std::move(start));
-  co_return ok;
+  std::function<std::string()> hash = [cost = shop.password_cost(), password] {
+    return service::HashPassword(password, cost);
+  };
+  std::optional<std::string> result = co_await OnHashPool(shop, lane, std::move(hash));
+  co_return result;
 }
 
 // Sends a sandbox notification to this server, as the provider would, retrying with back-off until it
@@ -281,7 +273,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     if (!registered) co_return ErrorResponse(registered.error());
     if (registered->as_bool()) co_return ErrorResponse(service::PhoneTaken());
     const std::optional<std::string> hash = co_await HashOffThread(*s, *password, service::HashPool::Lane::kRegister);
-    if (!hash) co_return Overloaded();
+    if (!hash) co_return ErrorResponse(service::Overloaded());
     service::RegisterReq r{*phone, *hash, *invite, *channel};
     std::function<Reply(service::Tx&)> job = [r](service::Tx& tx) { return service::Register(tx, r); };
     Response res = co_await DoWrite(*s, job, 201);
@@ -309,36 +301,37 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
       co_return r;
     }
     using Outcome = service::LoginLimiter::Outcome;
+    std::optional<service::LoginRecord> login;
     std::function<Reply(service::ReadCtx&)> find = [&](service::ReadCtx& c) {
-      const std::optional<service::LoginRecord> found = service::FindLogin(c, *phone);
-      if (!found) return Reply(json::value(nullptr));
-      return Reply(json::value{{"account", found->account}, {"hash", found->password_hash}, {"role", found->role}});
+      login = service::FindLogin(c, *phone);
+      return Reply(json::value(nullptr));
     };
-    const Reply found = co_await ReadDurable(*s, find);
-    if (!found) {
+    const Reply read = co_await ReadDurable(*s, find);
+    if (!read) {
       limiter.End(*phone, req.remote, Outcome::kNotChecked, s->clock().NowMs());
-      co_return ErrorResponse(found.error());
+      co_return ErrorResponse(read.error());
     }
-    const bool known = found->is_object();
     // An unknown phone is checked against a hash of the same cost, so timing does not tell which
     // phones have accounts; staff logins go ahead of members' in the hashing queue.
-    const std::string hash = known ? std::string(found->at("hash").as_string()) : s->dummy_password_hash();
-    const bool staff = known && found->at("role").as_string() != "member";
-    const std::optional<bool> verified = co_await VerifyOffThread(
-        *s, hash, *password, staff ? service::HashPool::Lane::kStaffLogin : service::HashPool::Lane::kLogin);
+    std::function<bool()> verify = [hash = login ? login->password_hash : s->dummy_password_hash(), pw = *password] {
+      return service::VerifyPassword(hash, pw);
+    };
+    const bool staff = login && login->role != "member";
+    const std::optional<bool> verified = co_await OnHashPool(
+        *s, staff ? service::HashPool::Lane::kStaffLogin : service::HashPool::Lane::kLogin, std::move(verify));
     if (!verified) {
       limiter.End(*phone, req.remote, Outcome::kNotChecked, s->clock().NowMs());
       count("overloaded");
-      co_return Overloaded();
+      co_return ErrorResponse(service::Overloaded());
     }
-    const bool good = *verified && known;
+    const bool good = *verified && login.has_value();
     limiter.End(*phone, req.remote, good ? Outcome::kRight : Outcome::kWrong, s->clock().NowMs());
     if (!good) {
       count("bad_credentials");
       co_return Response::Error(401, "bad_credentials", "wrong phone number or password", "password");
     }
     count("ok");
-    const int64_t account = found->at("account").as_int64();
+    const int64_t account = login->account;
     std::function<Reply(service::Tx&)> job = [account](service::Tx& tx) { return service::IssueToken(tx, account); };
     Response res = co_await DoWrite(*s, job);
     co_return res;
@@ -739,7 +732,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     }
     if (password->size() < 8) co_return Response::Error(400, "invalid_password", "a password has at least 8 characters", "password");
     const std::optional<std::string> hash = co_await HashOffThread(*s, *password, service::HashPool::Lane::kRegister);
-    if (!hash) co_return Overloaded();
+    if (!hash) co_return ErrorResponse(service::Overloaded());
     std::function<Reply(service::Tx&)> job = [c, l = *login, h = *hash, r = *role, n = *name](service::Tx& tx) {
       return service::CreateStaff(tx, c, l, h, r, n);
     };

@@ -209,6 +209,7 @@ class Server::Impl {
   void Stop(std::chrono::milliseconds grace);
   void Wait();
   uint16_t port() const { return port_.load(); }
+  size_t max_connections() const { return max_connections_; }
 
  private:
   // One connection. Destroyed when its coroutine ends (or is dropped), which unregisters it.
@@ -872,6 +873,7 @@ Server::Server(ServerOptions options, const Router& router, service::Metrics* me
 Server::~Server() = default;
 void Server::Start() { impl_->Start(); }
 uint16_t Server::port() const { return impl_->port(); }
+size_t Server::max_connections() const { return impl_->max_connections(); }
 void Server::Stop(std::chrono::milliseconds grace) { impl_->Stop(grace); }
 void Server::Wait() { impl_->Wait(); }
 

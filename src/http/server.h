@@ -82,6 +82,8 @@ class Server {
   void Start();
   // The bound port (after Start).
   uint16_t port() const;
+  // The connection cap in force (ServerOptions::max_connections, or DefaultMaxConnections()).
+  size_t max_connections() const;
   // Graceful stop: stops accepting (new connections are refused), closes idle keep-alive
   // connections, lets requests being read or handled finish and be answered with
   // "Connection: close", waits up to `grace` for them, then stops the io threads. Idempotent;

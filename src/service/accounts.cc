@@ -70,7 +70,7 @@ std::string NewInviteCode(store::Db& db) {
   }
 }
 
-bool PhoneTaken(store::Db& db, const std::string& phone) {
+bool HasAccount(store::Db& db, const std::string& phone) {
   store::Stmt& s = db.Cached("SELECT 1 FROM accounts WHERE phone = ?");
   s.Bind(1, phone);
   const bool taken = s.Step();
@@ -95,7 +95,7 @@ std::string Channel(const std::string& ch) {
 core::Error PhoneTaken() { return core::MakeError("phone_taken", "an account with this phone number exists", "phone"); }
 
 Reply Register(Tx& tx, const RegisterReq& r) {
-  if (PhoneTaken(tx.db, r.phone)) return PhoneTaken();
+  if (HasAccount(tx.db, r.phone)) return PhoneTaken();
   int64_t referrer = -1;
   if (!r.invite_code.empty()) {
     store::Stmt& s = tx.db.Cached("SELECT id FROM members WHERE invite_code = ?");
@@ -137,7 +137,7 @@ std::optional<LoginRecord> FindLogin(ReadCtx& c, const std::string& phone) {
   return out;
 }
 
-Reply PhoneRegistered(ReadCtx& c, const std::string& phone) { return json::value(PhoneTaken(c.db, phone)); }
+Reply PhoneRegistered(ReadCtx& c, const std::string& phone) { return json::value(HasAccount(c.db, phone)); }
 
 Reply IssueToken(Tx& tx, int64_t account) {
   const std::string token = RandomToken();
@@ -187,7 +187,7 @@ Reply CreateStaff(Tx& tx, const Caller& caller, const std::string& phone, const 
   if (role != "owner" && role != "finance" && role != "operator" && role != "sales") {
     return Invalid("role", "a staff role is owner, finance, operator or sales");
   }
-  if (PhoneTaken(tx.db, phone)) return core::MakeError("phone_taken", "an account with this login exists", "phone");
+  if (HasAccount(tx.db, phone)) return core::MakeError("phone_taken", "an account with this login exists", "phone");
   const int64_t id =
       tx.db.Cached("INSERT INTO accounts (phone, password_hash, role, name, created_at) VALUES (?,?,?,?,?) RETURNING id")
           .Bind(1, phone)
