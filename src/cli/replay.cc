@@ -51,6 +51,7 @@ Replay::Replay(core::Plan plan) : engine_(std::move(plan)) {
   names_.member = [this](core::MemberId m) { return members_.names[m]; };
   names_.order = [this](core::OrderId o) { return orders_.names[o]; };
   names_.withdrawal = [this](core::WithdrawalId w) { return withdrawals_.names[w]; };
+  names_.product = [this](core::ProductId p) { return engine_.product(p).sku; };
 }
 
 void Replay::Remember(Registry& r, const std::string& name, uint32_t id) {
@@ -288,7 +289,7 @@ json::object Replay::Output(bool with_effects) const {
         }
       }
       if (e.kind == core::EffectKind::kRankChanged) j["rank"] = plan.ranks[e.rank].name;
-      j["text"] = core::Explain(e, engine_, names_);
+      j["text"] = i18n::Explain(e, engine_, names_, lang_);
       effects.push_back(std::move(j));
     }
     doc["effects"] = std::move(effects);
@@ -296,8 +297,9 @@ json::object Replay::Output(bool with_effects) const {
   return doc;
 }
 
-ReplayOutcome ReplayStream(const core::Plan& plan, std::istream& commands, bool with_effects) {
+ReplayOutcome ReplayStream(const core::Plan& plan, std::istream& commands, bool with_effects, i18n::Lang lang) {
   Replay replay(plan);
+  replay.SetLang(lang);
   return ReplayStream(replay, commands, with_effects);
 }
 

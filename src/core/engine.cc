@@ -281,6 +281,41 @@ TeamSummary Engine::team(MemberId m) const {
                      Rec(m).member_directs};
 }
 
+FundProgress Engine::fund_progress(MemberId m) const {
+  const Fund& f = plan_.fund;
+  FundProgress p;
+  p.locked = Rec(m).fund_locked != 0;
+  p.positions = f.positions;
+  p.units_needed = f.units;
+  if (!p.locked) {
+    p.positions_qualified = f.positions;
+    p.units = f.units;
+    return p;
+  }
+  for (uint32_t k = 0; k < f.positions; ++k) {
+    const MemberId q = Positions(m)[k];
+    if (q != kNone && Rec(q).rank >= f.position_min_rank) ++p.positions_qualified;
+  }
+  if (Rec(m).fund_watch != 0) {
+    for (uint32_t k = 0; k < f.positions; ++k) p.units += Units(Positions(m)[k]).desc;
+  } else {
+    std::vector<MemberId> stack;
+    for (uint32_t k = 0; k < f.positions; ++k) {
+      const MemberId q = Positions(m)[k];
+      if (q == kNone) continue;
+      for (MemberId c = Rec(q).first_child; c != kNone; c = Rec(c).next_sibling) stack.push_back(c);
+    }
+    while (!stack.empty() && p.units < f.units) {
+      const MemberId d = stack.back();
+      stack.pop_back();
+      p.units += Units(d).own;
+      for (MemberId c = Rec(d).first_child; c != kNone; c = Rec(c).next_sibling) stack.push_back(c);
+    }
+  }
+  p.units = std::min(p.units, f.units);
+  return p;
+}
+
 std::optional<ProductId> Engine::FindProduct(std::string_view sku) const {
   auto it = product_index_.find(std::string(sku));
   if (it == product_index_.end()) return std::nullopt;

@@ -240,7 +240,9 @@ awaitable<void> DeliverNotification(std::string host, uint16_t port, service::No
 
 Caller Who(Shop& shop, const Request& req) {
   if (!req.bearer.empty() && !shop.available()) throw HttpError(ErrorResponse(service::StoreUnavailable()));
-  return shop.Authenticate(req.bearer);
+  Caller c = shop.Authenticate(req.bearer);
+  c.lang = i18n::LangFromAcceptLanguage(req.Header("Accept-Language"));
+  return c;
 }
 
 void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const ApiOptions& options) {
@@ -583,7 +585,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
   // ---- wallet ----
   router.Add(verb::get, "/api/v1/me/wallet", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Wallet(ctx, c, -1); };
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Wallet(ctx, *s, c, -1); };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
@@ -591,7 +593,10 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     const int64_t before = QueryInt(req, "before", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Earnings(ctx, *s, c, -1, before, limit); };
+    const std::string balance(req.Query("balance"));
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::Earnings(ctx, *s, c, -1, before, limit, balance);
+    };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });

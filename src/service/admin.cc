@@ -88,7 +88,7 @@ Reply MemberDetail(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member)
     o["has_bought"] = !s.IsNull(1);
   }
   s.Reset();
-  Reply wallet = Wallet(c, caller, member);
+  Reply wallet = Wallet(c, shop, caller, member);
   if (wallet) o["wallet"] = wallet.value();
   Reply team = TeamSummary(c, shop, caller, member);
   if (team) o["team"] = team.value();

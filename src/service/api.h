@@ -112,9 +112,15 @@ Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order);
 Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& note);
 
 // ---- wallet and withdrawals (wallet.cc) ----
-Reply Wallet(ReadCtx& c, const Caller& caller, int64_t member);
-// Effects that moved the member's money, newest first, with "why" sentences.
-Reply Earnings(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t member, int64_t before, int limit);
+// Balances, earnings by category, when pending money settles (pending_schedule, summing to pending),
+// the assistance fund's progress (fund: each condition as x of y) and what the member has spent
+// against what it has earned (break_even, for 回本).
+Reply Wallet(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t member);
+// What moved the member's money, newest first: one row per balance an effect changed, with its signed
+// `delta` and the `why` sentence in the caller's language; `balance` ("" or a bucket name) keeps the
+// rows of one balance. The rows of each balance sum to the wallet's figure for it.
+Reply Earnings(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t member, int64_t before, int limit,
+               const std::string& balance = "");
 Reply RequestWithdrawal(Tx& tx, const Caller& caller, core::Fen amount);
 Reply ListWithdrawals(ReadCtx& c, const Caller& caller, int64_t member, const std::string& status, int64_t after,
                       int limit);

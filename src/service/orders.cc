@@ -57,11 +57,17 @@ core::Error WrongState(const OrderRow& o, std::string_view wanted) {
 json::object OrderJson(store::Db& db, int64_t id) {
   store::Stmt& s = db.Cached(
       "SELECT id, member, status, total, created_at, expires_at, paid_at, shipped_at, received_at, settle_at, "
-      "settled_at, refund_requested_at, refunded_at, refund_reason, tracking FROM orders WHERE id = ?");
+      "settled_at, refund_requested_at, refunded_at, refund_reason, tracking, no, refund_note FROM orders WHERE id = ?");
   s.Bind(1, id);
   json::object o;
   if (s.Step()) {
-    o = {{"id", s.Int(0)}, {"member", s.Int(1)}, {"status", s.Text(2)}, {"total", s.Int(3)}, {"created_at", s.Int(4)}};
+    // Orders made before numbers were stored are numbered by the default zone's date (Asia/Shanghai).
+    o = {{"id", s.Int(0)},
+         {"no", s.IsNull(15) ? OrderNumber(s.Int(4), s.Int(0), ShopConfig{}.utc_offset_minutes) : s.Text(15)},
+         {"member", s.Int(1)},
+         {"status", s.Text(2)},
+         {"total", s.Int(3)},
+         {"created_at", s.Int(4)}};
     static constexpr const char* kTimes[] = {"expires_at",  "paid_at",    "shipped_at",
                                              "received_at", "settle_at",  "settled_at",
                                              "refund_requested_at", "refunded_at"};
@@ -70,6 +76,7 @@ json::object OrderJson(store::Db& db, int64_t id) {
     }
     if (!s.IsNull(13)) o["refund_reason"] = s.Text(13);
     if (!s.IsNull(14)) o["tracking"] = s.Text(14);
+    if (!s.IsNull(16)) o["refund_note"] = s.Text(16);
   }
   s.Reset();
   json::array items;
@@ -215,6 +222,8 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
           .Bind(6, r.idempotency_key.empty() ? std::optional<std::string>()
                                              : std::optional<std::string>(r.idempotency_fingerprint))
           .InsertReturningId();
+  const std::string no = OrderNumber(tx.now, id, tx.shop.config().utc_offset_minutes);
+  tx.db.Cached("UPDATE orders SET no = ? WHERE id = ?").Bind(1, no).Bind(2, id).Run();
   tx.shop.NoteOrder(tx, caller.member, id);
   if (!r.idempotency_key.empty()) tx.shop.NoteOrderKey(caller.member, r.idempotency_key, id, tx.now);
   int64_t n = 0;
@@ -239,6 +248,7 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
   *created = true;
   // What OrderJson would read back, from what was just written.
   return json::value{{"id", id},
+                     {"no", no},
                      {"member", caller.member},
                      {"status", "created"},
                      {"total", total},
