@@ -209,7 +209,8 @@ TEST_F(ApiTest, EachTeamCountIsTheLengthOfItsList) {
       EXPECT_EQ(ids, *expected.at(scope));
       EXPECT_EQ(Int(s, "count"), static_cast<int64_t>(list.size()));
       for (const auto& [rank, n] : s.at("by_rank").as_object()) {
-        EXPECT_EQ(n.as_int64(), by_rank.contains(rank) ? by_rank[std::string(rank)] : 0) << rank;
+        const std::string name(rank);
+        EXPECT_EQ(n.as_int64(), by_rank.contains(name) ? by_rank[name] : 0) << name;
       }
     }
   }
