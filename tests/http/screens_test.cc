@@ -241,7 +241,8 @@ TEST_F(ApiTest, APlanWithoutTeamsHasNoTeamScope) {
   Register("13800000003", &y);
   auto r = client_->Get("/api/v1/me/team/counts", x.token);
   ASSERT_EQ(r.status, 200u) << r.body;
-  const json::array& scopes = r.Json().at("scopes").as_array();
+  const json::value body = r.Json();
+  const json::array& scopes = body.at("scopes").as_array();
   ASSERT_EQ(scopes.size(), 2u);
   EXPECT_EQ(scopes[0].at("scope"), "directs");
   EXPECT_EQ(Int(scopes[0], "count"), 1);
@@ -272,7 +273,8 @@ TEST_F(ApiTest, EachViewerSeesThePriceItIsCharged) {
   const auto shelf_price = [&](const std::string& token) -> int64_t {
     auto r = client_->Get("/api/v1/products?limit=100", token);
     EXPECT_EQ(r.status, 200u) << r.body;
-    for (const json::value& p : r.Json().at("items").as_array()) {
+    const json::value list = r.Json();
+    for (const json::value& p : list.at("items").as_array()) {
       if (p.at("sku") == "longjing") return Int(p, "unit_price");
     }
     ADD_FAILURE() << "longjing is not on the shelf";
