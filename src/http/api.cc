@@ -363,10 +363,19 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
 
   // ---- catalogue ----
   router.Add(verb::get, "/api/v1/products", [s](Request& req) -> awaitable<Response> {
-    // The public list is the same for every caller: served from the catalogue cache until a write
-    // changes the products (Shop::catalogue_version, read before the list's snapshot begins).
+    // A visitor's list (list prices) is the same for every visitor: served from the catalogue cache
+    // until a write changes the products (Shop::catalogue_version, read before the list's snapshot
+    // begins). A member's carries the prices it pays ("unit_price"), so it is read for it.
     const int64_t after = QueryInt(req, "after", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    const Caller c = req.bearer.empty() ? Caller{} : Who(*s, req);
+    if (c.member >= 0) {
+      std::function<Reply(service::ReadCtx&)> mine = [&](service::ReadCtx& ctx) {
+        return service::ListProducts(ctx, c, after, limit, false);
+      };
+      Response res = co_await DoRead(*s, mine);
+      co_return res;
+    }
     const std::string key = std::to_string(after) + "/" + std::to_string(limit);
     const uint64_t version = s->catalogue_version();
     if (std::optional<std::string> body = s->CachedCatalogue(key, version)) {
@@ -650,7 +659,18 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     const int64_t after = QueryInt(req, "after", -1);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::TeamMembers(ctx, c, -1, after, limit); };
+    const std::string scope(req.Query("scope"));
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::TeamMembers(ctx, c, -1, after, limit, scope);
+    };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
+  });
+  router.Add(verb::get, "/api/v1/me/team/counts", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::TeamCounts(ctx, *s, c, -1);
+    };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
@@ -789,7 +809,10 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
   });
   router.Add(verb::get, "/api/v1/admin/ledger", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::LedgerReport(ctx, c); };
+    const int offset = s->config().utc_offset_minutes;
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::LedgerReport(ctx, c, offset);
+    };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });

@@ -152,8 +152,14 @@ Reply CloseDayNow(Tx& tx, const Caller& caller) {
   return json::value{{"day", today}, {"closed", true}};
 }
 
-Reply LedgerReport(ReadCtx& c, const Caller& caller) {
+Reply LedgerReport(ReadCtx& c, const Caller& caller, int utc_offset_minutes) {
   if (!HasRole(caller, {"finance"})) return Denied(caller);
+  // Business days are shop days (days since 1970-01-01 in the shop's zone), the numbers day_closes and
+  // the close-day reply use; the engine's day() only counts the closes it has applied.
+  store::Stmt& closes = c.db.Cached("SELECT day, closed_at FROM day_closes ORDER BY day DESC LIMIT 1");
+  json::value last_closed = nullptr;
+  if (closes.Step()) last_closed = json::object{{"day", closes.Int(0)}, {"closed_at", closes.Int(1)}};
+  closes.Reset();
   const core::Ledger& l = c.engine.ledger();
   core::Balances members;
   for (core::MemberId m = 0; m < c.engine.member_count(); ++m) {
@@ -178,7 +184,9 @@ Reply LedgerReport(ReadCtx& c, const Caller& caller) {
                      {"member_count", c.engine.member_count()},
                      {"orders", c.engine.order_count()},
                      {"ranks", std::move(ranks)},
-                     {"day", c.engine.day()}};
+                     {"closed_days", c.engine.day()},
+                     {"last_closed", std::move(last_closed)},
+                     {"business_day", ShopDay(c.now, utc_offset_minutes)}};
 }
 
 Reply PlanView(ReadCtx& c, const Caller& caller) {

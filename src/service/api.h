@@ -70,6 +70,11 @@ Reply UpsertProduct(Tx& tx, const Caller& caller, const ProductReq& r);
 // Products on sale, 20 per page by default, after the id `after`; staff may ask for every status.
 Reply ListProducts(ReadCtx& c, const Caller& caller, int64_t after, int limit, bool all);
 Reply GetProduct(ReadCtx& c, const Caller& caller, const std::string& sku);
+// The unit price a buyer of `rank` pays (nullopt: a visitor, or staff): the lowest member price (会员价)
+// of a rank it has reached (ranks in the plan's order), else the list price. Orders are priced by it
+// and product views show it, so the price shown and the price charged cannot differ.
+core::Fen UnitPriceFor(const core::Plan& plan, std::optional<core::RankId> rank, core::Fen list_price,
+                       const boost::json::object& member_prices);
 
 // ---- orders and payments (orders.cc) ----
 struct OrderItemReq {
@@ -131,8 +136,15 @@ Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, cons
 Reply TeamSummary(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
 // Direct referrals in join order, after member id `after` (0 or less: from the first).
 Reply TeamDirects(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit);
-// Everyone below the member in the referral tree, depth first, after `after`.
-Reply TeamMembers(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit);
+// A list of the member's people, depth first, after `after`: scope "downline" (everyone below the
+// member in the referral tree, the default), "team" (the placed members whose leader is the member:
+// the plan's team; refused when the plan places no one) or "directs" (as TeamDirects).
+Reply TeamMembers(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit,
+                  std::string_view scope = "downline");
+// Each list's length and its members by rank, computed from what the lists walk, so that a count
+// always equals its list: {"scopes":[{"scope":"directs"|"team"|"downline","count","by_rank"}]}
+// ("team" only when the plan places members). O(directs + downline).
+Reply TeamCounts(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
 Reply Invite(ReadCtx& c, const Caller& caller, const std::string& base_url);
 
 // ---- admin (admin.cc) ----
@@ -142,7 +154,9 @@ Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& r
 // Moves a fan who has not bought (and has no directs) under another referrer (-1: none); audited.
 Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer);
 Reply CloseDayNow(Tx& tx, const Caller& caller);
-Reply LedgerReport(ReadCtx& c, const Caller& caller);
+// The books now: platform accounts, members' buckets, pools, the ledger's sum (0), ranks, and business
+// days as shop day numbers: the last closed ({"day","closed_at"} or null) and the current one.
+Reply LedgerReport(ReadCtx& c, const Caller& caller, int utc_offset_minutes);
 Reply PlanView(ReadCtx& c, const Caller& caller);
 // A new plan version (TOML source) for the orders paid from now on: parsed, checked against the running
 // plan (core::Engine::AdoptPlan), journaled, kept with every earlier version, audited. Owner, operator.

@@ -1,4 +1,5 @@
 // The catalogue: products with SKUs, list and member prices (会员价), stock, status, images.
+#include <optional>
 #include <string>
 
 #include "service/api.h"
@@ -10,12 +11,30 @@ namespace json = boost::json;
 
 namespace {
 
-json::object ProductJson(const store::Stmt& s, const core::Engine& engine) {
+// A product as `caller` sees it: "unit_price" is what the caller would be charged for one unit now
+// (UnitPriceFor: the order's own pricing), the list price for a visitor or staff; "member_price_from"
+// the lowest member price of any rank, when one is below the list price (what the shelf may advertise
+// as 会员价低至, never as the viewer's price), else null.
+json::object ProductJson(const store::Stmt& s, const core::Engine& engine, const Caller& caller) {
   // columns: id, sku, name, price, member_prices, stock, status, images, description
   const std::string sku = s.Text(1);
+  const core::Fen list = s.Int(3);
+  json::value prices = json::parse(s.Text(4));
+  std::optional<core::RankId> rank;
+  if (caller.member >= 0 && caller.member < static_cast<int64_t>(engine.member_count())) {
+    rank = engine.rank(static_cast<core::MemberId>(caller.member));
+  }
+  const core::Fen unit = UnitPriceFor(engine.plan(), rank, list, prices.as_object());
+  json::value from = nullptr;
+  for (const auto& [r, price] : prices.as_object()) {
+    if (price.is_int64() && price.as_int64() < list && (from.is_null() || price.as_int64() < from.as_int64())) {
+      from = price.as_int64();
+    }
+  }
   json::object o{{"id", s.Int(0)},          {"sku", sku},
-                 {"name", s.Text(2)},       {"price", s.Int(3)},
-                 {"member_prices", json::parse(s.Text(4))},
+                 {"name", s.Text(2)},       {"price", list},
+                 {"unit_price", unit},      {"member_price_from", from},
+                 {"member_prices", std::move(prices)},
                  {"stock", s.Int(5)},       {"status", s.Text(6)},
                  {"images", json::parse(s.Text(7))},
                  {"description", s.Text(8)}};
@@ -29,6 +48,17 @@ json::object ProductJson(const store::Stmt& s, const core::Engine& engine) {
 constexpr const char* kColumns = "id, sku, name, price, member_prices, stock, status, images, description";
 
 }  // namespace
+
+core::Fen UnitPriceFor(const core::Plan& plan, std::optional<core::RankId> rank, core::Fen list_price,
+                       const json::object& member_prices) {
+  core::Fen unit = list_price;
+  if (!rank) return unit;
+  for (const auto& [rank_name, price] : member_prices) {
+    const auto needed = plan.FindRank(rank_name);
+    if (needed && *rank >= *needed && price.is_int64() && price.as_int64() < unit) unit = price.as_int64();
+  }
+  return unit;
+}
 
 Reply UpsertProduct(Tx& tx, const Caller& caller, const ProductReq& r) {
   if (!HasRole(caller, {"operator"})) return caller.account < 0 ? core::Error(Unauthorized()) : Forbidden();
@@ -79,7 +109,7 @@ Reply UpsertProduct(Tx& tx, const Caller& caller, const ProductReq& r) {
   store::Stmt& s = tx.db.Cached(std::string("SELECT ") + kColumns + " FROM products WHERE sku = ?");
   s.Bind(1, r.sku);
   s.Step();
-  json::object o = ProductJson(s, tx.engine);
+  json::object o = ProductJson(s, tx.engine, caller);
   s.Reset();
   return json::value(std::move(o));
 }
@@ -91,7 +121,7 @@ Reply ListProducts(ReadCtx& c, const Caller& caller, int64_t after, int limit, b
       staff_view ? std::string("SELECT ") + kColumns + " FROM products WHERE id > ? ORDER BY id LIMIT ?"
                  : std::string("SELECT ") + kColumns + " FROM products WHERE status = 'on' AND id > ? ORDER BY id LIMIT ?");
   s.Bind(1, after).Bind(2, int64_t{limit} + 1);
-  return Page(s, limit, [&](const store::Stmt& r) { return ProductJson(r, c.engine); });
+  return Page(s, limit, [&](const store::Stmt& r) { return ProductJson(r, c.engine, caller); });
 }
 
 Reply GetProduct(ReadCtx& c, const Caller& caller, const std::string& sku) {
@@ -101,7 +131,7 @@ Reply GetProduct(ReadCtx& c, const Caller& caller, const std::string& sku) {
     s.Reset();
     return NotFound("product", "sku");
   }
-  json::object o = ProductJson(s, c.engine);
+  json::object o = ProductJson(s, c.engine, caller);
   s.Reset();
   if (o["status"].as_string() != "on" && !caller.staff()) return NotFound("product", "sku");
   return json::value(std::move(o));

@@ -199,13 +199,10 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
       return core::MakeError("unknown_product", "no product on sale has SKU " + item.sku, "sku");
     }
     Line line{p.Int(0), item.sku, p.Text(1), item.qty, p.Int(2)};
-    // 会员价: the lowest member price of a rank the buyer has reached.
+    // 会员价: the lowest member price of a rank the buyer has reached (as the product view shows it).
     const json::value prices = json::parse(p.Text(3));
     p.Reset();
-    for (const auto& [rank_name, price] : prices.as_object()) {
-      const auto needed = tx.engine.plan().FindRank(rank_name);
-      if (needed && rank >= *needed && price.as_int64() < line.unit_price) line.unit_price = price.as_int64();
-    }
+    line.unit_price = UnitPriceFor(tx.engine.plan(), rank, line.unit_price, prices.as_object());
     total += line.unit_price * line.qty;
     lines.push_back(std::move(line));
   }

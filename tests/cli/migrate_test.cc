@@ -74,7 +74,7 @@ class MigrateTest : public ::testing::Test {
   // What must survive the move: member count, rows of the tables, the ledger report, and the wallets.
   json::value State(const std::vector<Caller>& members) {
     json::object s;
-    s["ledger"] = Read([&](ReadCtx& c) { return LedgerReport(c, owner_); }).value();
+    s["ledger"] = Read([&](ReadCtx& c) { return LedgerReport(c, owner_, 480); }).value();
     s["rows"] = Read([&](ReadCtx& c) {
                   json::object rows;
                   for (const char* t : {"members", "accounts", "orders", "payments", "withdrawals", "effects",

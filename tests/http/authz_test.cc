@@ -395,6 +395,8 @@ std::vector<Row> Table() {
        {U, Ok, Ok, H, H, H, H}},
       {verb::get, v1 + "/me/team/members", [](T&, Who) { return Get("/api/v1/me/team/members"); },
        {U, Ok, Ok, H, H, H, H}},
+      {verb::get, v1 + "/me/team/counts", [](T&, Who) { return Get("/api/v1/me/team/counts"); },
+       {U, Ok, Ok, H, H, H, H}},
       {verb::get, v1 + "/me/invite", [](T&, Who) { return Get("/api/v1/me/invite"); }, {U, Ok, Ok, F, F, F, F}},
       {verb::get, v1 + "/me/invite/qr.png", [](T&, Who) { return Get("/api/v1/me/invite/qr.png"); },
        {U, Ok, Ok, F, F, F, F}},

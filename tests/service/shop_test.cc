@@ -116,7 +116,7 @@ class ShopTest : public ::testing::Test {
     EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
   }
   json::value LedgerOf() {
-    auto l = Read([&](ReadCtx& c) { return LedgerReport(c, owner_); });
+    auto l = Read([&](ReadCtx& c) { return LedgerReport(c, owner_, 480); });
     EXPECT_TRUE(l.ok());
     return l.value();
   }
@@ -660,7 +660,7 @@ TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
   EXPECT_EQ(Read([&](ReadCtx& c) { return GetOrder(c, A, o); }).error().code, "not_found");
   EXPECT_EQ(Write([&](Tx& tx) { return CancelOrder(tx, A, o); }).error().code, "not_found");
   EXPECT_EQ(Write([&](Tx& tx) { return SetRank(tx, A, A.member, "partner"); }).error().code, "forbidden");
-  EXPECT_EQ(Read([&](ReadCtx& c) { return LedgerReport(c, A); }).error().code, "forbidden");
+  EXPECT_EQ(Read([&](ReadCtx& c) { return LedgerReport(c, A, 480); }).error().code, "forbidden");
   EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, *shop_, Caller{}, -1); }).error().code, "unauthorized");
 }
 
