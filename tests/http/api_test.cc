@@ -588,7 +588,8 @@ TEST_F(ApiTest, CreatingAProductNeverOverwritesOne) {
 
   auto audit = client_->Get("/api/v1/admin/audit?limit=5", owner_token_);
   ASSERT_EQ(audit.status, 200u) << audit.body;
-  const json::array& items = audit.Json().at("items").as_array();
+  const json::value log = audit.Json();
+  const json::array& items = log.at("items").as_array();
   ASSERT_GE(items.size(), 2u);
   EXPECT_EQ(items[0].at("action"), "edit_product");
   EXPECT_EQ(items[0].at("target"), "sku:tea");

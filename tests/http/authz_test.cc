@@ -319,7 +319,7 @@ std::vector<Row> Table() {
        },
        {U, F, F, Created, F, Created, F}},
       {verb::put, v1 + "/admin/products/{sku}",
-       [](T&, Who) { return Post("/api/v1/admin/products/tea", R"({"stock":5})"); }, {U, F, F, Ok, F, Ok, F}},
+       [](T&, Who) { return Post("/api/v1/admin/products/tea", R"({"description":"authz"})"); }, {U, F, F, Ok, F, Ok, F}},
 
       // ---- orders ----
       {verb::post, v1 + "/orders", [](T&, Who) { return Post("/api/v1/orders", R"({"items":[{"sku":"tea"}]})"); },
