@@ -90,6 +90,8 @@ describe('forms, end to end', { timeout: 150_000 }, () => {
   })
 
   test('editing a product shows what changes and asks first', async () => {
+    const before = (await api.call('GET', '/api/v1/products/tea-longjing', { token: ownerToken })).json
+    assert.equal(before.price, 16800)
     const page = await consoleAsOwner('/products')
     await page.locator('.el-table__row', { hasText: 'tea-longjing' }).getByRole('button', { name: '编辑商品' }).click()
     assert.equal(await page.locator('#p-sku').isDisabled(), true)
@@ -104,9 +106,7 @@ describe('forms, end to end', { timeout: 150_000 }, () => {
     await page.locator('[data-test=product-confirm-save]').click()
     await page.locator('.el-message').filter({ hasText: '已保存' }).waitFor()
     const tea = await api.call('GET', '/api/v1/products/tea-longjing', { token: ownerToken })
-    assert.equal(tea.json.price, 15800)
-    assert.equal(tea.json.stock, 500)
-    assert.equal(tea.json.member_prices.member, 14800)
+    assert.deepEqual(tea.json, { ...before, price: 15800 }) // the price, and nothing else
   })
 
   test('the staff login speaks of 登录名, and a registration error clears when the phone changes', async () => {
