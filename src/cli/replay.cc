@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "core/text.h"
+#include "guanxi/limits.h"
+
 namespace guanxi::cli {
 
 namespace json = boost::json;
@@ -161,7 +164,9 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     if (!product) return MakeError("unknown_product", "no product \"" + *sku + "\"", "sku");
     auto qty = GetInt(cmd, "qty", 1);
     if (!qty) return qty.error();
-    if (*qty < 1 || *qty > 1'000'000) return MakeError("invalid_qty", "qty must be 1..1000000", "qty");
+    if (*qty < 1 || *qty > limits::kEngineQtyMax) {
+      return MakeError("invalid_qty", core::RangeMessage("qty", 1, limits::kEngineQtyMax), "qty");
+    }
     std::optional<core::Fen> price;
     if (cmd.contains("price")) {
       auto p = GetInt(cmd, "price");

@@ -7,6 +7,8 @@
 #include <new>
 #include <utility>
 
+#include "core/text.h"
+
 namespace guanxi::core {
 
 namespace {
@@ -14,7 +16,8 @@ namespace {
 // Bounds that keep every product of amounts and rates inside int64: a paid line is at most 10^14 fen
 // (one trillion yuan) and a rate at most 10^4 bps, so amount × bps ≤ 10^18 < 9.2 × 10^18.
 constexpr Fen kMaxPaid = 100'000'000'000'000;
-constexpr uint32_t kMaxQty = 1'000'000;
+constexpr uint32_t kMaxQty = static_cast<uint32_t>(limits::kEngineQtyMax);
+static_assert(limits::kEngineQtyMax <= 1'000'000, "amount × quantity must fit in int64 (kMaxPaid)");
 
 size_t IndexOf(const std::vector<RankId>& v, RankId r) {
   return static_cast<size_t>(std::find(v.begin(), v.end(), r) - v.begin());
@@ -726,7 +729,7 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
                                  Effects* out) {
   if (auto s = CheckMember(buyer, "member"); !s) return s.error();
   if (product >= products_.size()) return MakeError("unknown_product", "no such product", "sku");
-  if (qty < 1 || qty > kMaxQty) return MakeError("invalid_qty", "qty must be 1..1000000", "qty");
+  if (qty < 1 || qty > kMaxQty) return MakeError("invalid_qty", RangeMessage("qty", 1, kMaxQty), "qty");
   const ProductRec& prod = products_[product];
   const Fen price = unit_price.value_or(prod.def.price);
   if (price < 0 || price > kMaxPaid / qty) {

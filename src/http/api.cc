@@ -115,6 +115,44 @@ core::Result<int64_t> Int(const json::object& o, const char* field, bool require
   return core::MakeError("invalid_" + std::string(field), std::string(field) + what, field);
 }
 
+// A product's fields as a request gives them; absent ones stay unset (an edit changes only those
+// given). Creating requires a name and a price. Lengths are checked in characters by the service, whose
+// message states the limit; the request's body limit bounds the work.
+core::Result<service::ProductEdit> ProductFields(const json::object& body, bool creating) {
+  service::ProductEdit e;
+  const auto text = [&](const char* field, std::optional<std::string>& out) -> core::Status {
+    if (body.find(field) == body.end() && !creating) return core::Ok{};
+    auto v = Str(body, field, creating && std::string_view(field) == "name", SIZE_MAX);
+    if (!v) return v.error();
+    if (body.find(field) != body.end()) out = *v;
+    return core::Ok{};
+  };
+  if (auto ok = text("name", e.name); !ok) return ok.error();
+  if (auto ok = text("status", e.status); !ok) return ok.error();
+  if (auto ok = text("description", e.description); !ok) return ok.error();
+  if (creating || body.contains("price")) {
+    auto price = Int(body, "price", creating, 0, IntKind::kFen);
+    if (!price) return price.error();
+    e.price = *price;
+  }
+  if (body.contains("stock")) {
+    auto stock = Int(body, "stock", false, 0);
+    if (!stock) return stock.error();
+    e.stock = *stock;
+  }
+  if (auto it = body.find("member_prices"); it != body.end()) {
+    if (!it->value().is_object()) {
+      return core::MakeError("invalid_member_prices", "member_prices maps rank names to fen", "member_prices");
+    }
+    e.member_prices = it->value().as_object();
+  }
+  if (auto it = body.find("images"); it != body.end()) {
+    if (!it->value().is_array()) return core::MakeError("invalid_images", "images is a list of URLs", "images");
+    e.images = it->value().as_array();
+  }
+  return e;
+}
+
 }  // namespace
 
 int64_t QueryInt(const Request& req, std::string_view name, int64_t fallback) {
@@ -259,7 +297,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
     auto phone = Str(*body, "phone", true, 32);
-    auto password = Str(*body, "password", true, 200);
+    auto password = Str(*body, "password", true, service::kMaxPasswordBytes);
     auto invite = Str(*body, "invite_code", false, 32);
     auto channel = Str(*body, "channel", false, 64);
     for (const auto* r : {&phone, &password, &invite, &channel}) {
@@ -289,7 +327,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
     auto phone = Str(*body, "phone", true, 32);
-    auto password = Str(*body, "password", true, 200);
+    auto password = Str(*body, "password", true, service::kMaxPasswordBytes);
     if (!phone) co_return ErrorResponse(phone.error());
     if (!password) co_return ErrorResponse(password.error());
     service::LoginLimiter& limiter = s->login_limiter();
@@ -404,38 +442,38 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
+  // Creating and editing are two routes (issue #19): POST never overwrites (409 sku_taken), PUT never
+  // creates (404 not_found) and changes only the fields it is given.
+  router.Add(verb::post, "/api/v1/admin/products", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto fields = ProductFields(*body, true);
+    if (!fields) co_return ErrorResponse(fields.error());
+    auto sku = Str(*body, "sku", true, SIZE_MAX);
+    if (!sku) co_return ErrorResponse(sku.error());
+    service::ProductReq p;
+    p.sku = *sku;
+    p.name = *fields->name;
+    p.price = *fields->price;
+    p.stock = fields->stock.value_or(0);
+    p.status = fields->status.value_or("on");
+    p.description = fields->description.value_or("");
+    p.member_prices = fields->member_prices.value_or(json::object{});
+    p.images = fields->images.value_or(json::array{});
+    std::function<Reply(service::Tx&)> job = [c, p](service::Tx& tx) { return service::CreateProduct(tx, c, p); };
+    Response res = co_await DoWrite(*s, job, 201);
+    co_return res;
+  });
   router.Add(verb::put, "/api/v1/admin/products/{sku}", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
-    service::ProductReq p;
-    p.sku = std::string(req.Param("sku"));
-    auto name = Str(*body, "name", true, 200);
-    auto price = Int(*body, "price", true, 0, IntKind::kFen);
-    auto stock = Int(*body, "stock", false, 0);
-    auto status = Str(*body, "status", false);
-    auto description = Str(*body, "description", false, 5000);
-    if (!name) co_return ErrorResponse(name.error());
-    if (!price) co_return ErrorResponse(price.error());
-    if (!stock) co_return ErrorResponse(stock.error());
-    if (!status) co_return ErrorResponse(status.error());
-    if (!description) co_return ErrorResponse(description.error());
-    p.name = *name;
-    p.price = *price;
-    p.stock = *stock;
-    p.status = status->empty() ? "on" : *status;
-    p.description = *description;
-    if (auto it = body->find("member_prices"); it != body->end()) {
-      if (!it->value().is_object()) {
-        co_return Response::Error(400, "invalid_member_prices", "member_prices maps rank names to fen", "member_prices");
-      }
-      p.member_prices = it->value().as_object();
-    }
-    if (auto it = body->find("images"); it != body->end()) {
-      if (!it->value().is_array()) co_return Response::Error(400, "invalid_images", "images is a list of URLs", "images");
-      p.images = it->value().as_array();
-    }
-    std::function<Reply(service::Tx&)> job = [c, p](service::Tx& tx) { return service::UpsertProduct(tx, c, p); };
+    auto fields = ProductFields(*body, false);
+    if (!fields) co_return ErrorResponse(fields.error());
+    service::ProductEdit e = std::move(*fields);
+    e.sku = std::string(req.Param("sku"));
+    std::function<Reply(service::Tx&)> job = [c, e](service::Tx& tx) { return service::EditProduct(tx, c, e); };
     Response res = co_await DoWrite(*s, job);
     co_return res;
   });
@@ -749,13 +787,13 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
     auto login = Str(*body, "phone", true, 32);
-    auto password = Str(*body, "password", true, 200);
+    auto password = Str(*body, "password", true, service::kMaxPasswordBytes);
     auto role = Str(*body, "role", true, 32);
     auto name = Str(*body, "name", false, 100);
     for (const auto* r : {&login, &password, &role, &name}) {
       if (!*r) co_return ErrorResponse(r->error());
     }
-    if (password->size() < 8) co_return Response::Error(400, "invalid_password", "a password has at least 8 characters", "password");
+    if (auto ok = service::CheckPassword(*password); !ok) co_return ErrorResponse(ok.error());
     const std::optional<std::string> hash = co_await HashOffThread(*s, *password, service::HashPool::Lane::kRegister);
     if (!hash) co_return ErrorResponse(service::Overloaded());
     std::function<Reply(service::Tx&)> job = [c, l = *login, h = *hash, r = *role, n = *name](service::Tx& tx) {

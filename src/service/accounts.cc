@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/text.h"
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/util.h"
@@ -66,7 +67,14 @@ core::Status CheckCredentials(const std::string& phone, const std::string& passw
   bool ok = phone.size() == 11 && phone[0] == '1';
   for (char ch : phone) ok = ok && ch >= '0' && ch <= '9';
   if (!ok) return Invalid("phone", "a phone number is 11 digits starting with 1");
-  if (password.size() < 8 || password.size() > 128) return Invalid("password", "a password has 8 to 128 characters");
+  return CheckPassword(password);
+}
+
+core::Status CheckPassword(const std::string& password) {
+  const auto chars = static_cast<int64_t>(core::CountChars(password));
+  if (chars < limits::kPasswordMinChars || chars > limits::kPasswordMaxChars) {
+    return Invalid("password", core::LengthMessage("password", limits::kPasswordMinChars, limits::kPasswordMaxChars));
+  }
   return core::Ok{};
 }
 

@@ -18,7 +18,7 @@ unsigned HttpStatus(const core::Error& e) {
   if (c == "invalid_plan" || c == "plan_incompatible" || c == "idempotency_key_reused") return 422;
   if (c == "internal") return 500;
   if (c == "store_unavailable" || c == "overloaded") return 503;
-  if (c == "not_a_fan" || c == "has_directs" || c == "same_referrer") return 409;
+  if (c == "not_a_fan" || c == "has_directs" || c == "same_referrer" || c == "sku_taken") return 409;
   if (c == "phone_taken" || c == "already_paid" || c == "out_of_stock" || c == "invalid_state" || c == "insufficient_balance" ||
       c == "withdrawal_closed" || c == "order_expired" || c == "order_refunded" || c == "order_settled" ||
       c == "day_already_closed" || c == "referrer_fixed") {

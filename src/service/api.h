@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "guanxi/limits.h"
 #include "service/shop.h"
 
 namespace guanxi::service {
@@ -29,6 +30,10 @@ struct RegisterReq {
 };
 // Checks a phone number and password before any hashing: 11-digit mainland mobile, 8..128 characters.
 core::Status CheckCredentials(const std::string& phone, const std::string& password);
+// A password's length in characters, limits::kPasswordMinChars..kPasswordMaxChars (limits.json).
+core::Status CheckPassword(const std::string& password);
+// The most bytes a password field may hold before its characters are counted (4 bytes a character).
+inline constexpr size_t kMaxPasswordBytes = 4 * static_cast<size_t>(limits::kPasswordMaxChars);
 // Creates the account, joins the engine under the inviter, and logs in: {"token","member":{…}}.
 Reply Register(Tx& tx, const RegisterReq& r);
 // Looks up the stored hash of a login (not found or disabled → nullopt). Read side of login.
@@ -65,8 +70,25 @@ struct ProductReq {
   boost::json::array images;          // URLs
   std::string description;
 };
-// Creates or updates by SKU (operator, owner). The engine learns the SKU and its list price.
-Reply UpsertProduct(Tx& tx, const Caller& caller, const ProductReq& r);
+// Creates a product (operator, owner); the engine learns the SKU and its list price. A SKU that a
+// product already has is refused with 409 sku_taken (SkuTaken) and nothing changes: creating is
+// never a way to overwrite (issue #19).
+Reply CreateProduct(Tx& tx, const Caller& caller, const ProductReq& r);
+core::Error SkuTaken();
+// An edit of an existing product: only the fields given change. The SKU itself cannot change.
+struct ProductEdit {
+  std::string sku;
+  std::optional<std::string> name;
+  std::optional<core::Fen> price;
+  std::optional<boost::json::object> member_prices;  // replaces the whole map when given
+  std::optional<int64_t> stock;
+  std::optional<std::string> status;
+  std::optional<boost::json::array> images;
+  std::optional<std::string> description;
+};
+// Edits a product (operator, owner): 404 not_found when the SKU has none. The audit entry records
+// each changed field as before → after; an edit that changes nothing is not recorded.
+Reply EditProduct(Tx& tx, const Caller& caller, const ProductEdit& e);
 // Products on sale, 20 per page by default, after the id `after`; staff may ask for every status.
 Reply ListProducts(ReadCtx& c, const Caller& caller, int64_t after, int limit, bool all);
 Reply GetProduct(ReadCtx& c, const Caller& caller, const std::string& sku);

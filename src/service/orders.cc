@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "core/text.h"
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/util.h"
@@ -20,7 +21,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr int kMaxItems = 20;
-constexpr int64_t kMaxQty = 999;
+constexpr int64_t kMaxQty = limits::kOrderQtyMax;  // a line of one order (limits.json)
 
 struct OrderRow {
   int64_t id = -1;
@@ -191,7 +192,7 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
   std::vector<Line> lines;
   int64_t total = 0;
   for (const OrderItemReq& item : r.items) {
-    if (item.qty <= 0 || item.qty > kMaxQty) return Invalid("qty", "qty must be 1..999");
+    if (item.qty <= 0 || item.qty > kMaxQty) return Invalid("qty", core::RangeMessage("qty", 1, kMaxQty));
     store::Stmt& p = tx.db.Cached("SELECT id, name, price, member_prices, status FROM products WHERE sku = ?");
     p.Bind(1, item.sku);
     if (!p.Step() || p.Text(4) != "on") {

@@ -128,7 +128,7 @@ TEST_F(MigrateTest, MovesAShopToPostgresWithTheSameLedger) {
     p.name = sku;
     p.price = price;
     p.stock = 1000;
-    ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+    ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
   }
   const Caller L = Join("13800000001", nullptr);
   ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());

@@ -312,9 +312,14 @@ std::vector<Row> Table() {
        {Ok, Ok, Ok, Ok, Ok, Ok, Ok}},
       {verb::get, v1 + "/admin/products", [](T&, Who) { return Get("/api/v1/admin/products"); },
        {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::post, v1 + "/admin/products",
+       [](T&, Who w) {
+         return Post("/api/v1/admin/products",
+                     R"({"sku":"authz-)" + std::to_string(w) + R"(","name":"authz","price":1200,"stock":5})");
+       },
+       {U, F, F, Created, F, Created, F}},
       {verb::put, v1 + "/admin/products/{sku}",
-       [](T&, Who) { return Post("/api/v1/admin/products/authz-1", R"({"name":"authz","price":1200,"stock":5})"); },
-       {U, F, F, Ok, F, Ok, F}},
+       [](T&, Who) { return Post("/api/v1/admin/products/tea", R"({"description":"authz"})"); }, {U, F, F, Ok, F, Ok, F}},
 
       // ---- orders ----
       {verb::post, v1 + "/orders", [](T&, Who) { return Post("/api/v1/orders", R"({"items":[{"sku":"tea"}]})"); },

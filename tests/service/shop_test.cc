@@ -66,7 +66,7 @@ class ShopTest : public ::testing::Test {
       p.price = std::string(sku) == "pkg699" ? 69900 : std::string(sku) == "id999" ? 99900
                 : std::string(sku) == "id1980" ? 198000 : 500000;
       p.stock = 1000;
-      ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+      ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
     }
   }
   void TearDown() override {
@@ -448,7 +448,7 @@ TEST_F(ShopTest, UnpaidOrdersExpireAndReleaseStock) {
   p.name = "Longjing tea";
   p.price = 9900;
   p.stock = 3;
-  ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
   CreateOrderReq req;
   req.items.push_back({"tea", 3});
   const int64_t id = Write([&](Tx& tx) { return CreateOrder(tx, A, req); }).value().at("id").as_int64();
@@ -470,7 +470,7 @@ TEST_F(ShopTest, ConcurrentBuyersNeverOversell) {
   p.name = "flash sale";
   p.price = 100;
   p.stock = 50;
-  ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
   std::vector<Caller> buyers;
   for (int i = 0; i < 200; ++i) buyers.push_back(Join("139" + std::to_string(10000000 + i), nullptr));
   std::atomic<int> sold{0}, refused{0};
