@@ -115,6 +115,26 @@ core::Result<int64_t> Int(const json::object& o, const char* field, bool require
   return core::MakeError("invalid_" + std::string(field), std::string(field) + what, field);
 }
 
+// A plan upload's `lint_shown`: the codes of the lint findings the console showed before the upload
+// was confirmed (at most 100 codes of at most 64 bytes), or their count; null when absent.
+core::Result<json::value> LintShown(const json::object& o) {
+  auto it = o.find("lint_shown");
+  if (it == o.end() || it->value().is_null()) return json::value(nullptr);
+  const json::value& v = it->value();
+  const auto bad = [] {
+    return core::MakeError("invalid_lint_shown", "lint_shown is a list of finding codes or their count", "lint_shown");
+  };
+  if (v.is_int64() || v.is_uint64()) {
+    if (!v.is_int64() || v.as_int64() < 0 || v.as_int64() > 100) return bad();
+    return v;
+  }
+  if (!v.is_array() || v.as_array().size() > 100) return bad();
+  for (const json::value& code : v.as_array()) {
+    if (!code.is_string() || code.as_string().empty() || code.as_string().size() > 64) return bad();
+  }
+  return v;
+}
+
 // A product's fields as a request gives them; absent ones stay unset (an edit changes only those
 // given). Creating requires a name and a price. Lengths are checked in characters by the service, whose
 // message states the limit; the request's body limit bounds the work.
@@ -529,33 +549,47 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
-  // Order actions that take an optional text field.
+  // Order and withdrawal actions that take an optional text field; the staff's decisions also take the
+  // reason they are audited with (required: the service refuses one that is missing).
   struct Action {
     const char* path;
     const char* field;
-    Reply (*fn)(service::Tx&, const Caller&, int64_t, const std::string&);
+    bool reason;
+    Reply (*fn)(service::Tx&, const Caller&, int64_t, const std::string&, const std::string&);
   };
   static constexpr Action kActions[] = {
-      {"/api/v1/orders/{id}/cancel", nullptr,
-       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&) { return service::CancelOrder(tx, c, id); }},
-      {"/api/v1/orders/{id}/pay", "provider",
-       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& provider) {
+      {"/api/v1/orders/{id}/cancel", nullptr, false,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&, const std::string&) {
+         return service::CancelOrder(tx, c, id);
+       }},
+      {"/api/v1/orders/{id}/pay", "provider", false,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& provider, const std::string&) {
          return service::CreatePayment(tx, c, id, provider.empty() ? "sandbox" : provider);
        }},
-      {"/api/v1/orders/{id}/confirm", nullptr,
-       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&) { return service::ConfirmReceipt(tx, c, id); }},
-      {"/api/v1/orders/{id}/refund", "reason", &service::RequestRefund},
-      {"/api/v1/admin/orders/{id}/ship", "tracking", &service::ShipOrder},
-      {"/api/v1/admin/orders/{id}/refund", nullptr,
-       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&) { return service::ApproveRefund(tx, c, id); }},
-      {"/api/v1/admin/orders/{id}/refund/reject", "note", &service::RejectRefund},
-      {"/api/v1/admin/withdrawals/{id}/pay", "reference",
-       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& ref) {
-         return service::DecideWithdrawal(tx, c, id, true, ref);
+      {"/api/v1/orders/{id}/confirm", nullptr, false,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&, const std::string&) {
+         return service::ConfirmReceipt(tx, c, id);
        }},
-      {"/api/v1/admin/withdrawals/{id}/reject", "note",
-       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& note) {
-         return service::DecideWithdrawal(tx, c, id, false, note);
+      {"/api/v1/orders/{id}/refund", "reason", false,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& reason, const std::string&) {
+         return service::RequestRefund(tx, c, id, reason);
+       }},
+      {"/api/v1/admin/orders/{id}/ship", "tracking", false,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& tracking, const std::string&) {
+         return service::ShipOrder(tx, c, id, tracking);
+       }},
+      {"/api/v1/admin/orders/{id}/refund", nullptr, true,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string&, const std::string& reason) {
+         return service::ApproveRefund(tx, c, id, reason);
+       }},
+      {"/api/v1/admin/orders/{id}/refund/reject", "note", true, &service::RejectRefund},
+      {"/api/v1/admin/withdrawals/{id}/pay", "reference", true,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& ref, const std::string& reason) {
+         return service::DecideWithdrawal(tx, c, id, true, ref, reason);
+       }},
+      {"/api/v1/admin/withdrawals/{id}/reject", "note", true,
+       [](service::Tx& tx, const Caller& c, int64_t id, const std::string& note, const std::string& reason) {
+         return service::DecideWithdrawal(tx, c, id, false, note, reason);
        }},
   };
   for (const Action& a : kActions) {
@@ -565,17 +599,27 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
       auto id = PathId(req, "id");
       if (!id) co_return ErrorResponse(id.error());
       std::string text;
-      if (a.field != nullptr) {
+      std::string reason;
+      if (a.field != nullptr || a.reason) {
         auto body = Body(req);
         if (!body) co_return ErrorResponse(body.error());
-        auto v = Str(*body, a.field, false, 500);
-        if (!v) co_return ErrorResponse(v.error());
-        text = *v;
+        if (a.field != nullptr) {
+          auto v = Str(*body, a.field, false, 500);
+          if (!v) co_return ErrorResponse(v.error());
+          text = *v;
+        }
+        if (a.reason) {
+          auto v = Str(*body, "reason", false, SIZE_MAX);  // its length in characters: service::CheckReason
+          if (!v) co_return ErrorResponse(v.error());
+          reason = *v;
+        }
       }
       const int64_t order = *id;
-      std::function<Reply(service::Tx&)> job = [a, c, order, text](service::Tx& tx) { return a.fn(tx, c, order, text); };
-    Response res = co_await DoWrite(*s, job);
-    co_return res;
+      std::function<Reply(service::Tx&)> job = [a, c, order, text, reason](service::Tx& tx) {
+        return a.fn(tx, c, order, text, reason);
+      };
+      Response res = co_await DoWrite(*s, job);
+      co_return res;
     });
   }
   router.Add(verb::get, "/api/v1/admin/orders", [s](Request& req) -> awaitable<Response> {
@@ -763,7 +807,11 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     if (!body) co_return ErrorResponse(body.error());
     auto rank = Str(*body, "rank", true, 64);
     if (!rank) co_return ErrorResponse(rank.error());
-    std::function<Reply(service::Tx&)> job = [c, m = *id, r = *rank](service::Tx& tx) { return service::SetRank(tx, c, m, r); };
+    auto reason = Str(*body, "reason", false, SIZE_MAX);
+    if (!reason) co_return ErrorResponse(reason.error());
+    std::function<Reply(service::Tx&)> job = [c, m = *id, r = *rank, why = *reason](service::Tx& tx) {
+      return service::SetRank(tx, c, m, r, why);
+    };
     Response res = co_await DoWrite(*s, job);
     co_return res;
   });
@@ -775,8 +823,10 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     if (!body) co_return ErrorResponse(body.error());
     auto referrer = Int(*body, "referrer", false, -1, IntKind::kMemberId);  // absent or null: the top of the tree
     if (!referrer) co_return ErrorResponse(referrer.error());
-    std::function<Reply(service::Tx&)> job = [c, m = *id, r = *referrer](service::Tx& tx) {
-      return service::Rebind(tx, c, m, r);
+    auto reason = Str(*body, "reason", false, SIZE_MAX);
+    if (!reason) co_return ErrorResponse(reason.error());
+    std::function<Reply(service::Tx&)> job = [c, m = *id, r = *referrer, why = *reason](service::Tx& tx) {
+      return service::Rebind(tx, c, m, r, why);
     };
     Response res = co_await DoWrite(*s, job);
     co_return res;
@@ -817,8 +867,13 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     if (!source) co_return ErrorResponse(source.error());
     auto note = Str(*body, "note", false, 500);
     if (!note) co_return ErrorResponse(note.error());
-    std::function<Reply(service::Tx&)> job = [c, src = std::move(*source), n = std::move(*note)](service::Tx& tx) {
-      return service::UploadPlan(tx, c, src, n);
+    auto reason = Str(*body, "reason", false, SIZE_MAX);
+    if (!reason) co_return ErrorResponse(reason.error());
+    auto shown = LintShown(*body);
+    if (!shown) co_return ErrorResponse(shown.error());
+    std::function<Reply(service::Tx&)> job = [c, src = std::move(*source), n = std::move(*note),
+                                              why = std::move(*reason), lint = std::move(*shown)](service::Tx& tx) {
+      return service::UploadPlan(tx, c, src, n, why, lint);
     };
     Response res = co_await DoWrite(*s, job, 201);
     co_return res;
@@ -858,7 +913,10 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     const int64_t before = QueryInt(req, "before", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::AuditLog(ctx, c, before, limit); };
+    const int offset = s->config().utc_offset_minutes;
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::AuditLog(ctx, c, before, limit, offset);
+    };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });

@@ -1,4 +1,5 @@
-// Staff operations on members, the plan, pools and the ledger, and the audit log they all write to.
+// Staff operations on members, the plan, pools and the ledger (the audit log they write to is read in
+// audit.cc).
 #include <string>
 #include <string_view>
 
@@ -95,19 +96,23 @@ Reply MemberDetail(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member)
   return json::value(std::move(o));
 }
 
-Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& rank) {
+Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& rank, const std::string& reason) {
   if (!HasRole(caller, {"operator"})) return Denied(caller);
+  auto why = CheckReason(reason);
+  if (!why) return why.error();
   if (member < 0 || member >= static_cast<int64_t>(tx.engine.member_count())) return NotFound("member", "member");
   const auto m = static_cast<core::MemberId>(member);
   const std::string before = tx.engine.plan().ranks[tx.engine.rank(m)].name;
   auto r = tx.Engine(Command{Op::kSetRank, member, 0, 0, rank});
   if (!r) return r.error();
-  tx.Audit(caller, "set_rank", "member:" + std::to_string(member), {{"from", before}, {"to", rank}});
+  tx.Audit(caller, "set_rank", "member:" + std::to_string(member), {{"from", before}, {"to", rank}, {"reason", *why}});
   return json::value(MemberBrief(tx.db, tx.engine, m, true));
 }
 
-Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer) {
+Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer, const std::string& reason) {
   if (!HasRole(caller, {"operator"})) return Denied(caller);
+  auto why = CheckReason(reason);
+  if (!why) return why.error();
   const auto count = static_cast<int64_t>(tx.engine.member_count());
   if (member < 0 || member >= count) return NotFound("member", "member");
   if (referrer < -1 || referrer >= count) return NotFound("referrer", "referrer");
@@ -127,7 +132,8 @@ Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer) {
       .Run();
   tx.Audit(caller, "rebind", "member:" + std::to_string(member),
            {{"from", before ? json::value(*before) : json::value(nullptr)},
-            {"to", referrer < 0 ? json::value(nullptr) : json::value(referrer)}});
+            {"to", referrer < 0 ? json::value(nullptr) : json::value(referrer)},
+            {"reason", *why}});
   return json::value(MemberBrief(tx.db, tx.engine, static_cast<core::MemberId>(member), true));
 }
 
@@ -214,8 +220,11 @@ Reply PlanView(ReadCtx& c, const Caller& caller) {
   return json::value(std::move(out));
 }
 
-Reply UploadPlan(Tx& tx, const Caller& caller, const std::string& source, const std::string& note) {
+Reply UploadPlan(Tx& tx, const Caller& caller, const std::string& source, const std::string& note,
+                 const std::string& reason, const json::value& lint_shown) {
   if (!HasRole(caller, {"operator"})) return Denied(caller);
+  auto why = CheckReason(reason);
+  if (!why) return why.error();
   store::Stmt& last = tx.db.Cached("SELECT max(version) FROM plans");
   last.Step();
   const int64_t version = last.Int(0) + 1;
@@ -232,7 +241,10 @@ Reply UploadPlan(Tx& tx, const Caller& caller, const std::string& source, const 
       .Bind(5, caller.account)
       .Bind(6, note)
       .Run();
-  tx.Audit(caller, "plan_uploaded", "plan:" + std::to_string(version), {{"name", name}, {"note", note}});
+  json::object detail{{"name", name}, {"note", note}, {"reason", *why}};
+  // What the console showed before the upload was confirmed (the lint findings' codes, or their count).
+  if (!lint_shown.is_null()) detail["lint_shown"] = lint_shown;
+  tx.Audit(caller, "plan_uploaded", "plan:" + std::to_string(version), detail);
   return json::value{{"version", version}, {"name", name}, {"uploaded_at", tx.now}};
 }
 
@@ -264,19 +276,6 @@ Reply PlanVersion(ReadCtx& c, const Caller& caller, int64_t version) {
                   {"note", s.Text(3)}};
   s.Reset();
   return out;
-}
-
-Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit) {
-  if (!HasRole(caller, {})) return Denied(caller);  // owner only
-  limit = ClampLimit(limit);
-  store::Stmt& s = NewestFirst(c.db, "SELECT id, at, actor, action, target, detail FROM audit_log",
-                               before > 0 ? before : INT64_MAX, -1, "", limit);
-  return Page(s, limit, [](const store::Stmt& r) {
-    json::object row{{"id", r.Int(0)}, {"at", r.Int(1)}, {"action", r.Text(3)}, {"target", r.Text(4)},
-                     {"detail", json::parse(r.Text(5))}};
-    row["actor"] = r.IsNull(2) ? json::value(nullptr) : json::value(r.Int(2));
-    return row;
-  });
 }
 
 }  // namespace guanxi::service

@@ -135,8 +135,10 @@ Reply ConfirmReceipt(Tx& tx, const Caller& caller, int64_t order);
 Reply RequestRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& reason);
 // Staff: approve (runs the engine's refund on every line) or reject a request; approve also works on
 // any paid order without a request (an admin refund, before or after settlement).
-Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order);
-Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& note);
+// Both take the staff's reason (CheckReason: required), kept in the audit entry; a rejection's `note`
+// (the reason when empty) goes to the member as the order's refund_note.
+Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& reason);
+Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& note, const std::string& reason);
 
 // ---- wallet and withdrawals (wallet.cc) ----
 // Balances, earnings by category, when pending money settles (pending_schedule, summing to pending),
@@ -151,7 +153,10 @@ Reply Earnings(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t membe
 Reply RequestWithdrawal(Tx& tx, const Caller& caller, core::Fen amount);
 Reply ListWithdrawals(ReadCtx& c, const Caller& caller, int64_t member, const std::string& status, int64_t after,
                       int limit);
-Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, const std::string& reference);
+// Paid with the transfer's reference (`text`), or rejected with the note the member reads (`text`, the
+// reason when empty); the staff's reason (required) goes into the audit entry.
+Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, const std::string& text,
+                       const std::string& reason);
 
 // ---- team (team.cc) ----
 // O(1): team size, members by rank, team sales, directs.
@@ -172,9 +177,10 @@ Reply Invite(ReadCtx& c, const Caller& caller, const std::string& base_url);
 // ---- admin (admin.cc) ----
 Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int64_t after, int limit);
 Reply MemberDetail(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
-Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& rank);
+// Rank changes and rebinds take the staff's reason (CheckReason: required), kept in the audit entry.
+Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& rank, const std::string& reason);
 // Moves a fan who has not bought (and has no directs) under another referrer (-1: none); audited.
-Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer);
+Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer, const std::string& reason);
 Reply CloseDayNow(Tx& tx, const Caller& caller);
 // The books now: platform accounts, members' buckets, pools, the ledger's sum (0), ranks, and business
 // days as shop day numbers: the last closed ({"day","closed_at"} or null) and the current one.
@@ -183,11 +189,17 @@ Reply PlanView(ReadCtx& c, const Caller& caller);
 // A new plan version (TOML source) for the orders paid from now on: parsed, checked against the running
 // plan (core::Engine::AdoptPlan), journaled, kept with every earlier version, audited. Owner, operator.
 // Refusals: invalid_plan ("plan.toml:LINE: reason"), plan_incompatible (field names what changed).
-Reply UploadPlan(Tx& tx, const Caller& caller, const std::string& source, const std::string& note);
+// `reason` is required (CheckReason); `lint_shown` (null, or the lint findings' codes or their count that
+// the console showed before the upload was confirmed) is kept in the audit entry.
+Reply UploadPlan(Tx& tx, const Caller& caller, const std::string& source, const std::string& note,
+                 const std::string& reason, const boost::json::value& lint_shown = nullptr);
 // Every version, newest (the active one) first; one version with its source.
 Reply PlanVersions(ReadCtx& c, const Caller& caller);
 Reply PlanVersion(ReadCtx& c, const Caller& caller, int64_t version);
-Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit);
+// The audit log newest first, each entry with its raw fields and as the reader reads it (Caller::lang):
+// action_label, actor_name, target_label, reason and changes [{field, field_label, before, after}]
+// (money in yuan, ranks by label, people by name). Owner only.
+Reply AuditLog(ReadCtx& c, const Caller& caller, int64_t before, int limit, int utc_offset_minutes);
 
 // ---- scheduler (scheduler.cc) ----
 Reply SchedulerPass(Tx& tx, int utc_offset_minutes);

@@ -503,7 +503,7 @@ Reply RequestRefund(Tx& tx, const Caller& caller, int64_t order, const std::stri
   if (reason.size() > 500) return Invalid("reason", "a reason has at most 500 bytes");
   tx.db.Cached(
         "UPDATE orders SET status = 'refund_requested', status_before_refund = ?, refund_requested_at = ?, "
-        "refund_reason = ? WHERE id = ?")
+        "refund_reason = ?, refund_note = NULL WHERE id = ?")
       .Bind(1, o->status)
       .Bind(2, tx.now)
       .Bind(3, reason)
@@ -512,8 +512,10 @@ Reply RequestRefund(Tx& tx, const Caller& caller, int64_t order, const std::stri
   return json::value(OrderJson(tx.db, order));
 }
 
-Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order) {
+Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& reason) {
   if (!HasRole(caller, {"operator", "finance"})) return caller.account < 0 ? core::Error(Unauthorized()) : Forbidden();
+  auto why = CheckReason(reason);
+  if (!why) return why.error();
   auto o = LoadOrder(tx.db, order);
   if (!o) return NotFound("order", "order");
   const bool requested = o->status == "refund_requested";
@@ -536,19 +538,26 @@ Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order) {
       .Bind(2, order)
       .Run();
   if (before == "paid") ReleaseStock(tx.db, order);  // not shipped: back on the shelf
-  tx.Audit(caller, "refund_order", "order:" + std::to_string(order), {{"from", before}, {"requested", requested}});
+  tx.Audit(caller, "refund_order", "order:" + std::to_string(order), {{"from", before}, {"requested", requested}, {"reason", *why}});
   return json::value(OrderJson(tx.db, order));
 }
 
-Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& note) {
+Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& note, const std::string& reason) {
   if (!HasRole(caller, {"operator", "finance"})) return caller.account < 0 ? core::Error(Unauthorized()) : Forbidden();
+  auto why = CheckReason(reason);
+  if (!why) return why.error();
+  if (note.size() > 500) return Invalid("note", "a note has at most 500 bytes");
   auto o = LoadOrder(tx.db, order);
   if (!o) return NotFound("order", "order");
   if (o->status != "refund_requested") return WrongState(*o, "refund_requested");
-  tx.db.Cached("UPDATE orders SET status = status_before_refund, status_before_refund = NULL WHERE id = ?")
-      .Bind(1, order)
+  // The member reads why on the order (refund_note): the note when one is given, else the reason.
+  const std::string shown = note.empty() ? *why : note;
+  tx.db.Cached("UPDATE orders SET status = status_before_refund, status_before_refund = NULL, refund_note = ? WHERE id = ?")
+      .Bind(1, shown)
+      .Bind(2, order)
       .Run();
-  tx.Audit(caller, "reject_refund", "order:" + std::to_string(order), {{"note", note}});
+  tx.Audit(caller, "reject_refund", "order:" + std::to_string(order),
+           {{"from", o->status}, {"to", o->status_before_refund}, {"note", shown}, {"reason", *why}});
   return json::value(OrderJson(tx.db, order));
 }
 

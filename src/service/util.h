@@ -11,6 +11,8 @@
 
 #include "core/engine.h"
 #include "core/result.h"
+#include "core/text.h"
+#include "guanxi/limits.h"
 #include "service/shop.h"
 #include "store/db.h"
 
@@ -23,6 +25,37 @@ inline core::Error NotFound(std::string_view what, std::string_view field) {
 }
 inline core::Error Invalid(std::string_view field, std::string_view message) {
   return core::MakeError("invalid_" + std::string(field), std::string(message), std::string(field));
+}
+
+// A staff member's reason for a sensitive action (调整等级, 改绑推荐人, 同意/驳回退款, 确认打款/驳回提现,
+// 上传方案): required, 1..limits::kReasonMaxChars characters once its surrounding spaces are trimmed; it
+// goes into the audit entry (and, where the action concerns a member, to that member). Empty is
+// missing_field, longer is invalid_reason; both name "reason". Checked before anything changes.
+inline core::Result<std::string> CheckReason(const std::string& reason) {
+  const auto space = [](std::string_view s, size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  };
+  size_t b = 0, e = reason.size();
+  for (;;) {  // ASCII spaces and the full-width space U+3000 (E3 80 80) on both ends
+    if (b < e && space(reason, b)) {
+      ++b;
+    } else if (e - b >= 3 && reason.compare(b, 3, "\xE3\x80\x80") == 0) {
+      b += 3;
+    } else if (b < e && space(reason, e - 1)) {
+      --e;
+    } else if (e - b >= 3 && reason.compare(e - 3, 3, "\xE3\x80\x80") == 0) {
+      e -= 3;
+    } else {
+      break;
+    }
+  }
+  std::string out = reason.substr(b, e - b);
+  if (out.empty()) return core::MakeError("missing_field", "reason is required: say why", "reason");
+  if (static_cast<int64_t>(core::CountChars(out)) > limits::kReasonMaxChars) {
+    return Invalid("reason", core::LengthMessage("reason", 1, limits::kReasonMaxChars));
+  }
+  return out;
 }
 
 // True when the caller is staff with one of `roles` (the owner may do everything staff may).

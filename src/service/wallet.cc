@@ -354,8 +354,13 @@ Reply ListWithdrawals(ReadCtx& c, const Caller& caller, int64_t member, const st
   });
 }
 
-Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, const std::string& reference) {
+Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, const std::string& text,
+                       const std::string& reason) {
   if (!HasRole(caller, {"finance"})) return caller.account < 0 ? core::Error(Unauthorized()) : Forbidden();
+  auto why = CheckReason(reason);
+  if (!why) return why.error();
+  // Paid: the transfer's reference. Rejected: the note the member reads, else the reason.
+  const std::string reference = paid || !text.empty() ? text : *why;
   store::Stmt& s = tx.db.Cached("SELECT status FROM withdrawals WHERE id = ?");
   s.Bind(1, id);
   if (!s.Step()) {
@@ -368,7 +373,7 @@ Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, cons
     return core::MakeError("withdrawal_closed", "the withdrawal is already " + status, "id");
   }
   if (paid && reference.empty()) return Invalid("reference", "a paid withdrawal needs the transfer's reference");
-  if (reference.size() > 200) return Invalid("reference", "at most 200 bytes");
+  if (reference.size() > 200) return Invalid(paid ? "reference" : "note", "at most 200 bytes");
   auto r = tx.Engine(Command{paid ? Op::kWithdrawPaid : Op::kWithdrawRejected, id});
   if (!r) return r.error();
   tx.db.Cached(paid ? "UPDATE withdrawals SET status = 'paid', decided_at = ?, decided_by = ?, reference = ? WHERE id = ?"
@@ -379,7 +384,8 @@ Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, cons
       .Bind(4, id)
       .Run();
   tx.Audit(caller, paid ? "withdrawal_paid" : "withdrawal_rejected", "withdrawal:" + std::to_string(id),
-           {{"reference", reference}});
+           {{"from", "requested"}, {"to", paid ? "paid" : "rejected"}, {paid ? "reference" : "note", reference},
+            {"reason", *why}});
   return json::value{{"id", id}, {"status", paid ? "paid" : "rejected"}};
 }
 

@@ -131,13 +131,13 @@ TEST_F(MigrateTest, MovesAShopToPostgresWithTheSameLedger) {
     ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
   }
   const Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   const Caller F = Join("13800000002", nullptr);  // a fan who will be rebound to a later member
   const Caller A = Join("13800000003", &L);
   const Caller B = Join("13800000004", &A);
   const Caller C = Join("13800000005", &A);
   ASSERT_GT(C.member, F.member);
-  ASSERT_TRUE(Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, C.member); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, C.member, "测试"); }).ok());
   // A's order is shipped, confirmed and settled: L's rewards become available, and L withdraws some.
   const int64_t oa = Buy(A, "pkg699");
   ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, oa, "SF1"); }).ok());
@@ -148,11 +148,11 @@ TEST_F(MigrateTest, MovesAShopToPostgresWithTheSameLedger) {
   auto withdrawal = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 10000); });
   ASSERT_TRUE(withdrawal.ok()) << withdrawal.error().message;
   const int64_t wid = withdrawal.value().at("id").as_int64();
-  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, wid, true, "BANK-1"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, wid, true, "BANK-1", "测试"); }).ok());
   // B's order is refunded; C's and F's stay pending.
   const int64_t ob = Buy(B, "pkg699");
   ASSERT_TRUE(Write([&](Tx& tx) { return RequestRefund(tx, B, ob, "changed my mind"); }).ok());
-  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, ob); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, ob, "测试"); }).ok());
   Buy(C, "id999");
   Buy(F, "pkg699");
 

@@ -29,7 +29,7 @@ bool WaitForStatus(HttpClient& c, const std::string& token, int64_t order, const
 // the scheduler confirms and settles; balances and the platform's books match the spec to the fen.
 TEST_F(ApiTest, WorkedExampleTwoOverHttp) {
   Member L = Register("13800000001");
-  auto rank = client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",
+  auto rank = client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner","reason":"测试"})",
                             staff_tokens_["operator"]);
   ASSERT_EQ(rank.status, 200u) << rank.body;
   Member A = Register("13800000002", &L);
@@ -94,7 +94,7 @@ TEST_F(ApiTest, WorkedExampleTwoOverHttp) {
   auto w = client_->Post("/api/v1/me/withdrawals", R"({"amount":60000})", A.token);
   ASSERT_EQ(w.status, 201u) << w.body;
   auto paid = client_->Post("/api/v1/admin/withdrawals/" + std::to_string(w.Json().at("id").as_int64()) + "/pay",
-                            R"({"reference":"BANK-1"})", staff_tokens_["finance"]);
+                            R"({"reference":"BANK-1","reason":"测试"})", staff_tokens_["finance"]);
   ASSERT_EQ(paid.status, 200u) << paid.body;
   EXPECT_EQ(WalletOf(*client_, A.token).at("balances").at("available"), 6000);
 
@@ -312,7 +312,7 @@ TEST_F(ApiTest, PlanUploadShowsTheLineOfAMistakeAndKeepsEveryVersion) {
   const size_t at = typo.find("rate_bps = 1000");
   typo.replace(at, 15, "rate_bps = \"ten\"");
   const int64_t line = std::count(typo.begin(), typo.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1;
-  auto r = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", typo}}), op);
+  auto r = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", typo}, {"reason", "测试"}}), op);
   ASSERT_EQ(r.status, 422u) << r.body;
   EXPECT_EQ(r.Json().at("error").at("code"), "invalid_plan");
   EXPECT_EQ(r.Json().at("error").at("line"), line) << r.body;
@@ -324,7 +324,7 @@ TEST_F(ApiTest, PlanUploadShowsTheLineOfAMistakeAndKeepsEveryVersion) {
   std::string v2 = plan_;
   const std::string label = "label = \"合伙人\"";
   v2.replace(v2.find(label), label.size(), "label = \"联合创始人\"");
-  r = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", v2}, {"note", "rename"}}), op);
+  r = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", v2}, {"note", "rename"}, {"reason", "测试"}}), op);
   ASSERT_EQ(r.status, 201u) << r.body;
   EXPECT_EQ(r.Json().at("version"), 2);
   const json::value versions = client_->Get("/api/v1/admin/plan/versions", op).Json();
@@ -370,14 +370,14 @@ TEST_F(ApiTest, ProductListShowsEveryCommittedChange) {
   const std::string trial = "skus = [\"pkg499\"]";
   v2.replace(v2.find(trial), trial.size(), "skus = [\"pkg499\", \"tea\"]");
   v2 += "\n[[products]]\nsku = \"tea\"\nname = \"tea\"\nprice = 9900\n";
-  auto up = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", v2}}), owner_token_);
+  auto up = client_->Post("/api/v1/admin/plan", json::serialize(json::value{{"toml", v2}, {"reason", "测试"}}), owner_token_);
   ASSERT_EQ(up.status, 201u) << up.body;
   EXPECT_EQ(tea().at("activity"), "trial499");
 }
 
 TEST_F(ApiTest, UnpaidOrdersExpireAndRefundsClawBack) {
   Member L = Register("13800000001");
-  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",
+  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner","reason":"测试"})",
                           owner_token_).status,
             200u);
   Member A = Register("13800000002", &L);
@@ -392,7 +392,7 @@ TEST_F(ApiTest, UnpaidOrdersExpireAndRefundsClawBack) {
   EXPECT_EQ(WalletOf(*client_, L.token).at("earned_total"), 40000);
   auto req = client_->Post("/api/v1/orders/" + std::to_string(paid) + "/refund", R"({"reason":"damaged"})", A.token);
   ASSERT_EQ(req.status, 200u) << req.body;
-  auto ok = client_->Post("/api/v1/admin/orders/" + std::to_string(paid) + "/refund", "", staff_tokens_["operator"]);
+  auto ok = client_->Post("/api/v1/admin/orders/" + std::to_string(paid) + "/refund", R"({"reason":"测试"})", staff_tokens_["operator"]);
   ASSERT_EQ(ok.status, 200u) << ok.body;
   EXPECT_EQ(WalletOf(*client_, L.token).at("earned_total"), 0);
   EXPECT_EQ(WalletOf(*client_, L.token).at("balances").at("pending"), 0);
@@ -432,7 +432,7 @@ TEST_F(ApiTest, ConcurrentBuyersAndWithdrawalsOverHttp) {
 
   // 50 concurrent withdrawals of a whole balance: exactly one is accepted.
   Member L = Register("13800000001");
-  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",
+  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner","reason":"测试"})",
                           owner_token_).status,
             200u);
   Member A = Register("13800000002", &L);

@@ -120,7 +120,7 @@ class AuthzTest : public ApiTest {
     // L, a partner, is the subject; A buys pkg699 under L, and once that settles L has money to
     // withdraw. O is another member with an order of its own.
     L_ = Register("13900000001");
-    auto rank = client_->Post("/api/v1/admin/members/" + std::to_string(L_.id) + "/rank", R"({"rank":"partner"})",
+    auto rank = client_->Post("/api/v1/admin/members/" + std::to_string(L_.id) + "/rank", R"({"rank":"partner","reason":"测试"})",
                               staff_tokens_["operator"]);
     ASSERT_EQ(rank.status, 200u) << rank.body;
     A_ = Register("13900000002", &L_);
@@ -345,11 +345,11 @@ std::vector<Row> Table() {
        [](T& t, Who) { return Post("/api/v1/admin/orders/" + Id(t.PaidOrder()) + "/ship", R"({"tracking":"SF9"})"); },
        {U, F, F, Ok, F, Ok, F}},
       {verb::post, v1 + "/admin/orders/{id}/refund",
-       [](T& t, Who) { return Post("/api/v1/admin/orders/" + Id(t.RefundRequestedOrder()) + "/refund"); },
+       [](T& t, Who) { return Post("/api/v1/admin/orders/" + Id(t.RefundRequestedOrder()) + "/refund", R"({"reason":"测试"})"); },
        {U, F, F, Ok, Ok, Ok, F}},
       {verb::post, v1 + "/admin/orders/{id}/refund/reject",
        [](T& t, Who) {
-         return Post("/api/v1/admin/orders/" + Id(t.RefundRequestedOrder()) + "/refund/reject", R"({"note":"used"})");
+         return Post("/api/v1/admin/orders/" + Id(t.RefundRequestedOrder()) + "/refund/reject", R"({"note":"used","reason":"测试"})");
        },
        {U, F, F, Ok, Ok, Ok, F}},
 
@@ -385,12 +385,12 @@ std::vector<Row> Table() {
        {U, F, F, Ok, Ok, F, F}},
       {verb::post, v1 + "/admin/withdrawals/{id}/pay",
        [](T& t, Who) {
-         return Post("/api/v1/admin/withdrawals/" + Id(t.Withdrawal()) + "/pay", R"({"reference":"BANK-1"})");
+         return Post("/api/v1/admin/withdrawals/" + Id(t.Withdrawal()) + "/pay", R"({"reference":"BANK-1","reason":"测试"})");
        },
        {U, F, F, Ok, Ok, F, F}},
       {verb::post, v1 + "/admin/withdrawals/{id}/reject",
        [](T& t, Who) {
-         return Post("/api/v1/admin/withdrawals/" + Id(t.Withdrawal()) + "/reject", R"({"note":"wrong account"})");
+         return Post("/api/v1/admin/withdrawals/" + Id(t.Withdrawal()) + "/reject", R"({"note":"wrong account","reason":"测试"})");
        },
        {U, F, F, Ok, Ok, F, F}},
 
@@ -415,12 +415,12 @@ std::vector<Row> Table() {
        [](T& t, Who) { return Get("/api/v1/admin/members/" + Id(t.member_id()) + "/children"); },
        {U, F, F, Ok, Ok, Ok, Ok}},
       {verb::post, v1 + "/admin/members/{id}/rank",
-       [](T& t, Who) { return Post("/api/v1/admin/members/" + Id(t.member_id()) + "/rank", R"({"rank":"partner"})"); },
+       [](T& t, Who) { return Post("/api/v1/admin/members/" + Id(t.member_id()) + "/rank", R"({"rank":"partner","reason":"测试"})"); },
        {U, F, F, Ok, F, Ok, F}},
       {verb::post, v1 + "/admin/members/{id}/rebind",
        [](T& t, Who) {
          return Post("/api/v1/admin/members/" + Id(t.Fan()) + "/rebind",
-                     json::serialize(json::value{{"referrer", t.member_id()}}));
+                     json::serialize(json::value{{"referrer", t.member_id()}, {"reason", "测试"}}));
        },
        {U, F, F, Ok, F, Ok, F}},
       {verb::post, v1 + "/admin/staff",
@@ -434,7 +434,7 @@ std::vector<Row> Table() {
       {verb::post, v1 + "/admin/plan",
        [](T& t, Who) {  // the running plan again: a valid new version
          return Post("/api/v1/admin/plan",
-                     json::serialize(json::value{{"toml", t.plan_source()}, {"note", "same rules"}}));
+                     json::serialize(json::value{{"toml", t.plan_source()}, {"note", "same rules"}, {"reason", "测试"}}));
        },
        {U, F, F, Created, F, Created, F}},
       {verb::get, v1 + "/admin/plan/versions", [](T&, Who) { return Get("/api/v1/admin/plan/versions"); },

@@ -104,7 +104,7 @@ TEST_F(ApiTest, StaffReadAMembersEarningsWithTheirWhy) {
 TEST_F(ApiTest, RankHistoryShowsEarnedAndSetRanks) {
   Member a = Register("13800000001");
   BuyAndPay(a, "pkg699");  // fan → member, earned
-  auto set = client_->Post("/api/v1/admin/members/" + std::to_string(a.id) + "/rank", R"({"rank":"partner"})",
+  auto set = client_->Post("/api/v1/admin/members/" + std::to_string(a.id) + "/rank", R"({"rank":"partner","reason":"测试"})",
                            staff_tokens_["operator"]);
   ASSERT_EQ(set.status, 200u) << set.body;
   auto r = client_->Get("/api/v1/admin/members/" + std::to_string(a.id) + "/ranks", staff_tokens_["sales"]);

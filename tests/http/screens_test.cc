@@ -41,7 +41,7 @@ TEST_F(ApiTest, DashboardNetsRefundsAndClawBacksToTheFen) {
             (json::value{{"pending", 0}, {"available", 32000}, {"frozen", 8000}, {"withdrawing", 0}}));
 
   // A settled order refunded: its reward is clawed back (16000 from available, 4000 from frozen).
-  auto refund = client_->Post("/api/v1/admin/orders/" + std::to_string(ob) + "/refund", "{}", finance);
+  auto refund = client_->Post("/api/v1/admin/orders/" + std::to_string(ob) + "/refund", R"({"reason":"测试"})", finance);
   ASSERT_EQ(refund.status, 200u) << refund.body;
   // a is a partner now (two directs bought the package); c buys under b, a member: b's direct 20000,
   // pending (b's own order was refunded, but refunds never change ranks).
@@ -54,7 +54,7 @@ TEST_F(ApiTest, DashboardNetsRefundsAndClawBacksToTheFen) {
   auto w1 = client_->Post("/api/v1/me/withdrawals", R"({"amount":10000})", a.token);
   ASSERT_EQ(w1.status, 201u) << w1.body;
   ASSERT_EQ(client_->Post("/api/v1/admin/withdrawals/" + std::to_string(Int(w1.Json(), "id")) + "/pay",
-                          R"({"reference":"BANK-1"})", finance)
+                          R"({"reference":"BANK-1","reason":"测试"})", finance)
                 .status,
             200u);
   ASSERT_EQ(client_->Post("/api/v1/me/withdrawals", R"({"amount":5000})", a.token).status, 201u);
@@ -163,7 +163,7 @@ std::vector<json::value> WholeList(HttpClient& client, const std::string& token,
 // and heads its own team (D); L's team keeps B, C and E.
 TEST_F(ApiTest, EachTeamCountIsTheLengthOfItsList) {
   Member L = Register("13800000001");
-  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner"})",
+  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(L.id) + "/rank", R"({"rank":"partner","reason":"测试"})",
                           staff_tokens_["operator"])
                 .status,
             200u);
@@ -265,7 +265,7 @@ TEST_F(ApiTest, EachViewerSeesThePriceItIsCharged) {
   Member member = Register("13800000002");
   BuyAndPay(member, "pkg699");
   Member partner = Register("13800000003");
-  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(partner.id) + "/rank", R"({"rank":"partner"})",
+  ASSERT_EQ(client_->Post("/api/v1/admin/members/" + std::to_string(partner.id) + "/rank", R"({"rank":"partner","reason":"测试"})",
                           staff_tokens_["operator"])
                 .status,
             200u);

@@ -89,7 +89,7 @@ class ShopTest : public ::testing::Test {
   // return window, so L has the rewards available.
   Caller PartnerWithSettledRewards() {
     Caller L = Join("13800000001", nullptr);
-    EXPECT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+    EXPECT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
     Caller A = Join("13800000002", &L);
     const int64_t o = Buy(A, "pkg699");
     EXPECT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF"); }).ok());
@@ -133,7 +133,7 @@ class ShopTest : public ::testing::Test {
 // operator, members register with invite codes, pay through the sandbox, orders settle by the scheduler.
 TEST_F(ShopTest, WorkedExampleTwoThroughTheService) {
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller A = Join("13800000002", &L);
   std::vector<int64_t> orders{Buy(A, "pkg699")};
   Caller B = Join("13800000003", &A);
@@ -251,13 +251,13 @@ TEST_F(ShopTest, WorkedExampleTwoThroughTheService) {
 
 TEST_F(ShopTest, RefundsBeforeAndAfterSettlementClawBack) {
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller A = Join("13800000002", &L);
   const int64_t o1 = Buy(A, "pkg699");
   EXPECT_EQ(WalletOf(L).at("balances").at("pending"), 30000 + 10000);
   // The buyer asks for a refund before shipping; the operator approves; stock comes back.
   ASSERT_TRUE(Write([&](Tx& tx) { return RequestRefund(tx, A, o1, "changed my mind"); }).ok());
-  auto approved = Write([&](Tx& tx) { return ApproveRefund(tx, owner_, o1); });
+  auto approved = Write([&](Tx& tx) { return ApproveRefund(tx, owner_, o1, "测试"); });
   ASSERT_TRUE(approved.ok());
   EXPECT_EQ(approved.value().at("status"), "refunded");
   EXPECT_EQ(WalletOf(L).at("balances").at("pending"), 0);
@@ -276,7 +276,7 @@ TEST_F(ShopTest, RefundsBeforeAndAfterSettlementClawBack) {
   auto late = Write([&](Tx& tx) { return RequestRefund(tx, A, o2, "late"); });
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code, "invalid_state");
-  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, o2); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, o2, "测试"); }).ok());
   const json::value wl = WalletOf(L);
   EXPECT_EQ(wl.at("earned_total"), 0);
   EXPECT_EQ(wl.at("balances").at("available").as_int64() + wl.at("balances").at("frozen").as_int64(), 0);
@@ -323,7 +323,7 @@ TEST_F(ShopTest, PaymentNotificationsAreVerifiedAndIdempotent) {
             "already_applied");
   EXPECT_EQ(LedgerOf().at("orders"), 1);
   EXPECT_EQ(LedgerOf().at("platform").at("buyers"), -139800);
-  auto audit = Read([&](ReadCtx& c) { return AuditLog(c, owner_, 0, 50); });
+  auto audit = Read([&](ReadCtx& c) { return AuditLog(c, owner_, 0, 50, 480); });
   int duplicates = 0;
   for (const auto& row : audit.value().at("items").as_array()) duplicates += row.at("action") == "duplicate_payment";
   EXPECT_EQ(duplicates, 1);
@@ -521,9 +521,9 @@ TEST_F(ShopTest, ConcurrentWithdrawalsSpendEachFenOnce) {
   auto list = Read([&](ReadCtx& c) { return ListWithdrawals(c, owner_, -1, "requested", -1, 20); });
   ASSERT_EQ(list.value().at("items").as_array().size(), 1u);
   const int64_t wid = list.value().at("items").at(0).at("id").as_int64();
-  auto no_ref = Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, wid, true, ""); });
+  auto no_ref = Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, wid, true, "", "测试"); });
   EXPECT_EQ(no_ref.error().field, "reference");
-  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, wid, true, "BANK-123"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, wid, true, "BANK-123", "测试"); }).ok());
   EXPECT_EQ(LedgerOf().at("platform").at("payouts"), available);
   EXPECT_EQ(WalletOf(L).at("balances").at("withdrawing"), 0);
 }
@@ -548,7 +548,7 @@ TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
   EXPECT_EQ(first.value().at("net"), 9700);
   const int64_t revenue_before = LedgerOf().at("platform").at("revenue").as_int64();
   const int64_t first_id = first.value().at("id").as_int64();
-  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, first_id, false, "name mismatch"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, first_id, false, "name mismatch", "测试"); }).ok());
   EXPECT_EQ(WalletOf(L).at("balances").at("available"), 34000);  // all of it back, no fee
   EXPECT_EQ(LedgerOf().at("platform").at("revenue"), revenue_before);
 
@@ -556,7 +556,7 @@ TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second.value().at("fee"), 400);
   const int64_t second_id = second.value().at("id").as_int64();
-  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, second_id, true, "BANK-7"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, second_id, true, "BANK-7", "测试"); }).ok());
   const auto check = [&] {
     const json::value ledger = LedgerOf();
     EXPECT_EQ(ledger.at("platform").at("payouts"), 19600);
@@ -587,17 +587,17 @@ TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
 // back exactly those), and survives a restart in its place in the journal.
 TEST_F(ShopTest, PlanVersionsApplyToOrdersPaidAfterThem) {
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller A = Join("13800000002", &L);
   const int64_t first = Buy(A, "pkg699");
   const auto direct = [&] { return WalletOf(L).at("earned").at("direct").as_int64(); };
   EXPECT_EQ(direct(), 30000);
 
   const Caller sales{999, "sales", -1};
-  EXPECT_EQ(Write([&](Tx& tx) { return UploadPlan(tx, sales, plan_, ""); }).error().code, "forbidden");
+  EXPECT_EQ(Write([&](Tx& tx) { return UploadPlan(tx, sales, plan_, "", "测试"); }).error().code, "forbidden");
   std::string typo = plan_;
   typo.replace(typo.find("earned = \"direct\""), 17, "earnd = \"direct\"");
-  auto bad = Write([&](Tx& tx) { return UploadPlan(tx, owner_, typo, ""); });
+  auto bad = Write([&](Tx& tx) { return UploadPlan(tx, owner_, typo, "", "测试"); });
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, "invalid_plan");
   const auto typo_at = static_cast<std::ptrdiff_t>(typo.find("earnd"));
@@ -605,14 +605,14 @@ TEST_F(ShopTest, PlanVersionsApplyToOrdersPaidAfterThem) {
   EXPECT_EQ(bad.error().message.rfind("plan.toml:" + std::to_string(typo_line) + ":", 0), 0u) << bad.error().message;
   std::string incompatible = plan_;
   incompatible.replace(incompatible.find("hold_bps = 2000"), 15, "hold_bps = 1000");
-  auto refused = Write([&](Tx& tx) { return UploadPlan(tx, owner_, incompatible, ""); });
+  auto refused = Write([&](Tx& tx) { return UploadPlan(tx, owner_, incompatible, "", "测试"); });
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, "plan_incompatible");
   EXPECT_EQ(refused.error().field, "fund");
 
   std::string v2 = plan_;
   v2.replace(v2.find("partner = 30000"), 15, "partner = 35000");
-  auto up = Write([&](Tx& tx) { return UploadPlan(tx, owner_, v2, "spring campaign"); });
+  auto up = Write([&](Tx& tx) { return UploadPlan(tx, owner_, v2, "spring campaign", "测试"); });
   ASSERT_TRUE(up.ok()) << up.error().message;
   EXPECT_EQ(up.value().at("version"), 2);
   Caller B = Join("13800000003", &L);
@@ -640,9 +640,9 @@ TEST_F(ShopTest, PlanVersionsApplyToOrdersPaidAfterThem) {
   EXPECT_EQ(direct(), 100000);  // still version 2's 350.00
 
   // Refunds take back what each order paid: 300.00 for the order paid under version 1.
-  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, first); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, first, "测试"); }).ok());
   EXPECT_EQ(direct(), 70000);
-  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, second); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, second, "测试"); }).ok());
   EXPECT_EQ(direct(), 35000);
   EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
 }
@@ -659,7 +659,7 @@ TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
                     }).value().at("id").as_int64();
   EXPECT_EQ(Read([&](ReadCtx& c) { return GetOrder(c, A, o); }).error().code, "not_found");
   EXPECT_EQ(Write([&](Tx& tx) { return CancelOrder(tx, A, o); }).error().code, "not_found");
-  EXPECT_EQ(Write([&](Tx& tx) { return SetRank(tx, A, A.member, "partner"); }).error().code, "forbidden");
+  EXPECT_EQ(Write([&](Tx& tx) { return SetRank(tx, A, A.member, "partner", "测试"); }).error().code, "forbidden");
   EXPECT_EQ(Read([&](ReadCtx& c) { return LedgerReport(c, A, 480); }).error().code, "forbidden");
   EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, *shop_, Caller{}, -1); }).error().code, "unauthorized");
 }
@@ -670,7 +670,7 @@ TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
 TEST_F(ShopTest, ComesBackWhenTheStoreConnectionIsLost) {
   if (!test::OnPostgres()) GTEST_SKIP() << "a SQLite file has no connection to lose (this runs as _pg)";
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller A = Join("13800000002", &L);
   Buy(A, "pkg699");
   const json::value wallet = WalletOf(L);
@@ -678,7 +678,7 @@ TEST_F(ShopTest, ComesBackWhenTheStoreConnectionIsLost) {
   ASSERT_EQ(wallet.at("earned").at("direct"), 30000);
 
   ASSERT_GE(test::DropConnections(config_.db_path), 1);
-  auto lost = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner"); });
+  auto lost = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner", "测试"); });
   ASSERT_FALSE(lost.ok());
   EXPECT_EQ(lost.error().code, "store_unavailable");
   EXPECT_EQ(HttpStatus(lost.error()), 503u);
@@ -762,14 +762,14 @@ class OwnServerTest : public ShopTest {
 // that may not be stored; once the server is back, the shop serves again, to the fen.
 TEST_F(OwnServerTest, ServesAgainWhenTheServerComesBack) {
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller A = Join("13800000002", &L);
   Buy(A, "pkg699");
   const json::value wallet = WalletOf(L);
   const json::value ledger = LedgerOf();
 
   ASSERT_EQ(Server("halt " + (base_ / "primary").string()), 0);
-  auto lost = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner"); });
+  auto lost = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner", "测试"); });
   ASSERT_FALSE(lost.ok());
   EXPECT_EQ(lost.error().code, "store_unavailable");
   std::this_thread::sleep_for(std::chrono::seconds(1));  // several reconnection attempts fail
@@ -777,7 +777,7 @@ TEST_F(OwnServerTest, ServesAgainWhenTheServerComesBack) {
   auto read = shop_->ReadSync([&](ReadCtx& c) { return Wallet(c, *shop_, L, -1); });
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.error().code, "store_unavailable");
-  auto write = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner"); });
+  auto write = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner", "测试"); });
   ASSERT_FALSE(write.ok());
   EXPECT_EQ(write.error().code, "store_unavailable");
   // Over HTTP, a request with a token is answered 503 at once, not 401 "log in first": who sent it
@@ -799,7 +799,7 @@ TEST_F(OwnServerTest, ServesAgainWhenTheServerComesBack) {
 
 TEST_F(OwnServerTest, ReportsReadFromAStreamingReplica) {
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller A = Join("13800000002", &L);
   Buy(A, "pkg699");
   ASSERT_EQ(Server("start " + (base_ / "standby").string() + " --replica-of " + (base_ / "primary").string()), 0)
@@ -874,23 +874,23 @@ TEST_F(ShopTest, TheWalStaysShortUnderWritesWithoutPause) {
 // fixed. The move is journaled: a restart keeps it, and the fan's first order pays its new referrer.
 TEST_F(ShopTest, RebindAFanUntilItBuys) {
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller X = Join("13800000002", nullptr);
   Caller F = Join("13800000003", &X);  // the wrong inviter
   Caller sales{4, "sales", -1};
-  EXPECT_EQ(Write([&](Tx& tx) { return Rebind(tx, sales, F.member, L.member); }).error().code, "forbidden");
-  EXPECT_EQ(Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, F.member); }).error().code, "self_referral");
-  auto moved = Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, L.member); });
+  EXPECT_EQ(Write([&](Tx& tx) { return Rebind(tx, sales, F.member, L.member, "测试"); }).error().code, "forbidden");
+  EXPECT_EQ(Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, F.member, "测试"); }).error().code, "self_referral");
+  auto moved = Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, L.member, "测试"); });
   ASSERT_TRUE(moved.ok()) << moved.error().message;
   shop_.reset();
   Open();
   Buy(F, "pkg699");
   EXPECT_EQ(WalletOf(L).at("earned").at("direct"), 30000);  // L is F's referrer now, a partner
   EXPECT_EQ(WalletOf(X).at("earned_total"), 0);
-  auto fixed = Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, X.member); });
+  auto fixed = Write([&](Tx& tx) { return Rebind(tx, owner_, F.member, X.member, "测试"); });
   ASSERT_FALSE(fixed.ok());
   EXPECT_EQ(fixed.error().code, "referrer_fixed");
-  auto audit = Read([&](ReadCtx& c) { return AuditLog(c, owner_, 0, 5); });
+  auto audit = Read([&](ReadCtx& c) { return AuditLog(c, owner_, 0, 5, 480); });
   bool logged = false;
   for (const auto& row : audit.value().at("items").as_array()) logged = logged || row.at("action") == "rebind";
   EXPECT_TRUE(logged);
@@ -1008,16 +1008,16 @@ std::vector<json::object> AllEarnings(Shop& shop, const Caller& reader, int64_t 
 // explanations name people as people read them, in Chinese, with no id.
 TEST_F(ShopTest, EarningsRowsSumToTheWalletForEveryBalance) {
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller Z = Join("13800000009", nullptr);  // shares the district pool
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, Z.member, "district"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, Z.member, "district", "测试"); }).ok());
   // A and B take L's positions 1 and 2; C, L's third direct, stays in L's team: one of C's orders is
   // refunded before settlement, one after. L's settled rewards are partly frozen by the fund.
   Caller A = Join("13800000002", &L), B = Join("13800000003", &L), C = Join("13800000004", &L);
   const int64_t a = Buy(A, "pkg699"), b = Buy(B, "pkg699");
   const int64_t refunded_early = Buy(C, "pkg699");
   const int64_t refunded_late = Buy(C, "pkg699");
-  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, refunded_early); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, refunded_early, "测试"); }).ok());
   for (int64_t o : {a, b, refunded_late}) {
     ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF" + std::to_string(o)); }).ok());
   }
@@ -1032,12 +1032,12 @@ TEST_F(ShopTest, EarningsRowsSumToTheWalletForEveryBalance) {
   Caller B1 = Join("13800000021", &B), B2 = Join("13800000022", &B);
   for (const Caller* m : {&A1, &A2, &B1, &B2}) Buy(*m, "pkg699");
   Buy(A1, "pkg699", 6);
-  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, refunded_late); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, refunded_late, "测试"); }).ok());
   ASSERT_TRUE(Write([&](Tx& tx) { return CloseDayNow(tx, owner_); }).ok());
   // L withdraws part of what is available; finance pays it.
   auto w = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 10000); });
   ASSERT_TRUE(w.ok()) << w.error().message;
-  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, w.value().at("id").as_int64(), true, "TX1"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, w.value().at("id").as_int64(), true, "TX1", "测试"); }).ok());
   ASSERT_TRUE(Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 2000); }).ok());  // still withdrawing
 
   const json::value wallet_l = WalletOf(L);
@@ -1086,7 +1086,7 @@ TEST_F(ShopTest, EarningsRowsSumToTheWalletForEveryBalance) {
 // order that is not its own; the buyer is named by a masked phone, the reader as 你.
 TEST_F(ShopTest, EarningsNameOrdersAndPeopleAsTheReaderKnowsThem) {
   Caller L = Join("13800000001", nullptr);
-  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner", "测试"); }).ok());
   Caller A = Join("13800000002", &L);
   const int64_t o = Buy(A, "pkg699");
   const std::string no(Read([&](ReadCtx& c) { return GetOrder(c, A, o); }).value().at("no").as_string());

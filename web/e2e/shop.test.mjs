@@ -156,10 +156,13 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await row.waitFor()
     // The action column is fixed to the right: its button lives in the fixed copy of the row.
     await page.locator('[data-test=pay-withdrawal]').first().click()
-    await page.locator('.el-message-box input').fill('BANK-E2E-0001')
-    await page.locator('.el-message-box__btns .el-button--primary').click()
+    // It asks first: the transfer's reference and the reason (kept in the audit log).
+    const dialog = page.locator('[data-test=reason-dialog]')
+    await dialog.locator('[data-test=reason-extra] input').fill('BANK-E2E-0001')
+    await dialog.locator('[data-test=reason-input] textarea').fill('已核对收款人户名')
+    await dialog.locator('[data-test=reason-confirm]').click()
     await page.locator('[data-test=w-status]').filter({ hasText: '已打款' }).first().waitFor()
-    await page.locator('.el-message-box').waitFor({ state: 'hidden' })
+    await dialog.waitFor({ state: 'hidden' })
     await shot(page, '3b-finance-paid-withdrawal')
     // The paid list exports to CSV, amounts in yuan with two decimals.
     await page.locator('.el-radio-button').filter({ hasText: '已打款' }).click()

@@ -104,6 +104,7 @@ const LIMIT_KEYS: Record<string, string> = {
   invalid_password: 'validate.password_length',
   invalid_qty: 'validate.qty_range',
   invalid_member_prices: 'validate.member_price_over_list',
+  invalid_reason: 'validate.reason_long',
 }
 
 // The form field an error belongs on, or '' when it concerns the whole form.

@@ -24,4 +24,5 @@ export const LIMIT_WORDS: Record<string, string | number> = {
   password_max: LIMITS.password_max_chars,
   qty_max: LIMITS.order_qty_max,
   scenario_name_max: LIMITS.scenario_name_max_chars,
+  reason_max: LIMITS.reason_max_chars,
 }

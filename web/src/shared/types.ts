@@ -3,6 +3,7 @@ export interface MemberBrief {
   id: number
   phone?: string
   name?: string
+  display_name?: string // the nickname, else the masked phone
   joined_at?: number
   channel?: string
   rank?: string
@@ -50,6 +51,7 @@ export interface Order {
   refund_requested_at?: number
   refunded_at?: number
   refund_reason?: string
+  refund_note?: string // the shop's answer to a rejected refund request
   tracking?: string
   items: OrderItem[]
 }
