@@ -158,8 +158,8 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await page.locator('[data-test=pay-withdrawal]').first().click()
     // It asks first: the transfer's reference and the reason (kept in the audit log).
     const dialog = page.locator('[data-test=reason-dialog]')
-    await dialog.locator('[data-test=reason-extra] input').fill('BANK-E2E-0001')
-    await dialog.locator('[data-test=reason-input] textarea').fill('已核对收款人户名')
+    await dialog.locator('[data-test=reason-extra]').fill('BANK-E2E-0001')
+    await dialog.locator('[data-test=reason-input]').fill('已核对收款人户名')
     await dialog.locator('[data-test=reason-confirm]').click()
     await page.locator('[data-test=w-status]').filter({ hasText: '已打款' }).first().waitFor()
     await dialog.waitFor({ state: 'hidden' })
