@@ -2,7 +2,9 @@
 //   1. the owner changes a member's rank in the console: the dialog shows the change and does not
 //      submit without a reason (the field says so, the rank is unchanged); with one it does, and the
 //      audit log shows the entry in Chinese: 调整等级, who, whom, 等级 before → after, the reason;
-//   2. a refund request rejected in the console with a reason: the member reads it on the order.
+//   2. a refund request rejected in the console with a reason: the member reads it on the order;
+//   3. a plan upload first lists the plan's lint findings and asks for a reason; the audit entry records
+//      which findings were shown.
 // Each saves a screenshot of the page it ends on.
 import { after, afterEach, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -140,5 +142,44 @@ describe('sensitive actions ask for a reason', { timeout: 150_000 }, () => {
     await store.locator('[data-test=refund-note]').filter({ hasText: '茶叶已拆封，不能退货' }).waitFor()
     assert.match(await store.locator('[data-test=refund-note]').innerText(), /商家说明/)
     await shot(store, 'reasons-3-member-reads-the-refund-note')
+  })
+
+  test('a plan upload lists the lint findings first and the audit log records that they were shown', async () => {
+    const lint = await api.call('POST', '/api/v1/admin/designer/lint', { token: ownerToken, body: {} })
+    assert.equal(lint.status, 200, JSON.stringify(lint.json))
+    const codes = lint.json.findings.map((f) => f.code)
+    assert.ok(codes.length > 0, 'the 699 plan has lint findings')
+    const before = (await api.call('GET', '/api/v1/admin/plan', { token: ownerToken })).json.version
+
+    const page = await newPage(1440, 900)
+    await asStaff(page, ownerToken, '/plan')
+    await page.locator('[data-test=plan-words]').waitFor()
+    await page.getByRole('button', { name: '当前方案' }).click()
+    await page.locator('[data-test=plan-upload]').click()
+    const dialog = page.locator('[data-test=reason-dialog]')
+    await dialog.waitFor()
+    // Every finding of the text to upload, by code, with its title; then the reason.
+    await dialog.locator('[data-test=plan-confirm-finding]').first().waitFor()
+    assert.deepEqual(await dialog.locator('[data-test=plan-confirm-finding]').evaluateAll((els) => els.map((e) => e.dataset.code)), codes)
+    assert.match(await dialog.innerText(), new RegExp(`方案检查提示 ${codes.length} 条`))
+    assert.match(await dialog.innerText(), new RegExp(`版本 ${before}[\\s\\S]*版本 ${before + 1}`))
+    await dialog.locator('[data-test=reason-confirm]').click()
+    await dialog.locator('.el-form-item__error').filter({ hasText: '请填写原因' }).waitFor()
+    assert.equal((await api.call('GET', '/api/v1/admin/plan', { token: ownerToken })).json.version, before)
+    await shot(page, 'reasons-4-plan-upload-lint')
+    await dialog.locator('[data-test=reason-input]').fill('春季活动前重新发布')
+    await dialog.locator('[data-test=reason-confirm]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.locator('.el-message').filter({ hasText: `已上传版本 ${before + 1}` }).waitFor()
+
+    const audit = await api.call('GET', '/api/v1/admin/audit?limit=5', { token: ownerToken })
+    const entry = audit.json.items.find((e) => e.action === 'plan_uploaded')
+    assert.ok(entry, JSON.stringify(audit.json))
+    assert.deepEqual(entry.detail.lint_shown, codes)
+    assert.equal(entry.detail.reason, '春季活动前重新发布')
+    await page.goto(`${shop.url}/admin/audit`)
+    const row = page.locator('[data-test=audit] .el-table__body-wrapper tbody tr').first()
+    await row.locator('[data-test=audit-action]').filter({ hasText: '上传方案' }).waitFor()
+    assert.match(await row.innerText(), new RegExp(`已展示 ${codes.length} 条检查提示`))
   })
 })
