@@ -93,3 +93,12 @@ test('a taken SKU and the server’s limit errors, on their field, in Chinese', 
   expect(describeError(new ApiError(400, 'invalid_password', 'password has 8 to 128 characters', 'password'), zhT)).toBe('密码须为 8 到 128 位')
   expect(fieldOf(new ApiError(500, 'server_error', 'x'))).toBe('')
 })
+
+describe('a sensitive action refused for its reason', () => {
+  test('a reason over the limit says the limit (limits.json), in both languages', () => {
+    const err = new ApiError(400, 'invalid_reason', 'reason has 1 to 200 characters', 'reason')
+    expect(describeError(err, translator('zh'))).toBe('原因最多 200 个字')
+    expect(describeError(err, translator('en'))).toBe('At most 200 characters')
+    expect(fieldOf(err)).toBe('reason')
+  })
+})
