@@ -127,7 +127,12 @@ Reply TeamSummary(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
 Reply TeamDirects(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit);
 // Everyone below the member in the referral tree, depth first, after `after`.
 Reply TeamMembers(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit);
+// The caller's invite: {"code","link","qr","inviter":{"name"}} (the name the poster prints: the
+// nickname, else the masked phone).
 Reply Invite(ReadCtx& c, const Caller& caller, const std::string& base_url);
+// Who invites with `code`, as a visitor reads it (public): {"code","inviter":{"name"}}, the name
+// being the member's nickname or else its masked phone; unknown_invite_code (404) for a bad code.
+Reply InviteInfo(ReadCtx& c, const std::string& code);
 
 // ---- admin (admin.cc) ----
 Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int64_t after, int limit);

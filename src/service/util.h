@@ -54,6 +54,10 @@ inline std::string MaskPhone(const std::string& phone) {
   return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + phone.substr(phone.size() - 4);
 }
 
+// Whether staff may read members' full phone numbers: every staff role but sales (销售), which works
+// with members without holding their contact data: it reads 138****5678, and exports nothing.
+inline bool SeesFullPhones(const Caller& c) { return c.staff() && c.role != "sales"; }
+
 // {"id","phone" (masked unless `full`),"name","joined_at","channel","rank"}: a member as others see it.
 boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core::MemberId m, bool full_phone);
 // The same for a page of members, in the order of `ids` (distinct), from one query.
