@@ -129,7 +129,8 @@ void PrintDemoTour(const boost::json::object& tour, const std::string& url, int 
             << yuan(pool.at("amount")) << " 已发给区域经销商 " << phone(pool) << "，见控制台「账本」页\n"
             << "     " << url << "/admin/ledger   (the closed days and the pool payout)\n"
             << "  4. 会员视角：用 " << phone(a) << " 登录商城，「我的」→ 钱包里有可提现 " << yuan(a.at("amount"));
-  if (const auto* at = p.as_object().if_contains("settle_at")) {
+  const auto* at = p.as_object().if_contains("settle_at");
+  if (at != nullptr && p.at("status") == "received") {
     std::cout << "；" << phone(p) << " 三天前买的礼包，奖励待结算，" << ShopDate(at->as_int64(), utc_offset_minutes)
               << " 结算";
   }

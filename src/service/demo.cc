@@ -223,7 +223,8 @@ Reply SeedDemo(Shop& shop, const Caller& owner, ShiftedClock& clock) {
   tour["refund"] = {{"order", *honey}, {"member", callers[kTea].member}, {"phone", kMembers[kTea].phone},
                     {"reason", reason}};
   tour["available"] = {{"member", a.member}, {"phone", kMembers[kA].phone}, {"amount", wallet.value().at("balances").at("available")}};
-  json::object late_order{{"order", *late}, {"member", callers[kLate].member}, {"phone", kMembers[kLate].phone}};
+  json::object late_order{{"order", *late}, {"member", callers[kLate].member}, {"phone", kMembers[kLate].phone},
+                          {"status", pending.value().at("status")}};
   if (const auto* at = pending.value().as_object().if_contains("settle_at")) late_order["settle_at"] = *at;
   tour["pending"] = std::move(late_order);
   tour["days_closed"] = settled.value().at("days_closed").as_int64() + caught_up.value().at("days_closed").as_int64();
