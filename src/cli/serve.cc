@@ -93,7 +93,7 @@ bool SplitListen(const std::string& listen, std::string& host, uint16_t& port) {
 
 // "2026-12-07": the shop's calendar date of a Unix time (civil date from days since 1970-01-01).
 std::string ShopDate(int64_t unix_ms, int utc_offset_minutes) {
-  int64_t z = service::ShopDay(unix_ms, utc_offset_minutes) + 719468;
+  const int64_t z = service::ShopDay(unix_ms, utc_offset_minutes) + 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const int64_t doe = z - era * 146097;
   const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -102,7 +102,7 @@ std::string ShopDate(int64_t unix_ms, int utc_offset_minutes) {
   const int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const int64_t m = mp < 10 ? mp + 3 : mp - 9;
   const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  char buf[16];
+  char buf[64];  // room for any int64 year (-Wformat-truncation)
   std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
                 static_cast<long long>(d));
   return buf;
@@ -126,8 +126,10 @@ void PrintDemoTour(const boost::json::object& tour, const std::string& url, int 
             << "」，在控制台「订单」页同意或拒绝\n"
             << "     " << url << "/admin/orders   (decide the refund request)\n"
             << "  3. 日结与奖池分红：已日结 " << tour.at("days_closed").as_int64() << " 天，区域奖池分红 "
-            << yuan(pool.at("amount")) << " 已发给区域经销商 " << phone(pool) << "，见控制台「账本」页\n"
-            << "     " << url << "/admin/ledger   (the closed days and the pool payout)\n"
+            << yuan(pool.at("amount")) << " 已发给区域经销商 " << phone(pool)
+            << "，见该会员的收益明细和控制台「账本」页\n"
+            << "     " << url << "/admin/members/" << pool.at("member").as_int64() << "   " << url
+            << "/admin/ledger   (the pool payout, the closed days)\n"
             << "  4. 会员视角：用 " << phone(a) << " 登录商城，「我的」→ 钱包里有可提现 " << yuan(a.at("amount"));
   const auto* at = p.as_object().if_contains("settle_at");
   if (at != nullptr && p.at("status") == "received") {

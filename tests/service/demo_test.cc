@@ -62,7 +62,7 @@ class DemoTest : public ::testing::Test {
     return r.value().at("items");
   }
   json::value Withdrawals(const std::string& status) {
-    Reply r = Read([&](ReadCtx& c) { return ListWithdrawals(c, owner_, -1, status, 0, 100); });
+    Reply r = Read([&](ReadCtx& c) { return ListWithdrawals(c, owner_, -1, status, /*after=*/-1, 100); });
     EXPECT_TRUE(r.ok());
     return r.value().at("items");
   }
@@ -104,8 +104,9 @@ TEST_F(DemoTest, SeedsTheWholeCycleWithRealBooks) {
   const int64_t a = tour.at("withdrawal").at("member").as_int64();  // 13800000002, the district dealer
 
   // Old orders settled through the scheduler: the five packages, the tea and A's identity package.
-  EXPECT_EQ(Orders("settled").as_array().size(), 7u);
-  for (const auto& o : Orders("settled").as_array()) {
+  const json::value settled = Orders("settled");
+  EXPECT_EQ(settled.as_array().size(), 7u);
+  for (const auto& o : settled.as_array()) {
     EXPECT_LT(o.at("settled_at").as_int64(), kNow - 2 * kDay) << o;
     EXPECT_GE(o.at("settled_at").as_int64(), o.at("settle_at").as_int64()) << o;
   }
