@@ -292,10 +292,16 @@ describe('guanxi web, end to end', { timeout: 240_000 }, () => {
     const phone = `137${String(Date.now()).slice(-8)}`
     await page.locator('input[name=phone]').fill(phone)
     await page.locator('input[name=password]').fill('e2e-password-2')
-    await page.getByRole('button', { name: '注册并登录' }).click()
-    const error = page.locator('[role=alert]').filter({ hasText: '没有找到这个邀请码' })
-    await error.waitFor()
-    assert.match(await error.innerText(), /核对后修改.*清空邀请码直接注册/)
+    // Registering with it is refused, and the field says why and what to do (once, at the field).
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/register')),
+      page.getByRole('button', { name: '注册并登录' }).click(),
+    ])
+    assert.equal(refused.status(), 400)
+    await page.locator('.van-button--loading').waitFor({ state: 'detached' })
+    const error = page.locator('.van-field__error-message')
+    assert.match(await error.innerText(), /没有找到邀请码 NOPE1234。请核对后修改，或清空邀请码直接注册/)
+    assert.equal(await page.locator('[role=alert]').count(), 0)
     assert.match(page.url(), /\/register/)
     await shot(page, '7a-register-bad-invite-code')
     // Corrected to a real code, the page names its member; cleared, the visitor registers without one.
