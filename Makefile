@@ -51,7 +51,7 @@ test-web: deps
 	cd web && npm run build --silent
 	cd web && npm run typecheck --silent
 	cd web && npx vitest run
-	cd web && GUANXI_BIN=$(CURDIR)/build/ci/src/cli/guanxi E2E_ARTIFACTS=$(CURDIR)/build/e2e-artifacts timeout 300 node --test --test-concurrency=1 e2e/shop.test.mjs
+	cd web && GUANXI_BIN=$(CURDIR)/build/ci/src/cli/guanxi E2E_ARTIFACTS=$(CURDIR)/build/e2e-artifacts timeout 720 node --test --test-concurrency=1 e2e/shop.test.mjs e2e/screens.test.mjs e2e/forms.test.mjs
 
 # The fuzz targets (fuzz/, built by Debian's clang 14 under address and undefined-behaviour sanitizers),
 # each for FUZZ_SECONDS on a scratch copy of its seed corpus (scripts/run-fuzz); a crash fails the target.

@@ -144,7 +144,7 @@ struct ShopFixture {
       p.name = sku;
       p.price = price;
       p.stock = 1'000'000;
-      Must(Write([&](service::Tx& tx) { return service::UpsertProduct(tx, owner.caller, p); }), "product");
+      Must(Write([&](service::Tx& tx) { return service::CreateProduct(tx, owner.caller, p); }), "product");
     }
     // A → B → C by invite codes.
     std::string invite;

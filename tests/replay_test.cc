@@ -146,11 +146,12 @@ TEST(ReplayTest, StreamStopsAtTheRefusedLine) {
   EXPECT_EQ(got.output.at("counts").at("members").as_uint64(), 2u);
 }
 
-// The explanation a member reads, word for word, for the reward in the issue's example.
+// The explanation a member reads, word for word, for the reward in the issue's example: in Chinese
+// (the default) and in English, people named as the caller names them, amounts in yuan.
 TEST(ReplayTest, EffectsExplainTheReward) {
   auto plan = guanxi::plan::LoadPlanFile(std::string(GUANXI_SOURCE_DIR) + "/plans/chain-2plus1-699.toml");
   ASSERT_TRUE(plan.ok());
-  std::istringstream in(R"({"cmd":"join","member":"A"}
+  const char* commands = R"({"cmd":"join","member":"A"}
 {"cmd":"order","order":"oA","member":"A","sku":"pkg699"}
 {"cmd":"join","member":"B","referrer":"A"}
 {"cmd":"order","order":"oB","member":"B","sku":"pkg699"}
@@ -158,27 +159,45 @@ TEST(ReplayTest, EffectsExplainTheReward) {
 {"cmd":"order","order":"oC","member":"C","sku":"pkg699"}
 {"cmd":"join","member":"D","referrer":"A"}
 {"cmd":"order","order":"oD","member":"D","sku":"pkg699"}
-{"cmd":"settle","order":"oD"})");
-  const guanxi::cli::ReplayOutcome got = guanxi::cli::ReplayStream(*plan, in, true);
-  ASSERT_TRUE(got.ok);
-  std::vector<std::string> texts;
-  for (const json::value& e : got.output.at("effects").as_array()) {
-    if (e.at("line").as_uint64() >= 8) texts.emplace_back(e.at("text").as_string());
-  }
-  const std::vector<std::string> want = {
-      "D bought 1 × pkg699 and paid 699.00",
-      "D became a member: position 3 among A's directs; leader A",
-      "D bought 1 × pkg699; you are D's referrer and a partner: direct 300.00",
-      "D bought 1 × pkg699; you are D's leader and a partner: team_point 100.00",
-      "D bought 1 × pkg699: 10.00 to the district pool",
-      "D bought 1 × pkg699: 10.00 to the city pool",
-      "D bought 1 × pkg699: 10.00 to the province pool",
-      "D became member (was fan)",
-      "order oD settled: direct 240.00 now available",
-      "order oD settled: 60.00 of direct frozen by the assistance fund until it unlocks",
-      "order oD settled: team_point 100.00 now available",
+{"cmd":"settle","order":"oD"})";
+  const auto texts = [&](guanxi::i18n::Lang lang) {
+    std::istringstream in(commands);
+    const guanxi::cli::ReplayOutcome got = guanxi::cli::ReplayStream(*plan, in, true, lang);
+    EXPECT_TRUE(got.ok);
+    std::vector<std::string> out;
+    for (const json::value& e : got.output.at("effects").as_array()) {
+      if (e.at("line").as_uint64() >= 8) out.emplace_back(e.at("text").as_string());
+    }
+    return out;
   };
-  EXPECT_EQ(texts, want);
+  const std::vector<std::string> zh = {
+      "D购买 1 件「pkg699」，实付 ¥699.00",
+      "D成为会员：A的第 3 位直推；团队长A",
+      "D购买 1 件「pkg699」；作为D的推荐人（合伙人）：直推奖 ¥300.00",
+      "D购买 1 件「pkg699」；作为D的团队长（合伙人）：见点奖 ¥100.00",
+      "D购买 1 件「pkg699」：¥10.00 进入「区域经销商 VIP1」奖池",
+      "D购买 1 件「pkg699」：¥10.00 进入「市级经销商 VIP2」奖池",
+      "D购买 1 件「pkg699」：¥10.00 进入「省级经销商 VIP3」奖池",
+      "D晋升为会员体验官（原为粉丝）",
+      "订单 oD 已结算：直推奖 ¥240.00 转为可提现",
+      "订单 oD 已结算：直推奖中的 ¥60.00 由帮扶基金冻结，解锁后可提现",
+      "订单 oD 已结算：见点奖 ¥100.00 转为可提现",
+  };
+  EXPECT_EQ(texts(guanxi::i18n::Lang::kZh), zh);
+  const std::vector<std::string> en = {
+      "D bought 1 × pkg699 and paid ¥699.00",
+      "D became a member: position 3 among the directs of A; leader A",
+      "D bought 1 × pkg699; as the referrer of D (partner): Direct ¥300.00",
+      "D bought 1 × pkg699; as the leader of D (partner): Team point ¥100.00",
+      "D bought 1 × pkg699: ¥10.00 to the district pool",
+      "D bought 1 × pkg699: ¥10.00 to the city pool",
+      "D bought 1 × pkg699: ¥10.00 to the province pool",
+      "D became member (was fan)",
+      "order oD settled: Direct ¥240.00 now available",
+      "order oD settled: ¥60.00 of the Direct frozen by the assistance fund until it unlocks",
+      "order oD settled: Team point ¥100.00 now available",
+  };
+  EXPECT_EQ(texts(guanxi::i18n::Lang::kEn), en);
 }
 
 }  // namespace

@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
     }
     Must(shop.WriteSync([&](Tx& tx) {
            for (const auto& p : products) {
-             Reply r = guanxi::service::UpsertProduct(tx, owner, p);
+             Reply r = guanxi::service::CreateProduct(tx, owner, p);
              if (!r) return r;
            }
            return Reply(json::value(nullptr));

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   replay->add_option("--plan", plan_path, "plan file (TOML)")->required();
   replay->add_option("commands", commands_path, "commands (JSON lines); - for standard input")->required();
   replay->add_flag("--no-effects", no_effects, "leave the effects log out of the output");
+  std::string replay_lang = "zh";
+  replay->add_option("--lang", replay_lang, "language of the effects' texts: zh (default) or en")
+      ->check(CLI::IsMember({"zh", "en"}));
 
   guanxi::cli::ServeOptions serve_opts;
   CLI::App* serve = app.add_subcommand("serve", "run the shop: the HTTP API over SQLite or PostgreSQL");
@@ -129,7 +132,8 @@ int main(int argc, char** argv) {
       }
       in = &file;
     }
-    const guanxi::cli::ReplayOutcome outcome = guanxi::cli::ReplayStream(*plan, *in, !no_effects);
+    const guanxi::cli::ReplayOutcome outcome = guanxi::cli::ReplayStream(
+        *plan, *in, !no_effects, replay_lang == "en" ? guanxi::i18n::Lang::kEn : guanxi::i18n::Lang::kZh);
     if (!outcome.ok) {
       std::cerr << "guanxi: " << commands_path << ":" << outcome.line << ": " << outcome.error.code << ": "
                 << outcome.error.message

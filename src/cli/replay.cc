@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "core/text.h"
+#include "guanxi/limits.h"
+
 namespace guanxi::cli {
 
 namespace json = boost::json;
@@ -51,6 +54,7 @@ Replay::Replay(core::Plan plan) : engine_(std::move(plan)) {
   names_.member = [this](core::MemberId m) { return members_.names[m]; };
   names_.order = [this](core::OrderId o) { return orders_.names[o]; };
   names_.withdrawal = [this](core::WithdrawalId w) { return withdrawals_.names[w]; };
+  names_.product = [this](core::ProductId p) { return engine_.product(p).sku; };
 }
 
 void Replay::Remember(Registry& r, const std::string& name, uint32_t id) {
@@ -160,7 +164,9 @@ core::Status Replay::Dispatch(const json::object& cmd) {
     if (!product) return MakeError("unknown_product", "no product \"" + *sku + "\"", "sku");
     auto qty = GetInt(cmd, "qty", 1);
     if (!qty) return qty.error();
-    if (*qty < 1 || *qty > 1'000'000) return MakeError("invalid_qty", "qty must be 1..1000000", "qty");
+    if (*qty < 1 || *qty > limits::kEngineQtyMax) {
+      return MakeError("invalid_qty", core::RangeMessage("qty", 1, limits::kEngineQtyMax), "qty");
+    }
     std::optional<core::Fen> price;
     if (cmd.contains("price")) {
       auto p = GetInt(cmd, "price");
@@ -288,7 +294,7 @@ json::object Replay::Output(bool with_effects) const {
         }
       }
       if (e.kind == core::EffectKind::kRankChanged) j["rank"] = plan.ranks[e.rank].name;
-      j["text"] = core::Explain(e, engine_, names_);
+      j["text"] = i18n::Explain(e, engine_, names_, lang_);
       effects.push_back(std::move(j));
     }
     doc["effects"] = std::move(effects);
@@ -296,8 +302,9 @@ json::object Replay::Output(bool with_effects) const {
   return doc;
 }
 
-ReplayOutcome ReplayStream(const core::Plan& plan, std::istream& commands, bool with_effects) {
+ReplayOutcome ReplayStream(const core::Plan& plan, std::istream& commands, bool with_effects, i18n::Lang lang) {
   Replay replay(plan);
+  replay.SetLang(lang);
   return ReplayStream(replay, commands, with_effects);
 }
 

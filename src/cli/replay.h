@@ -13,9 +13,9 @@
 
 #include "core/command.h"
 #include "core/engine.h"
-#include "core/explain.h"
 #include "core/plan.h"
 #include "core/result.h"
+#include "i18n/explain.h"
 
 namespace guanxi::cli {
 
@@ -30,6 +30,8 @@ class Replay {
 
   // The document `guanxi replay` prints. Effects are included when `with_effects`.
   boost::json::object Output(bool with_effects) const;
+  // The language of the effects' texts (Chinese unless told).
+  void SetLang(i18n::Lang lang) { lang_ = lang; }
 
   const core::Engine& engine() const { return engine_; }
 
@@ -63,7 +65,8 @@ class Replay {
 
   JournalFn journal_;
   core::Engine engine_;
-  core::Names names_;
+  i18n::Names names_;
+  i18n::Lang lang_ = i18n::Lang::kZh;
   Registry members_, orders_, withdrawals_;
   core::Effects scratch_;
   std::vector<Logged> log_;
@@ -78,7 +81,8 @@ struct ReplayOutcome {
 };
 
 // Applies every non-blank line of `commands`; stops at the first refused one.
-ReplayOutcome ReplayStream(const core::Plan& plan, std::istream& commands, bool with_effects);
+ReplayOutcome ReplayStream(const core::Plan& plan, std::istream& commands, bool with_effects,
+                           i18n::Lang lang = i18n::Lang::kZh);
 // … into `replay` (which may have a journal).
 ReplayOutcome ReplayStream(Replay& replay, std::istream& commands, bool with_effects);
 

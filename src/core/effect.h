@@ -75,4 +75,8 @@ struct Effect {
 
 using Effects = std::vector<Effect>;
 
+// Short, stable name of an effect's type for machines: "reward", "settled", "rank_changed" …
+// (the words for people are rendered by i18n::Explain).
+const char* EffectType(const Effect& e);
+
 }  // namespace guanxi::core

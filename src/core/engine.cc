@@ -7,6 +7,8 @@
 #include <new>
 #include <utility>
 
+#include "core/text.h"
+
 namespace guanxi::core {
 
 namespace {
@@ -14,7 +16,8 @@ namespace {
 // Bounds that keep every product of amounts and rates inside int64: a paid line is at most 10^14 fen
 // (one trillion yuan) and a rate at most 10^4 bps, so amount × bps ≤ 10^18 < 9.2 × 10^18.
 constexpr Fen kMaxPaid = 100'000'000'000'000;
-constexpr uint32_t kMaxQty = 1'000'000;
+constexpr uint32_t kMaxQty = static_cast<uint32_t>(limits::kEngineQtyMax);
+static_assert(limits::kEngineQtyMax <= 1'000'000, "amount × quantity must fit in int64 (kMaxPaid)");
 
 size_t IndexOf(const std::vector<RankId>& v, RankId r) {
   return static_cast<size_t>(std::find(v.begin(), v.end(), r) - v.begin());
@@ -279,6 +282,41 @@ TeamSummary Engine::team(MemberId m) const {
   const Fen* x = ledger_.extra(m);
   return TeamSummary{Rec(m).team_size, x[earned_stride_], x[earned_stride_ + 1], Rec(m).direct_count,
                      Rec(m).member_directs};
+}
+
+FundProgress Engine::fund_progress(MemberId m) const {
+  const Fund& f = plan_.fund;
+  FundProgress p;
+  p.locked = Rec(m).fund_locked != 0;
+  p.positions = f.positions;
+  p.units_needed = f.units;
+  if (!p.locked) {
+    p.positions_qualified = f.positions;
+    p.units = f.units;
+    return p;
+  }
+  for (uint32_t k = 0; k < f.positions; ++k) {
+    const MemberId q = Positions(m)[k];
+    if (q != kNone && Rec(q).rank >= f.position_min_rank) ++p.positions_qualified;
+  }
+  if (Rec(m).fund_watch != 0) {
+    for (uint32_t k = 0; k < f.positions; ++k) p.units += Units(Positions(m)[k]).desc;
+  } else {
+    std::vector<MemberId> stack;
+    for (uint32_t k = 0; k < f.positions; ++k) {
+      const MemberId q = Positions(m)[k];
+      if (q == kNone) continue;
+      for (MemberId c = Rec(q).first_child; c != kNone; c = Rec(c).next_sibling) stack.push_back(c);
+    }
+    while (!stack.empty() && p.units < f.units) {
+      const MemberId d = stack.back();
+      stack.pop_back();
+      p.units += Units(d).own;
+      for (MemberId c = Rec(d).first_child; c != kNone; c = Rec(c).next_sibling) stack.push_back(c);
+    }
+  }
+  p.units = std::min(p.units, f.units);
+  return p;
 }
 
 std::optional<ProductId> Engine::FindProduct(std::string_view sku) const {
@@ -691,7 +729,7 @@ Result<OrderId> Engine::PayOrder(MemberId buyer, ProductId product, uint32_t qty
                                  Effects* out) {
   if (auto s = CheckMember(buyer, "member"); !s) return s.error();
   if (product >= products_.size()) return MakeError("unknown_product", "no such product", "sku");
-  if (qty < 1 || qty > kMaxQty) return MakeError("invalid_qty", "qty must be 1..1000000", "qty");
+  if (qty < 1 || qty > kMaxQty) return MakeError("invalid_qty", RangeMessage("qty", 1, kMaxQty), "qty");
   const ProductRec& prod = products_[product];
   const Fen price = unit_price.value_or(prod.def.price);
   if (price < 0 || price > kMaxPaid / qty) {

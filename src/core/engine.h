@@ -46,6 +46,15 @@ struct TeamSummary {
   uint32_t member_directs = 0;   // direct referrals placed as members (positions taken)
 };
 
+// How far a member's assistance fund (帮扶基金) is from unlocking: its two conditions, each as x of y.
+struct FundProgress {
+  bool locked = false;
+  uint32_t positions = 0;            // positions 1..positions must be of rank ≥ the plan's minimum
+  uint32_t positions_qualified = 0;  // … of which this many are
+  int64_t units = 0;                 // paid, unrefunded units below those positions (counted up to units_needed)
+  int64_t units_needed = 0;
+};
+
 struct OrderView {
   MemberId buyer;
   ProductId product;
@@ -115,6 +124,10 @@ class Engine {
   MemberId first_child(MemberId m) const { return Rec(m).first_child; }
   MemberId next_sibling(MemberId m) const { return Rec(m).next_sibling; }
   bool fund_locked(MemberId m) const { return Rec(m).fund_locked != 0; }
+  // For people (a wallet page), not for the rules: while the fund's positions do not yet qualify, the
+  // engine does not count units below them, so this walks those subtrees, stopping once enough units are
+  // found. REQUIRES: the plan has a fund.
+  FundProgress fund_progress(MemberId m) const;
   Balances balances(MemberId m) const { return ledger_.member(m); }
   Fen earned(MemberId m, EarnedId e) const { return ledger_.extra(m)[e]; }
   TeamSummary team(MemberId m) const;
@@ -329,6 +342,12 @@ class Engine {
   }
   MemberId* Positions(MemberId m) {
     return std::launder(reinterpret_cast<MemberId*>(ledger_.prefix(m) + positions_at_));
+  }
+  const MemberId* Positions(MemberId m) const {
+    return std::launder(reinterpret_cast<const MemberId*>(ledger_.prefix(m) + positions_at_));
+  }
+  const FundUnits& Units(MemberId m) const {
+    return *std::launder(reinterpret_cast<const FundUnits*>(ledger_.prefix(m) + kUnitsAt));
   }
   // Offsets into Counters(m).
   size_t DirectsSlot(size_t i) const { return i; }

@@ -12,6 +12,7 @@
 
 #include "core/money.h"
 #include "core/result.h"
+#include "guanxi/limits.h"
 
 namespace guanxi::core {
 
@@ -24,7 +25,9 @@ inline constexpr uint32_t kMaxRanks = 16;
 inline constexpr uint32_t kMaxEarned = 16;
 // Prices and per-unit amounts in a plan stay at or below 10^10 fen (100 million yuan), so that
 // amount × quantity (≤ 10^6) and paid × rate (≤ 10^4 bps) fit in int64.
-inline constexpr int64_t kMaxPlanAmount = 10'000'000'000;
+// (limits.json: amount_max_fen, the most a price or member price may be in a form too.)
+inline constexpr int64_t kMaxPlanAmount = limits::kAmountMaxFen;
+static_assert(kMaxPlanAmount <= 10'000'000'000, "amount × quantity and paid × rate must fit in int64");
 
 // A value that depends on a member's rank: the entry of the highest listed rank at or below it.
 // A member below every listed rank gets nothing (e.g. a fan earns no direct reward).

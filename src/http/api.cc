@@ -115,6 +115,44 @@ core::Result<int64_t> Int(const json::object& o, const char* field, bool require
   return core::MakeError("invalid_" + std::string(field), std::string(field) + what, field);
 }
 
+// A product's fields as a request gives them; absent ones stay unset (an edit changes only those
+// given). Creating requires a name and a price. Lengths are checked in characters by the service, whose
+// message states the limit; the request's body limit bounds the work.
+core::Result<service::ProductEdit> ProductFields(const json::object& body, bool creating) {
+  service::ProductEdit e;
+  const auto text = [&](const char* field, std::optional<std::string>& out) -> core::Status {
+    if (body.find(field) == body.end() && !creating) return core::Ok{};
+    auto v = Str(body, field, creating && std::string_view(field) == "name", SIZE_MAX);
+    if (!v) return v.error();
+    if (body.find(field) != body.end()) out = *v;
+    return core::Ok{};
+  };
+  if (auto ok = text("name", e.name); !ok) return ok.error();
+  if (auto ok = text("status", e.status); !ok) return ok.error();
+  if (auto ok = text("description", e.description); !ok) return ok.error();
+  if (creating || body.contains("price")) {
+    auto price = Int(body, "price", creating, 0, IntKind::kFen);
+    if (!price) return price.error();
+    e.price = *price;
+  }
+  if (body.contains("stock")) {
+    auto stock = Int(body, "stock", false, 0);
+    if (!stock) return stock.error();
+    e.stock = *stock;
+  }
+  if (auto it = body.find("member_prices"); it != body.end()) {
+    if (!it->value().is_object()) {
+      return core::MakeError("invalid_member_prices", "member_prices maps rank names to fen", "member_prices");
+    }
+    e.member_prices = it->value().as_object();
+  }
+  if (auto it = body.find("images"); it != body.end()) {
+    if (!it->value().is_array()) return core::MakeError("invalid_images", "images is a list of URLs", "images");
+    e.images = it->value().as_array();
+  }
+  return e;
+}
+
 }  // namespace
 
 int64_t QueryInt(const Request& req, std::string_view name, int64_t fallback) {
@@ -240,7 +278,9 @@ awaitable<void> DeliverNotification(std::string host, uint16_t port, service::No
 
 Caller Who(Shop& shop, const Request& req) {
   if (!req.bearer.empty() && !shop.available()) throw HttpError(ErrorResponse(service::StoreUnavailable()));
-  return shop.Authenticate(req.bearer);
+  Caller c = shop.Authenticate(req.bearer);
+  c.lang = i18n::LangFromAcceptLanguage(req.Header("Accept-Language"));
+  return c;
 }
 
 void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const ApiOptions& options) {
@@ -257,7 +297,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
     auto phone = Str(*body, "phone", true, 32);
-    auto password = Str(*body, "password", true, 200);
+    auto password = Str(*body, "password", true, service::kMaxPasswordBytes);
     auto invite = Str(*body, "invite_code", false, 32);
     auto channel = Str(*body, "channel", false, 64);
     for (const auto* r : {&phone, &password, &invite, &channel}) {
@@ -287,7 +327,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
     auto phone = Str(*body, "phone", true, 32);
-    auto password = Str(*body, "password", true, 200);
+    auto password = Str(*body, "password", true, service::kMaxPasswordBytes);
     if (!phone) co_return ErrorResponse(phone.error());
     if (!password) co_return ErrorResponse(password.error());
     service::LoginLimiter& limiter = s->login_limiter();
@@ -361,10 +401,19 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
 
   // ---- catalogue ----
   router.Add(verb::get, "/api/v1/products", [s](Request& req) -> awaitable<Response> {
-    // The public list is the same for every caller: served from the catalogue cache until a write
-    // changes the products (Shop::catalogue_version, read before the list's snapshot begins).
+    // A visitor's list (list prices) is the same for every visitor: served from the catalogue cache
+    // until a write changes the products (Shop::catalogue_version, read before the list's snapshot
+    // begins). A member's carries the prices it pays ("unit_price"), so it is read for it.
     const int64_t after = QueryInt(req, "after", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    const Caller c = req.bearer.empty() ? Caller{} : Who(*s, req);
+    if (c.member >= 0) {
+      std::function<Reply(service::ReadCtx&)> mine = [&](service::ReadCtx& ctx) {
+        return service::ListProducts(ctx, c, after, limit, false);
+      };
+      Response res = co_await DoRead(*s, mine);
+      co_return res;
+    }
     const std::string key = std::to_string(after) + "/" + std::to_string(limit);
     const uint64_t version = s->catalogue_version();
     if (std::optional<std::string> body = s->CachedCatalogue(key, version)) {
@@ -393,38 +442,38 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
+  // Creating and editing are two routes (issue #19): POST never overwrites (409 sku_taken), PUT never
+  // creates (404 not_found) and changes only the fields it is given.
+  router.Add(verb::post, "/api/v1/admin/products", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    auto body = Body(req);
+    if (!body) co_return ErrorResponse(body.error());
+    auto fields = ProductFields(*body, true);
+    if (!fields) co_return ErrorResponse(fields.error());
+    auto sku = Str(*body, "sku", true, SIZE_MAX);
+    if (!sku) co_return ErrorResponse(sku.error());
+    service::ProductReq p;
+    p.sku = *sku;
+    p.name = *fields->name;
+    p.price = *fields->price;
+    p.stock = fields->stock.value_or(0);
+    p.status = fields->status.value_or("on");
+    p.description = fields->description.value_or("");
+    p.member_prices = fields->member_prices.value_or(json::object{});
+    p.images = fields->images.value_or(json::array{});
+    std::function<Reply(service::Tx&)> job = [c, p](service::Tx& tx) { return service::CreateProduct(tx, c, p); };
+    Response res = co_await DoWrite(*s, job, 201);
+    co_return res;
+  });
   router.Add(verb::put, "/api/v1/admin/products/{sku}", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
-    service::ProductReq p;
-    p.sku = std::string(req.Param("sku"));
-    auto name = Str(*body, "name", true, 200);
-    auto price = Int(*body, "price", true, 0, IntKind::kFen);
-    auto stock = Int(*body, "stock", false, 0);
-    auto status = Str(*body, "status", false);
-    auto description = Str(*body, "description", false, 5000);
-    if (!name) co_return ErrorResponse(name.error());
-    if (!price) co_return ErrorResponse(price.error());
-    if (!stock) co_return ErrorResponse(stock.error());
-    if (!status) co_return ErrorResponse(status.error());
-    if (!description) co_return ErrorResponse(description.error());
-    p.name = *name;
-    p.price = *price;
-    p.stock = *stock;
-    p.status = status->empty() ? "on" : *status;
-    p.description = *description;
-    if (auto it = body->find("member_prices"); it != body->end()) {
-      if (!it->value().is_object()) {
-        co_return Response::Error(400, "invalid_member_prices", "member_prices maps rank names to fen", "member_prices");
-      }
-      p.member_prices = it->value().as_object();
-    }
-    if (auto it = body->find("images"); it != body->end()) {
-      if (!it->value().is_array()) co_return Response::Error(400, "invalid_images", "images is a list of URLs", "images");
-      p.images = it->value().as_array();
-    }
-    std::function<Reply(service::Tx&)> job = [c, p](service::Tx& tx) { return service::UpsertProduct(tx, c, p); };
+    auto fields = ProductFields(*body, false);
+    if (!fields) co_return ErrorResponse(fields.error());
+    service::ProductEdit e = std::move(*fields);
+    e.sku = std::string(req.Param("sku"));
+    std::function<Reply(service::Tx&)> job = [c, e](service::Tx& tx) { return service::EditProduct(tx, c, e); };
     Response res = co_await DoWrite(*s, job);
     co_return res;
   });
@@ -583,7 +632,7 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
   // ---- wallet ----
   router.Add(verb::get, "/api/v1/me/wallet", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Wallet(ctx, c, -1); };
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Wallet(ctx, *s, c, -1); };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
@@ -591,7 +640,10 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     const int64_t before = QueryInt(req, "before", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::Earnings(ctx, *s, c, -1, before, limit); };
+    const std::string balance(req.Query("balance"));
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::Earnings(ctx, *s, c, -1, before, limit, balance);
+    };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
@@ -645,7 +697,18 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     const Caller c = Who(*s, req);
     const int64_t after = QueryInt(req, "after", -1);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::TeamMembers(ctx, c, -1, after, limit); };
+    const std::string scope(req.Query("scope"));
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::TeamMembers(ctx, c, -1, after, limit, scope);
+    };
+    Response res = co_await DoRead(*s, job);
+    co_return res;
+  });
+  router.Add(verb::get, "/api/v1/me/team/counts", [s](Request& req) -> awaitable<Response> {
+    const Caller c = Who(*s, req);
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::TeamCounts(ctx, *s, c, -1);
+    };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
@@ -737,13 +800,13 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     auto body = Body(req);
     if (!body) co_return ErrorResponse(body.error());
     auto login = Str(*body, "phone", true, 32);
-    auto password = Str(*body, "password", true, 200);
+    auto password = Str(*body, "password", true, service::kMaxPasswordBytes);
     auto role = Str(*body, "role", true, 32);
     auto name = Str(*body, "name", false, 100);
     for (const auto* r : {&login, &password, &role, &name}) {
       if (!*r) co_return ErrorResponse(r->error());
     }
-    if (password->size() < 8) co_return Response::Error(400, "invalid_password", "a password has at least 8 characters", "password");
+    if (auto ok = service::CheckPassword(*password); !ok) co_return ErrorResponse(ok.error());
     const std::optional<std::string> hash = co_await HashOffThread(*s, *password, service::HashPool::Lane::kRegister);
     if (!hash) co_return ErrorResponse(service::Overloaded());
     std::function<Reply(service::Tx&)> job = [c, l = *login, h = *hash, r = *role, n = *name](service::Tx& tx) {
@@ -797,7 +860,10 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
   });
   router.Add(verb::get, "/api/v1/admin/ledger", [s](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
-    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) { return service::LedgerReport(ctx, c); };
+    const int offset = s->config().utc_offset_minutes;
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      return service::LedgerReport(ctx, c, offset);
+    };
     Response res = co_await DoRead(*s, job);
     co_return res;
   });

@@ -70,8 +70,9 @@ void AddConsoleRoutes(Router& router, Shop& shop) {
     const int64_t id = *path_id;
     const int64_t before = QueryInt(req, "before", 0);
     const int limit = static_cast<int>(QueryInt(req, "limit", 20));
+    const std::string balance(req.Query("balance"));
     std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
-      return service::Earnings(ctx, *s, c, id, before, limit);
+      return service::Earnings(ctx, *s, c, id, before, limit, balance);
     };
     Response res = co_await DoRead(*s, job);
     co_return res;

@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/text.h"
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/util.h"
@@ -33,12 +34,25 @@ std::vector<boost::json::object> MemberBriefs(store::Db& db, const core::Engine&
     const std::string phone = s.Text(1);
     o["phone"] = full_phone ? phone : MaskPhone(phone);
     o["name"] = s.Text(2);
+    o["display_name"] = PersonName(s.Text(2), phone);
     o["joined_at"] = s.Int(3);
     o["channel"] = s.Text(4);
   }
   s.Reset();
   for (size_t i = 0; i < ids.size(); ++i) out[i]["rank"] = engine.plan().ranks[engine.rank(ids[i])].name;
   return out;
+}
+
+std::string People::Name(int64_t member) {
+  if (member == reader_) return i18n::Text(lang_, "people.you");
+  auto it = names_.find(member);
+  if (it != names_.end()) return it->second;
+  store::Stmt& s = db_.Cached("SELECT a.name, a.phone FROM members m LEFT JOIN accounts a ON a.id = m.account WHERE m.id = ?");
+  s.Bind(1, member);
+  std::string name = s.Step() ? PersonName(s.Text(0), s.Text(1)) : std::string();
+  s.Reset();
+  if (name.empty()) name = i18n::Text(lang_, "people.unnamed");
+  return names_.emplace(member, std::move(name)).first->second;
 }
 
 boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core::MemberId m, bool full_phone) {
@@ -53,7 +67,14 @@ core::Status CheckCredentials(const std::string& phone, const std::string& passw
   bool ok = phone.size() == 11 && phone[0] == '1';
   for (char ch : phone) ok = ok && ch >= '0' && ch <= '9';
   if (!ok) return Invalid("phone", "a phone number is 11 digits starting with 1");
-  if (password.size() < 8 || password.size() > 128) return Invalid("password", "a password has 8 to 128 characters");
+  return CheckPassword(password);
+}
+
+core::Status CheckPassword(const std::string& password) {
+  const auto chars = static_cast<int64_t>(core::CountChars(password));
+  if (chars < limits::kPasswordMinChars || chars > limits::kPasswordMaxChars) {
+    return Invalid("password", core::LengthMessage("password", limits::kPasswordMinChars, limits::kPasswordMaxChars));
+  }
   return core::Ok{};
 }
 

@@ -18,7 +18,7 @@ unsigned HttpStatus(const core::Error& e) {
   if (c == "invalid_plan" || c == "plan_incompatible" || c == "idempotency_key_reused") return 422;
   if (c == "internal") return 500;
   if (c == "store_unavailable" || c == "overloaded") return 503;
-  if (c == "not_a_fan" || c == "has_directs" || c == "same_referrer") return 409;
+  if (c == "not_a_fan" || c == "has_directs" || c == "same_referrer" || c == "sku_taken") return 409;
   if (c == "phone_taken" || c == "already_paid" || c == "out_of_stock" || c == "invalid_state" || c == "insufficient_balance" ||
       c == "withdrawal_closed" || c == "order_expired" || c == "order_refunded" || c == "order_settled" ||
       c == "day_already_closed" || c == "referrer_fixed") {
@@ -89,7 +89,7 @@ Reply MemberDetail(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member)
     o["has_bought"] = !s.IsNull(1);
   }
   s.Reset();
-  Reply wallet = Wallet(c, caller, member);
+  Reply wallet = Wallet(c, shop, caller, member);
   if (wallet) o["wallet"] = wallet.value();
   Reply team = TeamSummary(c, shop, caller, member);
   if (team) o["team"] = team.value();
@@ -153,8 +153,14 @@ Reply CloseDayNow(Tx& tx, const Caller& caller) {
   return json::value{{"day", today}, {"closed", true}};
 }
 
-Reply LedgerReport(ReadCtx& c, const Caller& caller) {
+Reply LedgerReport(ReadCtx& c, const Caller& caller, int utc_offset_minutes) {
   if (!HasRole(caller, {"finance"})) return Denied(caller);
+  // Business days are shop days (days since 1970-01-01 in the shop's zone), the numbers day_closes and
+  // the close-day reply use; the engine's day() only counts the closes it has applied.
+  store::Stmt& closes = c.db.Cached("SELECT day, closed_at FROM day_closes ORDER BY day DESC LIMIT 1");
+  json::value last_closed = nullptr;
+  if (closes.Step()) last_closed = json::object{{"day", closes.Int(0)}, {"closed_at", closes.Int(1)}};
+  closes.Reset();
   const core::Ledger& l = c.engine.ledger();
   core::Balances members;
   for (core::MemberId m = 0; m < c.engine.member_count(); ++m) {
@@ -179,7 +185,9 @@ Reply LedgerReport(ReadCtx& c, const Caller& caller) {
                      {"member_count", c.engine.member_count()},
                      {"orders", c.engine.order_count()},
                      {"ranks", std::move(ranks)},
-                     {"day", c.engine.day()}};
+                     {"closed_days", c.engine.day()},
+                     {"last_closed", std::move(last_closed)},
+                     {"business_day", ShopDay(c.now, utc_offset_minutes)}};
 }
 
 Reply PlanView(ReadCtx& c, const Caller& caller) {

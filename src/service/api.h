@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "guanxi/limits.h"
 #include "service/shop.h"
 
 namespace guanxi::service {
@@ -29,6 +30,10 @@ struct RegisterReq {
 };
 // Checks a phone number and password before any hashing: 11-digit mainland mobile, 8..128 characters.
 core::Status CheckCredentials(const std::string& phone, const std::string& password);
+// A password's length in characters, limits::kPasswordMinChars..kPasswordMaxChars (limits.json).
+core::Status CheckPassword(const std::string& password);
+// The most bytes a password field may hold before its characters are counted (4 bytes a character).
+inline constexpr size_t kMaxPasswordBytes = 4 * static_cast<size_t>(limits::kPasswordMaxChars);
 // Creates the account, joins the engine under the inviter, and logs in: {"token","member":{…}}.
 Reply Register(Tx& tx, const RegisterReq& r);
 // Looks up the stored hash of a login (not found or disabled → nullopt). Read side of login.
@@ -65,11 +70,33 @@ struct ProductReq {
   boost::json::array images;          // URLs
   std::string description;
 };
-// Creates or updates by SKU (operator, owner). The engine learns the SKU and its list price.
-Reply UpsertProduct(Tx& tx, const Caller& caller, const ProductReq& r);
+// Creates a product (operator, owner); the engine learns the SKU and its list price. A SKU that a
+// product already has is refused with 409 sku_taken (SkuTaken) and nothing changes: creating is
+// never a way to overwrite (issue #19).
+Reply CreateProduct(Tx& tx, const Caller& caller, const ProductReq& r);
+core::Error SkuTaken();
+// An edit of an existing product: only the fields given change. The SKU itself cannot change.
+struct ProductEdit {
+  std::string sku;
+  std::optional<std::string> name;
+  std::optional<core::Fen> price;
+  std::optional<boost::json::object> member_prices;  // replaces the whole map when given
+  std::optional<int64_t> stock;
+  std::optional<std::string> status;
+  std::optional<boost::json::array> images;
+  std::optional<std::string> description;
+};
+// Edits a product (operator, owner): 404 not_found when the SKU has none. The audit entry records
+// each changed field as before → after; an edit that changes nothing is not recorded.
+Reply EditProduct(Tx& tx, const Caller& caller, const ProductEdit& e);
 // Products on sale, 20 per page by default, after the id `after`; staff may ask for every status.
 Reply ListProducts(ReadCtx& c, const Caller& caller, int64_t after, int limit, bool all);
 Reply GetProduct(ReadCtx& c, const Caller& caller, const std::string& sku);
+// The unit price a buyer of `rank` pays (nullopt: a visitor, or staff): the lowest member price (会员价)
+// of a rank it has reached (ranks in the plan's order), else the list price. Orders are priced by it
+// and product views show it, so the price shown and the price charged cannot differ.
+core::Fen UnitPriceFor(const core::Plan& plan, std::optional<core::RankId> rank, core::Fen list_price,
+                       const boost::json::object& member_prices);
 
 // ---- orders and payments (orders.cc) ----
 struct OrderItemReq {
@@ -112,9 +139,15 @@ Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order);
 Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::string& note);
 
 // ---- wallet and withdrawals (wallet.cc) ----
-Reply Wallet(ReadCtx& c, const Caller& caller, int64_t member);
-// Effects that moved the member's money, newest first, with "why" sentences.
-Reply Earnings(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t member, int64_t before, int limit);
+// Balances, earnings by category, when pending money settles (pending_schedule, summing to pending),
+// the assistance fund's progress (fund: each condition as x of y) and what the member has spent
+// against what it has earned (break_even, for 回本).
+Reply Wallet(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t member);
+// What moved the member's money, newest first: one row per balance an effect changed, with its signed
+// `delta` and the `why` sentence in the caller's language; `balance` ("" or a bucket name) keeps the
+// rows of one balance. The rows of each balance sum to the wallet's figure for it.
+Reply Earnings(ReadCtx& c, const Shop& shop, const Caller& caller, int64_t member, int64_t before, int limit,
+               const std::string& balance = "");
 Reply RequestWithdrawal(Tx& tx, const Caller& caller, core::Fen amount);
 Reply ListWithdrawals(ReadCtx& c, const Caller& caller, int64_t member, const std::string& status, int64_t after,
                       int limit);
@@ -125,8 +158,15 @@ Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, cons
 Reply TeamSummary(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
 // Direct referrals in join order, after member id `after` (0 or less: from the first).
 Reply TeamDirects(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit);
-// Everyone below the member in the referral tree, depth first, after `after`.
-Reply TeamMembers(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit);
+// A list of the member's people, depth first, after `after`: scope "downline" (everyone below the
+// member in the referral tree, the default), "team" (the placed members whose leader is the member:
+// the plan's team; refused when the plan places no one) or "directs" (as TeamDirects).
+Reply TeamMembers(ReadCtx& c, const Caller& caller, int64_t member, int64_t after, int limit,
+                  std::string_view scope = "downline");
+// Each list's length and its members by rank, computed from what the lists walk, so that a count
+// always equals its list: {"scopes":[{"scope":"directs"|"team"|"downline","count","by_rank"}]}
+// ("team" only when the plan places members). O(directs + downline).
+Reply TeamCounts(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
 // The caller's invite: {"code","link","qr","inviter":{"name"}} (the name the poster prints: the
 // nickname, else the masked phone).
 Reply Invite(ReadCtx& c, const Caller& caller, const std::string& base_url);
@@ -141,7 +181,9 @@ Reply SetRank(Tx& tx, const Caller& caller, int64_t member, const std::string& r
 // Moves a fan who has not bought (and has no directs) under another referrer (-1: none); audited.
 Reply Rebind(Tx& tx, const Caller& caller, int64_t member, int64_t referrer);
 Reply CloseDayNow(Tx& tx, const Caller& caller);
-Reply LedgerReport(ReadCtx& c, const Caller& caller);
+// The books now: platform accounts, members' buckets, pools, the ledger's sum (0), ranks, and business
+// days as shop day numbers: the last closed ({"day","closed_at"} or null) and the current one.
+Reply LedgerReport(ReadCtx& c, const Caller& caller, int utc_offset_minutes);
 Reply PlanView(ReadCtx& c, const Caller& caller);
 // A new plan version (TOML source) for the orders paid from now on: parsed, checked against the running
 // plan (core::Engine::AdoptPlan), journaled, kept with every earlier version, audited. Owner, operator.

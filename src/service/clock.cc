@@ -1,6 +1,7 @@
 #include "service/clock.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 
 namespace guanxi::service {
@@ -45,6 +46,29 @@ int64_t ShopDay(int64_t unix_ms, int utc_offset_minutes) {
 
 int64_t ShopDayStartMs(int64_t day, int utc_offset_minutes) {
   return day * kDayMs - int64_t{utc_offset_minutes} * 60'000;
+}
+
+namespace {
+// Year, month and day of a day number (days since 1970-01-01), by std::chrono's civil calendar.
+std::chrono::year_month_day Civil(int64_t day) {
+  return std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{day}}};
+}
+}  // namespace
+
+std::string ShopDate(int64_t day) {
+  const auto d = Civil(day);
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                static_cast<unsigned>(d.day()));
+  return text;
+}
+
+std::string OrderNumber(int64_t created_at_ms, int64_t id, int utc_offset_minutes) {
+  const auto d = Civil(ShopDay(created_at_ms, utc_offset_minutes));
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d%02u%02u%06lld", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                static_cast<unsigned>(d.day()), static_cast<long long>(id));
+  return text;
 }
 
 }  // namespace guanxi::service

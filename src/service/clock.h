@@ -59,5 +59,11 @@ std::optional<int> ParseUtcOffset(std::string_view zone);
 int64_t ShopDay(int64_t unix_ms, int utc_offset_minutes);
 // Unix milliseconds of the start of a shop day.
 int64_t ShopDayStartMs(int64_t day, int utc_offset_minutes);
+// "2026-12-07": a shop day as a date.
+std::string ShopDate(int64_t day);
+
+// An order's number as people read it: the shop's date of its creation and its id in at least six
+// digits, "20261207000123". Unique because the id is; the id is the number's digits after the eighth.
+std::string OrderNumber(int64_t created_at_ms, int64_t id, int utc_offset_minutes);
 
 }  // namespace guanxi::service

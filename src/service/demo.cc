@@ -88,7 +88,7 @@ Reply SeedDemo(Shop& shop, const Caller& owner, ShiftedClock& clock) {
     r.stock = p.stock;
     if (p.member_price_rank != nullptr) r.member_prices[p.member_price_rank] = p.member_price;
     r.description = "demo product";
-    Reply done = shop.WriteSync([&](Tx& tx) { return UpsertProduct(tx, owner, r); });
+    Reply done = shop.WriteSync([&](Tx& tx) { return CreateProduct(tx, owner, r); });
     if (!done) return done;
     ++products;
   }

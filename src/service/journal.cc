@@ -4,6 +4,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "core/text.h"
+#include "guanxi/limits.h"
 #include "plan/plan_file.h"
 
 namespace guanxi::service {
@@ -66,7 +68,9 @@ Result<uint32_t> ApplyCommand(core::Engine& engine, const Command& c, Effects* o
     case Op::kOrder: {
       const auto product = engine.FindProduct(c.text);
       if (!product) return core::MakeError("unknown_product", "the engine has no product " + c.text, "sku");
-      if (c.n <= 0 || c.n > 1'000'000) return core::MakeError("invalid_qty", "qty must be 1..1000000", "qty");
+      if (c.n <= 0 || c.n > limits::kEngineQtyMax) {
+        return core::MakeError("invalid_qty", core::RangeMessage("qty", 1, limits::kEngineQtyMax), "qty");
+      }
       return Created(engine.PayOrder(Id(c.a), *product, static_cast<uint32_t>(c.n), c.amount, out));
     }
     case Op::kRefund:

@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "core/text.h"
 #include "service/api.h"
 #include "service/crypto.h"
 #include "service/util.h"
@@ -20,7 +21,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr int kMaxItems = 20;
-constexpr int64_t kMaxQty = 999;
+constexpr int64_t kMaxQty = limits::kOrderQtyMax;  // a line of one order (limits.json)
 
 struct OrderRow {
   int64_t id = -1;
@@ -57,11 +58,17 @@ core::Error WrongState(const OrderRow& o, std::string_view wanted) {
 json::object OrderJson(store::Db& db, int64_t id) {
   store::Stmt& s = db.Cached(
       "SELECT id, member, status, total, created_at, expires_at, paid_at, shipped_at, received_at, settle_at, "
-      "settled_at, refund_requested_at, refunded_at, refund_reason, tracking FROM orders WHERE id = ?");
+      "settled_at, refund_requested_at, refunded_at, refund_reason, tracking, no, refund_note FROM orders WHERE id = ?");
   s.Bind(1, id);
   json::object o;
   if (s.Step()) {
-    o = {{"id", s.Int(0)}, {"member", s.Int(1)}, {"status", s.Text(2)}, {"total", s.Int(3)}, {"created_at", s.Int(4)}};
+    // Orders made before numbers were stored are numbered by the default zone's date (Asia/Shanghai).
+    o = {{"id", s.Int(0)},
+         {"no", s.IsNull(15) ? OrderNumber(s.Int(4), s.Int(0), ShopConfig{}.utc_offset_minutes) : s.Text(15)},
+         {"member", s.Int(1)},
+         {"status", s.Text(2)},
+         {"total", s.Int(3)},
+         {"created_at", s.Int(4)}};
     static constexpr const char* kTimes[] = {"expires_at",  "paid_at",    "shipped_at",
                                              "received_at", "settle_at",  "settled_at",
                                              "refund_requested_at", "refunded_at"};
@@ -70,6 +77,7 @@ json::object OrderJson(store::Db& db, int64_t id) {
     }
     if (!s.IsNull(13)) o["refund_reason"] = s.Text(13);
     if (!s.IsNull(14)) o["tracking"] = s.Text(14);
+    if (!s.IsNull(16)) o["refund_note"] = s.Text(16);
   }
   s.Reset();
   json::array items;
@@ -184,7 +192,7 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
   std::vector<Line> lines;
   int64_t total = 0;
   for (const OrderItemReq& item : r.items) {
-    if (item.qty <= 0 || item.qty > kMaxQty) return Invalid("qty", "qty must be 1..999");
+    if (item.qty <= 0 || item.qty > kMaxQty) return Invalid("qty", core::RangeMessage("qty", 1, kMaxQty));
     store::Stmt& p = tx.db.Cached("SELECT id, name, price, member_prices, status FROM products WHERE sku = ?");
     p.Bind(1, item.sku);
     if (!p.Step() || p.Text(4) != "on") {
@@ -192,13 +200,10 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
       return core::MakeError("unknown_product", "no product on sale has SKU " + item.sku, "sku");
     }
     Line line{p.Int(0), item.sku, p.Text(1), item.qty, p.Int(2)};
-    // 会员价: the lowest member price of a rank the buyer has reached.
+    // 会员价: the lowest member price of a rank the buyer has reached (as the product view shows it).
     const json::value prices = json::parse(p.Text(3));
     p.Reset();
-    for (const auto& [rank_name, price] : prices.as_object()) {
-      const auto needed = tx.engine.plan().FindRank(rank_name);
-      if (needed && rank >= *needed && price.as_int64() < line.unit_price) line.unit_price = price.as_int64();
-    }
+    line.unit_price = UnitPriceFor(tx.engine.plan(), rank, line.unit_price, prices.as_object());
     total += line.unit_price * line.qty;
     lines.push_back(std::move(line));
   }
@@ -215,6 +220,8 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
           .Bind(6, r.idempotency_key.empty() ? std::optional<std::string>()
                                              : std::optional<std::string>(r.idempotency_fingerprint))
           .InsertReturningId();
+  const std::string no = OrderNumber(tx.now, id, tx.shop.config().utc_offset_minutes);
+  tx.db.Cached("UPDATE orders SET no = ? WHERE id = ?").Bind(1, no).Bind(2, id).Run();
   tx.shop.NoteOrder(tx, caller.member, id);
   if (!r.idempotency_key.empty()) tx.shop.NoteOrderKey(caller.member, r.idempotency_key, id, tx.now);
   int64_t n = 0;
@@ -239,6 +246,7 @@ Reply NewOrder(Tx& tx, const Caller& caller, const CreateOrderReq& r, bool* crea
   *created = true;
   // What OrderJson would read back, from what was just written.
   return json::value{{"id", id},
+                     {"no", no},
                      {"member", caller.member},
                      {"status", "created"},
                      {"total", total},

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/engine.h"
+#include "i18n/catalogue.h"
 #include "core/result.h"
 #include "service/clock.h"
 #include "service/config.h"
@@ -54,6 +55,7 @@ struct Caller {
   int64_t account = -1;
   std::string role;    // "member", "owner", "finance", "operator", "sales"; empty when anonymous
   int64_t member = -1; // the caller's member id, when a member
+  i18n::Lang lang = i18n::Lang::kZh;  // the reader's language (Accept-Language), for words rendered here
   bool staff() const { return !role.empty() && role != "member"; }
 };
 

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/engine.h"
 #include "core/result.h"
@@ -58,7 +59,27 @@ inline std::string MaskPhone(const std::string& phone) {
 // with members without holding their contact data: it reads 138****5678, and exports nothing.
 inline bool SeesFullPhones(const Caller& c) { return c.staff() && c.role != "sales"; }
 
-// {"id","phone" (masked unless `full`),"name","joined_at","channel","rank"}: a member as others see it.
+// A person as others read them: the nickname they chose, else their masked phone ("138****5678").
+inline std::string PersonName(const std::string& nickname, const std::string& phone) {
+  return nickname.empty() ? MaskPhone(phone) : nickname;
+}
+
+// Members named for one reader, each looked up once: the reader itself is "你" ("you"), others by
+// PersonName. For rendering lists of sentences (earnings, audit entries).
+class People {
+ public:
+  People(store::Db& db, i18n::Lang lang, int64_t reader) : db_(db), lang_(lang), reader_(reader) {}
+  std::string Name(int64_t member);
+
+ private:
+  store::Db& db_;
+  i18n::Lang lang_;
+  int64_t reader_;
+  std::unordered_map<int64_t, std::string> names_;
+};
+
+// {"id","phone" (masked unless `full`),"name" (the nickname, may be empty),"display_name" (PersonName),
+// "joined_at","channel","rank"}: a member as others see it.
 boost::json::object MemberBrief(store::Db& db, const core::Engine& engine, core::MemberId m, bool full_phone);
 // The same for a page of members, in the order of `ids` (distinct), from one query.
 std::vector<boost::json::object> MemberBriefs(store::Db& db, const core::Engine& engine,

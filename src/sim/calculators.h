@@ -40,8 +40,9 @@ struct Limit {
   Unit unit = Unit::kWhole;
 };
 
-inline constexpr int64_t kMaxPeople = 100'000'000'000;    // 10^11: more than the world
-inline constexpr int64_t kMaxCentiPeriods = 100'000'000;  // 10^6 purchases a period, 10^6 periods
+// The bounds come from limits.json (guanxi/limits.h), which the console's calculators read too.
+inline constexpr int64_t kMaxPeople = limits::kCalcPeopleMax;             // 10^11: more than the world
+inline constexpr int64_t kMaxCentiPeriods = limits::kCalcCentiPeriodsMax;  // 10^6 purchases a period, 10^6 periods
 
 inline constexpr Limit kReach{"reach", "--reach", 0, kMaxPeople, Unit::kWhole};
 inline constexpr Limit kFanBps{"fan_bps", "--fan", 0, core::kWholeBps, Unit::kBps};
@@ -50,9 +51,9 @@ inline constexpr Limit kMemberBps{"member_bps", "--member", 0, core::kWholeBps, 
 inline constexpr Limit kFrequency{"frequency", "--frequency", 0, kMaxCentiPeriods, Unit::kCenti};
 inline constexpr Limit kLifetime{"lifetime", "--lifetime", 0, kMaxCentiPeriods, Unit::kCenti};
 inline constexpr Limit kTicket{"ticket", "--ticket-fen", 0, core::kMaxPlanAmount, Unit::kFen};
-inline constexpr Limit kReferrals{"referrals", "--referrals", 0, 100'000, Unit::kCenti};
-inline constexpr Limit kLevels{"levels", "--levels", 1, 1000, Unit::kWhole};
-inline constexpr Limit kGenerations{"generations", "--generations", 1, 100, Unit::kWhole};
+inline constexpr Limit kReferrals{"referrals", "--referrals", 0, limits::kCalcReferralsMaxCenti, Unit::kCenti};
+inline constexpr Limit kLevels{"levels", "--levels", 1, limits::kCalcLevelsMax, Unit::kWhole};
+inline constexpr Limit kGenerations{"generations", "--generations", 1, limits::kCalcGenerationsMax, Unit::kWhole};
 inline constexpr Limit kSeeds{"seeds", "--seeds", 1, kMaxPeople, Unit::kWhole};
 inline constexpr Limit kConversionBps{"conversion_bps", "--conversion", 0, core::kWholeBps,
                                       Unit::kBps};

@@ -39,6 +39,7 @@ class ScenarioReader {
                "identity", "orders", "churn"},
               "the top level");
     s_.name = RequireString(root_, "name", "the scenario");
+    if (core::Status ok = CheckScenarioName(s_.name); !ok) Refuse(*root_.get("name"), ok.error().message);
     s_.days = static_cast<uint32_t>(
         ReadInt(Require(root_, "days", "the scenario"), "days", Unit::kCount, 1, kMaxScenarioDays));
     const std::optional<int64_t> seed = OptionalInt(root_, "seed", "the scenario", Unit::kCount, 0,
@@ -118,7 +119,6 @@ class ScenarioReader {
     }
     s_.invite_daily_bps = Bps(t, "daily_bps", "[invite]", true);
     if (const toml::node* n = t.get("invitees")) {
-      constexpr int64_t kMaxInvitees = 1000;
       if (const toml::array* a = n->as_array()) {
         if (a->size() != 2) Refuse(*n, "[invite]: invitees is one number or a range [min, max]");
         s_.invitees_min = static_cast<uint32_t>(
@@ -196,6 +196,79 @@ class ScenarioReader {
 };
 
 }  // namespace
+
+namespace {
+
+// The next code point of UTF-8 text at `i` (advancing it), or -1 when the bytes are not well-formed
+// UTF-8 (toml++ has checked them already; kept strict all the same).
+int32_t NextCodePoint(std::string_view s, size_t& i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || i + static_cast<size_t>(len) > s.size()) return -1;
+  int32_t cp = len == 1 ? c : c & (0x7F >> len);
+  for (int k = 1; k < len; ++k) {
+    const unsigned char cc = b(i + static_cast<size_t>(k));
+    if ((cc & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  i += static_cast<size_t>(len);
+  return cp;
+}
+
+// Letters and digits of any script, approximated without a Unicode database: every code point from
+// U+00C0 on, but for the blocks that hold punctuation, symbols, spaces, format and control
+// characters, private use and emoji. ASCII is allowed exactly ([A-Za-z0-9], '.', '-', '_', ' ').
+bool NameCodePoint(int32_t cp) {
+  if (cp < 0x80) {
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || cp == '.' ||
+           cp == '-' || cp == '_' || cp == ' ';
+  }
+  struct Range {
+    int32_t first, last;
+  };
+  static constexpr Range kRefused[] = {
+      {0x0080, 0x00BF},    // C1 controls, Latin-1 punctuation and symbols
+      {0x00D7, 0x00D7},    // ×
+      {0x00F7, 0x00F7},    // ÷
+      {0x2000, 0x2BFF},    // spaces, format characters (bidi, zero width), punctuation, symbols, arrows
+      {0x3000, 0x3004},    // ideographic space and punctuation (、。〃〄)
+      {0x3008, 0x3020},    // brackets and marks (《》「」【】〜)
+      {0x3030, 0x3030},    // 〰
+      {0xD800, 0xF8FF},    // surrogates, private use
+      {0xFE00, 0xFE6F},    // variation selectors, vertical and small forms
+      {0xFEFF, 0xFEFF},    // byte order mark
+      {0xFF00, 0xFF0F},    // full-width punctuation (！＂＃…／)
+      {0xFF1A, 0xFF20},    // ：；＜＝＞？＠
+      {0xFF3B, 0xFF40},    // ［＼］＾＿｀
+      {0xFF5B, 0xFF65},    // ｛｜｝～ and half-width punctuation
+      {0xFFF0, 0xFFFF},    // specials
+      {0x1F000, 0x1FAFF},  // emoji and pictographs
+      {0xE0000, 0x10FFFF}, // tags, private use
+  };
+  for (const Range& r : kRefused) {
+    if (cp >= r.first && cp <= r.last) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+core::Status CheckScenarioName(std::string_view name) {
+  const std::string limit = "name has 1 to " + std::to_string(limits::kScenarioNameMaxChars) +
+                            " characters: letters and digits (any script), '.', '-', '_' and spaces";
+  int64_t chars = 0;
+  bool blank = true;
+  for (size_t i = 0; i < name.size(); ++chars) {
+    const int32_t cp = NextCodePoint(name, i);
+    if (cp < 0 || !NameCodePoint(cp)) {
+      return core::MakeError("invalid_scenario_name", limit, "name");
+    }
+    blank = blank && cp == ' ';
+  }
+  if (blank || chars > limits::kScenarioNameMaxChars) return core::MakeError("invalid_scenario_name", limit, "name");
+  return core::Ok{};
+}
 
 core::Result<Scenario> ParseScenario(std::string_view toml_text, std::string_view source_name,
                                      const core::Plan& plan) {

@@ -18,8 +18,13 @@
 namespace guanxi::sim {
 
 // Hard ceilings of the format; callers (the HTTP API) may set lower ones.
-inline constexpr uint32_t kMaxScenarioDays = 3650;
-inline constexpr uint32_t kMaxScenarioMembers = 20'000'000;
+inline constexpr uint32_t kMaxScenarioDays = static_cast<uint32_t>(limits::kScenarioDaysMax);
+inline constexpr uint32_t kMaxScenarioMembers = static_cast<uint32_t>(limits::kScenarioMembersMax);
+inline constexpr int64_t kMaxInvitees = limits::kScenarioInviteesMax;
+// A scenario's name: letters and digits of any script (春节裂变), '.', '-', '_' and spaces, at most
+// limits::kScenarioNameMaxChars characters; never control characters, slashes or quotes, so that it
+// can stand in a report, a file name or a job list as it is.
+core::Status CheckScenarioName(std::string_view name);
 
 struct IdentityOffer {
   std::string sku;           // a product the plan declares

@@ -253,6 +253,14 @@ CREATE INDEX orders_settle ON orders(settle_at) WHERE settle_at IS NOT NULL AND 
     R"sql(
 ALTER TABLE orders ADD COLUMN idempotency_fingerprint TEXT;
 )sql",
+    // 8: words for people. An order's number as people read it ("20261207000123": the shop's date and
+    // the order's id; orders made before have none and are numbered the same way when read); the
+    // staff's answer to a refund request, which the member sees; a member's avatar.
+    R"sql(
+ALTER TABLE orders ADD COLUMN no TEXT;
+ALTER TABLE orders ADD COLUMN refund_note TEXT;
+ALTER TABLE accounts ADD COLUMN avatar TEXT;
+)sql",
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);

@@ -19,7 +19,7 @@
 
 namespace guanxi::store {
 
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // True for a postgresql:// (or postgres://) URL; anything else is a SQLite file's path.
 bool IsPostgres(std::string_view url);

@@ -74,7 +74,7 @@ class MigrateTest : public ::testing::Test {
   // What must survive the move: member count, rows of the tables, the ledger report, and the wallets.
   json::value State(const std::vector<Caller>& members) {
     json::object s;
-    s["ledger"] = Read([&](ReadCtx& c) { return LedgerReport(c, owner_); }).value();
+    s["ledger"] = Read([&](ReadCtx& c) { return LedgerReport(c, owner_, 480); }).value();
     s["rows"] = Read([&](ReadCtx& c) {
                   json::object rows;
                   for (const char* t : {"members", "accounts", "orders", "payments", "withdrawals", "effects",
@@ -128,7 +128,7 @@ TEST_F(MigrateTest, MovesAShopToPostgresWithTheSameLedger) {
     p.name = sku;
     p.price = price;
     p.stock = 1000;
-    ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+    ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
   }
   const Caller L = Join("13800000001", nullptr);
   ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());

@@ -367,11 +367,11 @@ TEST_F(crash_test, SigkillWhilePayingLosesNoAcknowledgedPaymentAndAppliesNoneTwi
     ASSERT_EQ(login.status, 200u) << login.body;
     owner = std::string(login.Json().at("token").as_string());
     for (auto [sku, price] : {std::pair{"pkg699", 69900}, {"tea", 9900}}) {
-      auto r = c.Request(
-          verb::put, std::string("/api/v1/admin/products/") + sku,
-          json::serialize(json::value{{"name", sku}, {"price", price}, {"stock", 1'000'000}}),
+      auto r = c.Post(
+          "/api/v1/admin/products",
+          json::serialize(json::value{{"sku", sku}, {"name", sku}, {"price", price}, {"stock", 1'000'000}}),
           owner);
-      ASSERT_EQ(r.status, 200u) << r.body;
+      ASSERT_EQ(r.status, 201u) << r.body;
     }
     for (int i = 0; i < kMembers; ++i) {
       const std::string phone = "1390000" + std::to_string(1000 + i);

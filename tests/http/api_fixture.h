@@ -72,10 +72,10 @@ class ApiTest : public ::testing::Test {
     }
     for (auto [sku, price] : {std::pair{"pkg699", 69900}, {"id999", 99900}, {"id1980", 198000}, {"id5000", 500000},
                               {"tea", 9900}}) {
-      auto r = client_->Request(verb::put, std::string("/api/v1/admin/products/") + sku,
-                                json::serialize(json::value{{"name", sku}, {"price", price}, {"stock", 1000}}),
-                                owner_token_);
-      ASSERT_EQ(r.status, 200u) << r.body;
+      auto r = client_->Post("/api/v1/admin/products",
+                             json::serialize(json::value{{"sku", sku}, {"name", sku}, {"price", price}, {"stock", 1000}}),
+                             owner_token_);
+      ASSERT_EQ(r.status, 201u) << r.body;
     }
   }
 

@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "guanxi/limits.h"
 #include "http/api_fixture.h"
 
 namespace guanxi::test {
@@ -402,10 +403,10 @@ TEST_F(ApiTest, UnpaidOrdersExpireAndRefundsClawBack) {
 
 TEST_F(ApiTest, ConcurrentBuyersAndWithdrawalsOverHttp) {
   // 200 buyers race for 50 units of a flash-sale product.
-  ASSERT_EQ(client_->Request(verb::put, "/api/v1/admin/products/flash",
-                             R"({"name":"flash sale","price":100,"stock":50})", owner_token_)
+  ASSERT_EQ(client_->Post("/api/v1/admin/products", R"({"sku":"flash","name":"flash sale","price":100,"stock":50})",
+                          owner_token_)
                 .status,
-            200u);
+            201u);
   std::vector<Member> buyers;
   for (int i = 0; i < 200; ++i) buyers.push_back(Register("139" + std::to_string(10000000 + i)));
   std::atomic<int> sold{0}, out{0}, other{0};
@@ -528,7 +529,7 @@ TEST_F(ApiTest, FieldMessagesSayWhatTheFieldHolds) {
       {verb::put, product, R"({"name":"tea","price":"99"})", "price", "price must be a whole number of fen"},
       {verb::put, product, R"({"name":"tea","price":9900,"stock":1.5})", "stock", "stock must be a whole number"},
       {verb::put, product, json::serialize(json::value{{"name", std::string(201, 'x')}, {"price", 9900}}), "name",
-       "name is too long: at most 200 bytes"},
+       "a name has 1 to 200 characters"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.path + " " + c.body.substr(0, 60));
@@ -588,6 +589,129 @@ TEST_F(ApiTest, InviteCodeNamesTheInviterAsPeopleReadIt) {
   auto detail = client_->Get("/api/v1/admin/members/" + std::to_string(joined.Json().at("member").at("id").as_int64()),
                              owner_token_);
   EXPECT_EQ(detail.Json().at("referrer").at("id"), A.id);
+}
+
+// Creating is not updating (issue #19): a new product with a SKU that is taken is refused with 409
+// sku_taken on the SKU field, and the product that has it keeps every figure to the fen. An edit
+// needs an existing product and changes only the fields it is given; both are audited.
+TEST_F(ApiTest, CreatingAProductNeverOverwritesOne) {
+  auto admin_tea = [&] {
+    auto r = client_->Get("/api/v1/products/tea", owner_token_);
+    EXPECT_EQ(r.status, 200u) << r.body;
+    return r.Json();
+  };
+  const json::value before = admin_tea();
+  ASSERT_EQ(before.at("price"), 9900);
+  auto taken = client_->Post("/api/v1/admin/products",
+                             R"({"sku":"tea","name":"typo","price":100,"stock":1,"member_prices":{"partner":50}})",
+                             staff_tokens_["operator"]);
+  ASSERT_EQ(taken.status, 409u) << taken.body;
+  EXPECT_EQ(taken.Json().at("error").at("code"), "sku_taken");
+  EXPECT_EQ(taken.Json().at("error").at("field"), "sku");
+  EXPECT_EQ(admin_tea(), before);  // name, price (9900 fen), stock, member prices, status: all as they were
+
+  auto created = client_->Post("/api/v1/admin/products",
+                               R"({"sku":"honey","name":"洋槐蜂蜜","price":6800,"member_prices":{"member":5800}})",
+                               staff_tokens_["operator"]);
+  ASSERT_EQ(created.status, 201u) << created.body;
+  EXPECT_EQ(created.Json().at("price"), 6800);
+  EXPECT_EQ(created.Json().at("member_prices").at("member"), 5800);
+  EXPECT_EQ(created.Json().at("stock"), 0);
+
+  auto unknown = client_->Request(verb::put, "/api/v1/admin/products/nope", R"({"price":100})", owner_token_);
+  ASSERT_EQ(unknown.status, 404u) << unknown.body;
+  EXPECT_EQ(unknown.Json().at("error").at("code"), "not_found");
+  EXPECT_EQ(client_->Get("/api/v1/products/nope", owner_token_).status, 404u);
+
+  auto edit = client_->Request(verb::put, "/api/v1/admin/products/tea", R"({"price":8850})", owner_token_);
+  ASSERT_EQ(edit.status, 200u) << edit.body;
+  json::value want = before;
+  want.as_object()["price"] = 8850;
+  EXPECT_EQ(admin_tea(), want);  // only the price changed
+
+  auto audit = client_->Get("/api/v1/admin/audit?limit=5", owner_token_);
+  ASSERT_EQ(audit.status, 200u) << audit.body;
+  const json::value log = audit.Json();
+  const json::array& items = log.at("items").as_array();
+  ASSERT_GE(items.size(), 2u);
+  EXPECT_EQ(items[0].at("action"), "edit_product");
+  EXPECT_EQ(items[0].at("target"), "sku:tea");
+  EXPECT_EQ(items[0].at("detail"),
+            json::parse(R"({"changes":{"price":{"before":9900,"after":8850}}})"));
+  EXPECT_EQ(items[1].at("action"), "create_product");
+  EXPECT_EQ(items[1].at("target"), "sku:honey");
+  EXPECT_EQ(items[1].at("detail").at("price"), 6800);
+  // An edit that changes nothing is not an event.
+  ASSERT_EQ(client_->Request(verb::put, "/api/v1/admin/products/tea", R"({"price":8850})", owner_token_).status,
+            200u);
+  EXPECT_EQ(client_->Get("/api/v1/admin/audit?limit=1", owner_token_).Json().at("items").at(0).at("id"),
+            items[0].at("id"));
+}
+
+// Every limit's message names the limit that is enforced, from the one definition (limits.json, as
+// guanxi/limits.h): a huge price says the largest price, not a generic text (issue #19).
+TEST_F(ApiTest, LimitMessagesNameTheRealLimit) {
+  Member A = Register("13800000001");
+  const std::string product = "/api/v1/admin/products/tea";
+  struct Case {
+    verb method;
+    std::string path;
+    std::string body;
+    std::string token;
+    const char* field;
+    std::string message;
+  };
+  std::string chinese_name;  // 201 characters: over the limit in characters, though 603 bytes
+  for (int i = 0; i < limits::kProductNameMaxChars + 1; ++i) chinese_name += "茶";
+  const std::string big = std::to_string(limits::kAmountMaxFen + 1);
+  const Case cases[] = {
+      {verb::put, product, R"({"price":)" + big + "}", owner_token_, "price",
+       "price must be 0..10000000000 fen (at most 100000000.00 yuan)"},
+      {verb::post, "/api/v1/admin/products", R"({"sku":"big","name":"big","price":)" + big + "}", owner_token_,
+       "price", "price must be 0..10000000000 fen (at most 100000000.00 yuan)"},
+      {verb::put, product, R"({"stock":1000000001})", owner_token_, "stock",
+       "stock must be a whole number from 0 to 1000000000"},
+      {verb::put, product, R"({"member_prices":{"member":9901}})", owner_token_, "member_prices",
+       "a member price is a whole number of fen from 0 to the list price (9900 fen)"},
+      {verb::put, product, json::serialize(json::value{{"name", chinese_name}}), owner_token_, "name",
+       "a name has 1 to 200 characters"},
+      {verb::post, "/api/v1/admin/products",
+       json::serialize(json::value{{"sku", std::string(65, 's')}, {"name", "x"}, {"price", 1}}), owner_token_, "sku",
+       "a SKU has 1 to 64 characters"},
+      {verb::post, "/api/v1/orders", R"({"items":[{"sku":"tea","qty":1000}]})", A.token, "qty",
+       "qty must be a whole number from 1 to 999"},
+      {verb::post, "/api/v1/auth/register", R"({"phone":"13800000009","password":"short"})", "", "password",
+       "password has 8 to 128 characters"},
+      {verb::post, "/api/v1/admin/staff", R"({"phone":"clerk","password":"1234567","role":"sales"})", owner_token_,
+       "password", "password has 8 to 128 characters"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.path + " " + c.body.substr(0, 60));
+    auto r = client_->Request(c.method, c.path, c.body, c.token);
+    ASSERT_EQ(r.status, 400u) << r.body;
+    EXPECT_EQ(r.Json().at("error").at("field"), c.field);
+    EXPECT_EQ(std::string(r.Json().at("error").at("message").as_string()), c.message);
+  }
+  // The messages above are the limits of limits.json, not numbers of their own.
+  EXPECT_EQ(limits::kAmountMaxFen, 10'000'000'000);
+  EXPECT_EQ(limits::kStockMax, 1'000'000'000);
+  EXPECT_EQ(limits::kOrderQtyMax, 999);
+  EXPECT_EQ(limits::kPasswordMinChars, 8);
+  EXPECT_EQ(limits::kPasswordMaxChars, 128);
+  EXPECT_EQ(limits::kSkuMaxChars, 64);
+  // At the limits themselves, accepted: a 200-character Chinese name and the largest price; a
+  // 128-character Chinese password (384 bytes) registers.
+  chinese_name.resize(chinese_name.size() - 3);
+  auto at_limit = client_->Request(
+      verb::put, product,
+      json::serialize(json::value{{"name", chinese_name}, {"price", limits::kAmountMaxFen}}), owner_token_);
+  ASSERT_EQ(at_limit.status, 200u) << at_limit.body;
+  EXPECT_EQ(at_limit.Json().at("price"), limits::kAmountMaxFen);
+  std::string password;
+  for (int i = 0; i < limits::kPasswordMaxChars; ++i) password += "密";
+  auto reg = client_->Post("/api/v1/auth/register",
+                           json::serialize(json::value{{"phone", "13800000010"}, {"password", password}}));
+  EXPECT_EQ(reg.status, 201u) << reg.body;
 }
 
 }  // namespace

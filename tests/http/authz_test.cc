@@ -314,9 +314,14 @@ std::vector<Row> Table() {
        {Ok, Ok, Ok, Ok, Ok, Ok, Ok}},
       {verb::get, v1 + "/admin/products", [](T&, Who) { return Get("/api/v1/admin/products"); },
        {U, F, F, Ok, Ok, Ok, Ok}},
+      {verb::post, v1 + "/admin/products",
+       [](T&, Who w) {
+         return Post("/api/v1/admin/products",
+                     R"({"sku":"authz-)" + std::to_string(w) + R"(","name":"authz","price":1200,"stock":5})");
+       },
+       {U, F, F, Created, F, Created, F}},
       {verb::put, v1 + "/admin/products/{sku}",
-       [](T&, Who) { return Post("/api/v1/admin/products/authz-1", R"({"name":"authz","price":1200,"stock":5})"); },
-       {U, F, F, Ok, F, Ok, F}},
+       [](T&, Who) { return Post("/api/v1/admin/products/tea", R"({"description":"authz"})"); }, {U, F, F, Ok, F, Ok, F}},
 
       // ---- orders ----
       {verb::post, v1 + "/orders", [](T&, Who) { return Post("/api/v1/orders", R"({"items":[{"sku":"tea"}]})"); },
@@ -396,6 +401,8 @@ std::vector<Row> Table() {
       {verb::get, v1 + "/me/team/directs", [](T&, Who) { return Get("/api/v1/me/team/directs"); },
        {U, Ok, Ok, H, H, H, H}},
       {verb::get, v1 + "/me/team/members", [](T&, Who) { return Get("/api/v1/me/team/members"); },
+       {U, Ok, Ok, H, H, H, H}},
+      {verb::get, v1 + "/me/team/counts", [](T&, Who) { return Get("/api/v1/me/team/counts"); },
        {U, Ok, Ok, H, H, H, H}},
       {verb::get, v1 + "/me/invite", [](T&, Who) { return Get("/api/v1/me/invite"); }, {U, Ok, Ok, F, F, F, F}},
       {verb::get, v1 + "/invites/{code}", [](T& t, Who) { return Get("/api/v1/invites/" + t.invite_code()); },

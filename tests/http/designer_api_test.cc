@@ -5,7 +5,9 @@
 #include <cmath>
 #include <thread>
 
+#include "guanxi/limits.h"
 #include "http/api_fixture.h"
+#include "sim/scenario.h"
 
 namespace guanxi::test {
 namespace {
@@ -301,6 +303,44 @@ TEST_F(DesignerApiTest, SimulationFromStartToReport) {
       std::string(refused.Json().at("error").at("message").as_string()).rfind("scenario:11:", 0),
       0u)
       << refused.body;
+}
+
+// A merchant names a scenario in Chinese (issue #19): it runs, and its name comes back as written in
+// the job list, the report and (escaped) the HTML report. Names that could break a page, a path or a
+// quoted field are refused, naming the rule and the limit in characters.
+TEST_F(DesignerApiTest, AScenarioNamedInChineseRuns) {
+  std::string named = kScenario;
+  named.replace(0, std::string_view("name = \"api\"").size(), "name = \"春节裂变\"");
+  auto start = client_->Post(Url("/simulations"), SimulationBody(named), staff_tokens_["operator"]);
+  ASSERT_EQ(start.status, 202u) << start.body;
+  const int64_t id = start.Json().at("id").as_int64();
+  const json::value st = WaitFor(id);
+  ASSERT_EQ(st.at("state"), "done") << json::serialize(st);
+  EXPECT_EQ(st.at("scenario"), "春节裂变");
+  auto list = client_->Get(Url("/simulations"), owner_token_);
+  EXPECT_EQ(list.Json().at("items").at(0).at("scenario"), "春节裂变");
+  auto report = client_->Get(Url("/simulations/" + std::to_string(id) + "/report"), owner_token_);
+  EXPECT_EQ(report.Json().at("scenario").at("name"), "春节裂变");
+  auto html = client_->Get(Url("/simulations/" + std::to_string(id) + "/report.html"), owner_token_);
+  EXPECT_NE(html.body.find("春节裂变"), std::string::npos);
+
+  // 64 characters (192 bytes) is within the limit; 65 is not.
+  std::string longest;
+  for (int i = 0; i < limits::kScenarioNameMaxChars; ++i) longest += "裂";
+  const std::string limit_message = "name has 1 to " + std::to_string(limits::kScenarioNameMaxChars) +
+                                    " characters: letters and digits (any script), '.', '-', '_' and spaces";
+  for (const std::string& bad : {longest + "变", std::string("a/b"), std::string("a\\\"b"), std::string("a\\u0007b"),
+                                 std::string("<script>"), std::string("   ")}) {
+    SCOPED_TRACE(bad);
+    std::string toml = kScenario;
+    toml.replace(0, std::string_view("name = \"api\"").size(), "name = \"" + bad + "\"");
+    auto r = client_->Post(Url("/simulations"), SimulationBody(toml), owner_token_);
+    ASSERT_EQ(r.status, 400u) << r.body;
+    EXPECT_EQ(r.Json().at("error").at("code"), "invalid_scenario");
+    EXPECT_EQ(std::string(r.Json().at("error").at("message").as_string()), "scenario:1: " + limit_message);
+  }
+  EXPECT_TRUE(sim::CheckScenarioName(longest));
+  EXPECT_TRUE(sim::CheckScenarioName("Spring launch 2027_v1.2"));
 }
 
 TEST_F(DesignerApiTest, LimitsBoundWhatARequestMayRun) {

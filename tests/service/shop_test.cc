@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -65,7 +66,7 @@ class ShopTest : public ::testing::Test {
       p.price = std::string(sku) == "pkg699" ? 69900 : std::string(sku) == "id999" ? 99900
                 : std::string(sku) == "id1980" ? 198000 : 500000;
       p.stock = 1000;
-      ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+      ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
     }
   }
   void TearDown() override {
@@ -115,7 +116,7 @@ class ShopTest : public ::testing::Test {
     EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
   }
   json::value LedgerOf() {
-    auto l = Read([&](ReadCtx& c) { return LedgerReport(c, owner_); });
+    auto l = Read([&](ReadCtx& c) { return LedgerReport(c, owner_, 480); });
     EXPECT_TRUE(l.ok());
     return l.value();
   }
@@ -447,7 +448,7 @@ TEST_F(ShopTest, UnpaidOrdersExpireAndReleaseStock) {
   p.name = "Longjing tea";
   p.price = 9900;
   p.stock = 3;
-  ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
   CreateOrderReq req;
   req.items.push_back({"tea", 3});
   const int64_t id = Write([&](Tx& tx) { return CreateOrder(tx, A, req); }).value().at("id").as_int64();
@@ -469,7 +470,7 @@ TEST_F(ShopTest, ConcurrentBuyersNeverOversell) {
   p.name = "flash sale";
   p.price = 100;
   p.stock = 50;
-  ASSERT_TRUE(Write([&](Tx& tx) { return UpsertProduct(tx, owner_, p); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return CreateProduct(tx, owner_, p); }).ok());
   std::vector<Caller> buyers;
   for (int i = 0; i < 200; ++i) buyers.push_back(Join("139" + std::to_string(10000000 + i), nullptr));
   std::atomic<int> sold{0}, refused{0};
@@ -649,7 +650,7 @@ TEST_F(ShopTest, PlanVersionsApplyToOrdersPaidAfterThem) {
 TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
   Caller A = Join("13800000002", nullptr);
   Caller B = Join("13800000003", nullptr);
-  EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, A, B.member); }).error().code, "forbidden");
+  EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, *shop_, A, B.member); }).error().code, "forbidden");
   EXPECT_EQ(Read([&](ReadCtx& c) { return TeamSummary(c, *shop_, A, B.member); }).error().code, "forbidden");
   const int64_t o = Write([&](Tx& tx) {
                       CreateOrderReq req;
@@ -659,8 +660,8 @@ TEST_F(ShopTest, MembersSeeOnlyTheirOwnData) {
   EXPECT_EQ(Read([&](ReadCtx& c) { return GetOrder(c, A, o); }).error().code, "not_found");
   EXPECT_EQ(Write([&](Tx& tx) { return CancelOrder(tx, A, o); }).error().code, "not_found");
   EXPECT_EQ(Write([&](Tx& tx) { return SetRank(tx, A, A.member, "partner"); }).error().code, "forbidden");
-  EXPECT_EQ(Read([&](ReadCtx& c) { return LedgerReport(c, A); }).error().code, "forbidden");
-  EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, Caller{}, -1); }).error().code, "unauthorized");
+  EXPECT_EQ(Read([&](ReadCtx& c) { return LedgerReport(c, A, 480); }).error().code, "forbidden");
+  EXPECT_EQ(Read([&](ReadCtx& c) { return Wallet(c, *shop_, Caller{}, -1); }).error().code, "unauthorized");
 }
 
 // PostgreSQL: the server ends the shop's sessions (as when it restarts, or a network path breaks). The
@@ -773,7 +774,7 @@ TEST_F(OwnServerTest, ServesAgainWhenTheServerComesBack) {
   EXPECT_EQ(lost.error().code, "store_unavailable");
   std::this_thread::sleep_for(std::chrono::seconds(1));  // several reconnection attempts fail
   EXPECT_FALSE(shop_->available());
-  auto read = shop_->ReadSync([&](ReadCtx& c) { return Wallet(c, L, -1); });
+  auto read = shop_->ReadSync([&](ReadCtx& c) { return Wallet(c, *shop_, L, -1); });
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.error().code, "store_unavailable");
   auto write = Write([&](Tx& tx) { return SetRank(tx, owner_, A.member, "partner"); });
@@ -977,6 +978,128 @@ TEST_F(ShopTest, WritesGoOnWhenTheProcessIsOutOfFileDescriptors) {
   ASSERT_TRUE(team.ok());
   EXPECT_EQ(team.value().at("directs"), 5);
   EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
+}
+
+}  // namespace
+}  // namespace guanxi::service
+
+namespace guanxi::service {
+namespace {
+
+// Every earnings row of a member, through the pages, in the language asked for.
+std::vector<json::object> AllEarnings(Shop& shop, const Caller& reader, int64_t member, i18n::Lang lang) {
+  Caller c = reader;
+  c.lang = lang;
+  std::vector<json::object> rows;
+  int64_t before = 0;
+  for (;;) {
+    auto page = shop.ReadSync([&](ReadCtx& r) { return Earnings(r, shop, c, member, before, 7); });
+    EXPECT_TRUE(page.ok());
+    if (!page) break;
+    for (const json::value& row : page.value().at("items").as_array()) rows.push_back(row.as_object());
+    if (!page.value().as_object().contains("next")) break;
+    before = page.value().at("next").as_int64();
+  }
+  return rows;
+}
+
+// For every balance, the member's earnings rows add up to the wallet, after refunds before and after
+// settlement, a withdrawal, a pool payout and an assistance-fund unlock; claw-backs are negative; the
+// explanations name people as people read them, in Chinese, with no id.
+TEST_F(ShopTest, EarningsRowsSumToTheWalletForEveryBalance) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller Z = Join("13800000009", nullptr);  // shares the district pool
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, Z.member, "district"); }).ok());
+  // A and B take L's positions 1 and 2; C, L's third direct, stays in L's team: one of C's orders is
+  // refunded before settlement, one after. L's settled rewards are partly frozen by the fund.
+  Caller A = Join("13800000002", &L), B = Join("13800000003", &L), C = Join("13800000004", &L);
+  const int64_t a = Buy(A, "pkg699"), b = Buy(B, "pkg699");
+  const int64_t refunded_early = Buy(C, "pkg699");
+  const int64_t refunded_late = Buy(C, "pkg699");
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, refunded_early); }).ok());
+  for (int64_t o : {a, b, refunded_late}) {
+    ASSERT_TRUE(Write([&](Tx& tx) { return ShipOrder(tx, owner_, o, "SF" + std::to_string(o)); }).ok());
+  }
+  clock_.Advance(8 * kDay);
+  ASSERT_GT(shop_->RunScheduler().value().at("confirmed").as_int64(), 0);
+  clock_.Advance(8 * kDay);
+  ASSERT_GT(shop_->RunScheduler().value().at("settled").as_int64(), 0);
+  ASSERT_GT(WalletOf(L).at("balances").at("frozen").as_int64(), 0);
+  // A and B become partners with two buying directs each, and the units below them reach the fund's
+  // ten: L's fund unlocks (frozen → available). These orders stay pending.
+  Caller A1 = Join("13800000011", &A), A2 = Join("13800000012", &A);
+  Caller B1 = Join("13800000021", &B), B2 = Join("13800000022", &B);
+  for (const Caller* m : {&A1, &A2, &B1, &B2}) Buy(*m, "pkg699");
+  Buy(A1, "pkg699", 6);
+  ASSERT_TRUE(Write([&](Tx& tx) { return ApproveRefund(tx, owner_, refunded_late); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return CloseDayNow(tx, owner_); }).ok());
+  // L withdraws part of what is available; finance pays it.
+  auto w = Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 10000); });
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  ASSERT_TRUE(Write([&](Tx& tx) { return DecideWithdrawal(tx, owner_, w.value().at("id").as_int64(), true, "TX1"); }).ok());
+  ASSERT_TRUE(Write([&](Tx& tx) { return RequestWithdrawal(tx, L, 2000); }).ok());  // still withdrawing
+
+  const json::value wallet_l = WalletOf(L);
+  EXPECT_FALSE(wallet_l.at("fund").at("locked").as_bool()) << wallet_l;
+  EXPECT_GT(WalletOf(Z).at("balances").at("available").as_int64(), 0);  // the pool paid out
+  bool saw_clawback = false, saw_unlock = false, saw_pool = false;
+  for (const Caller* m : {&L, &Z, &A, &A1, &C}) {
+    SCOPED_TRACE("member " + std::to_string(m->member));
+    const json::value wallet = WalletOf(*m);
+    std::map<std::string, int64_t> sums;
+    for (const json::object& row : AllEarnings(*shop_, *m, -1, i18n::Lang::kZh)) {
+      sums[std::string(row.at("balance").as_string())] += row.at("delta").as_int64();
+      const std::string why(row.at("why").as_string());
+      EXPECT_EQ(why.find('#'), std::string::npos) << why;
+      EXPECT_EQ(why.find("138000"), std::string::npos) << "a full phone number: " << why;
+      const std::string type(row.at("type").as_string());
+      if (type == "refund_reward") {
+        EXPECT_LT(row.at("delta").as_int64(), 0) << why;
+        EXPECT_NE(why.find("已退款"), std::string::npos) << why;
+        saw_clawback = true;
+      }
+      saw_unlock = saw_unlock || type == "unfrozen";
+      saw_pool = saw_pool || type == "pool_payout";
+    }
+    for (const char* balance : {"pending", "available", "frozen", "withdrawing"}) {
+      EXPECT_EQ(sums[balance], wallet.at("balances").at(balance).as_int64()) << balance;
+    }
+    // The settlement dates of what is still pending add up to the pending balance.
+    int64_t scheduled = 0;
+    for (const json::value& row : wallet.at("pending_schedule").as_array()) scheduled += row.at("amount").as_int64();
+    EXPECT_EQ(scheduled, wallet.at("balances").at("pending").as_int64());
+  }
+  EXPECT_TRUE(saw_clawback);
+  EXPECT_TRUE(saw_unlock);
+  EXPECT_TRUE(saw_pool);
+  // Filtered to one balance, the rows still sum to it; staff read the same rows.
+  int64_t available = 0;
+  for (const json::object& row : AllEarnings(*shop_, owner_, L.member, i18n::Lang::kEn)) {
+    if (row.at("balance") == "available") available += row.at("delta").as_int64();
+  }
+  EXPECT_EQ(available, wallet_l.at("balances").at("available").as_int64());
+  EXPECT_EQ(LedgerOf().at("ledger_sum"), 0);
+}
+
+// A reward from a downline's order names the order by its number but gives the member no link to an
+// order that is not its own; the buyer is named by a masked phone, the reader as 你.
+TEST_F(ShopTest, EarningsNameOrdersAndPeopleAsTheReaderKnowsThem) {
+  Caller L = Join("13800000001", nullptr);
+  ASSERT_TRUE(Write([&](Tx& tx) { return SetRank(tx, owner_, L.member, "partner"); }).ok());
+  Caller A = Join("13800000002", &L);
+  const int64_t o = Buy(A, "pkg699");
+  const std::string no(Read([&](ReadCtx& c) { return GetOrder(c, A, o); }).value().at("no").as_string());
+  EXPECT_EQ(no, "20260921" + std::string(6 - std::to_string(o).size(), '0') + std::to_string(o));
+  const auto rows = AllEarnings(*shop_, L, -1, i18n::Lang::kZh);
+  ASSERT_FALSE(rows.empty());
+  const json::object& direct = rows.back();  // the oldest: the direct reward
+  EXPECT_EQ(direct.at("order_no").as_string(), no);
+  EXPECT_FALSE(direct.contains("order"));
+  EXPECT_EQ(direct.at("why"), "138****0002购买 1 件「pkg699」；作为138****0002的推荐人（合伙人）：直推奖 ¥300.00");
+  const auto staff_rows = AllEarnings(*shop_, owner_, L.member, i18n::Lang::kEn);
+  EXPECT_EQ(staff_rows.back().at("order"), o);
+  EXPECT_EQ(staff_rows.back().at("why"), "138****0002 bought 1 × pkg699; as the referrer of 138****0002 (partner): Direct ¥300.00");
 }
 
 }  // namespace

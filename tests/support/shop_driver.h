@@ -65,7 +65,7 @@ inline int64_t BuyAndPay(service::Shop& shop, const service::Caller& buyer, cons
 }
 
 inline boost::json::value WalletOf(service::Shop& shop, const service::Caller& m) {
-  auto w = shop.ReadSync([&](service::ReadCtx& c) { return service::Wallet(c, m, -1); });
+  auto w = shop.ReadSync([&](service::ReadCtx& c) { return service::Wallet(c, shop, m, -1); });
   EXPECT_TRUE(w.ok());
   return w ? w.value() : boost::json::value();
 }

@@ -79,10 +79,13 @@ describe('guanxi web, end to end', { timeout: 240_000 }, () => {
     await page.locator('input[name=password]').fill(newcomer.password)
     await page.getByRole('button', { name: '注册并登录' }).click()
     await page.waitForURL((u) => u.pathname === '/')
-    // The package, at its price, then checkout: one tap places the order and pays it in the sandbox.
+    // The package, at its price, then checkout: 立即购买 shows the order's total, and 提交订单 places
+    // the order and pays it in the sandbox.
     await page.locator('a[data-sku=pkg699]').click()
     await page.locator('[data-test=total]').filter({ hasText: '¥699.00' }).waitFor()
     await page.locator('[data-test=place-order] button').click()
+    await page.locator('[data-test=confirm-total]').filter({ hasText: '¥699.00' }).waitFor()
+    await page.locator('[data-test=submit-order]').click()
     await page.waitForURL(/\/order\/\d+/)
     newcomer.order = Number(/\/order\/(\d+)/.exec(page.url())[1])
     await page.locator('[data-test=order-status]').filter({ hasText: '待发货' }).waitFor()

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import { csvCell, toCsv } from '../src/shared/csv'
 import { formatTime, formatShopDay, shopDayStart } from '../src/shared/time'
-import { lowestMemberPrice, priceFor } from '../src/shared/pricing'
+import { shelfPrice } from '../src/shared/pricing'
 
 test('CSV quoting and formula guards', () => {
   expect(csvCell('plain')).toBe('plain')
@@ -22,13 +22,13 @@ test('times in the shop zone, not the browser zone', () => {
   expect(shopDayStart('2026-11-23', 480)).toBe(Date.UTC(2026, 10, 22, 16, 0))
 })
 
-test('the member price a rank pays', () => {
+test('a shelf shows the price the viewer pays, and member prices only as an offer', () => {
   const p = { id: 1, sku: 's', name: 'n', price: 10000, stock: 1, status: 'on' as const, member_prices: { member: 9000, partner: 8000 } }
-  const ranks = ['fan', 'member', 'partner']
-  expect(priceFor(p, ranks, 'fan')).toBe(10000)
-  expect(priceFor(p, ranks, 'member')).toBe(9000)
-  expect(priceFor(p, ranks, 'partner')).toBe(8000)
-  expect(priceFor(p, ranks, undefined)).toBe(10000)
-  expect(lowestMemberPrice(p)).toBe(8000)
-  expect(lowestMemberPrice({ ...p, member_prices: {} })).toBeNull()
+  // A visitor (the server's unit_price is the list price): the list price, and "member prices from".
+  expect(shelfPrice({ ...p, unit_price: 10000, member_price_from: 8000 })).toEqual({ pay: 10000, list: null, memberFrom: 8000 })
+  // A member: its own price, the list price struck, the partner price still an offer.
+  expect(shelfPrice({ ...p, unit_price: 9000, member_price_from: 8000 })).toEqual({ pay: 9000, list: 10000, memberFrom: 8000 })
+  // A partner pays the lowest: no offer below it.
+  expect(shelfPrice({ ...p, unit_price: 8000, member_price_from: 8000 })).toEqual({ pay: 8000, list: 10000, memberFrom: null })
+  expect(shelfPrice({ ...p, member_prices: {}, unit_price: 10000, member_price_from: null })).toEqual({ pay: 10000, list: null, memberFrom: null })
 })

@@ -8,6 +8,7 @@ import {
   progressPercent,
   scenarioToml,
 } from '../src/shared/designer'
+import { LIMITS, LIMIT_WORDS } from '../src/shared/limits'
 
 const limits = { max_days: 730, max_members: 200_000 }
 
@@ -58,7 +59,7 @@ test('without a repurchase product there is no [repurchase]; equal invitees are 
 test('the form is checked field by field against the server limits', () => {
   const f = {
     ...defaultScenario(['pkg699']),
-    name: 'a b',
+    name: 'a/b',
     days: '800',
     maxMembers: '100',
     founders: '200',
@@ -69,7 +70,7 @@ test('the form is checked field by field against the server limits', () => {
     churn: '101',
   }
   const e = checkScenario(f, limits)
-  expect(e.name?.key).toBe('validate.scenario_name')
+  expect(e.name).toEqual({ key: 'validate.scenario_name', named: LIMIT_WORDS })
   expect(e.days).toEqual({ key: 'validate.int_range', named: { min: 1, max: 730 } })
   expect(e.founders?.key).toBe('validate.founders_over_max')
   expect(e.inviteDaily?.key).toBe('validate.percent')
@@ -132,13 +133,48 @@ test('calculator inputs become the API’s bodies: bps from percentages, fen fro
   })
   expect(checkCalc('lifetime', { frequency: '4', lifetime: '2.5', ticket: '199' }, parseYuan).body).toEqual({ frequency: 4, lifetime: 2.5, ticket: 19900 })
   expect(checkCalc('lifetime', { frequency: '4', lifetime: '2.555', ticket: '1.999' }, parseYuan)).toEqual({
-    errors: { lifetime: 'validate.positive_number', ticket: 'validate.price_format' },
+    errors: {
+      lifetime: { key: 'validate.decimal_range', named: { min: 0, max: 1_000_000 } },
+      ticket: { key: 'validate.price_format', named: LIMIT_WORDS },
+    },
     body: null,
+  })
+  // A ticket over the largest price says the largest price (limits.json amount_max_fen).
+  expect(checkCalc('lifetime', { frequency: '4', lifetime: '2', ticket: '100000000.01' }, parseYuan).errors).toEqual({
+    ticket: { key: 'validate.price_max', named: LIMIT_WORDS },
   })
   const f = { referrals: '3', levels: '1', generations: '5', seeds: '100', conversion: '20', market: '0' }
   expect(checkCalc('fission', f, parseYuan).body).toEqual({ referrals: 3, levels: 1, generations: 5, seeds: 100, conversion_bps: 2000, market: 0 })
   expect(checkCalc('fission', { ...f, generations: '101', conversion: '120' }, parseYuan).errors).toEqual({
-    generations: 'validate.int_range_generic',
-    conversion: 'validate.percent',
+    generations: { key: 'validate.int_range', named: { min: 1, max: LIMITS.calc_generations_max } },
+    conversion: { key: 'validate.percent' },
   })
+})
+
+// The console's calculators allow exactly what the server does: its bounds are limits.json's, which
+// src/sim/calculators.h is generated from (kLevels 1..1000, not the 1..100 the form once had).
+test('calculator bounds are the server’s, from limits.json', async () => {
+  const { checkCalc, CALC_LIMITS } = await import('../src/shared/designer')
+  const { parseYuan } = await import('../src/shared/money')
+  expect(CALC_LIMITS.levels).toEqual({ min: 1, max: LIMITS.calc_levels_max })
+  expect(LIMITS.calc_levels_max).toBe(1000)
+  const f = { referrals: '3', levels: '1000', generations: '5', seeds: '100', conversion: '20', market: '100000000000' }
+  expect(checkCalc('fission', f, parseYuan).errors).toEqual({})
+  expect(checkCalc('fission', { ...f, levels: '1001', referrals: '1000.01', market: '100000000001' }, parseYuan).errors).toEqual({
+    levels: { key: 'validate.int_range', named: { min: 1, max: 1000 } },
+    referrals: { key: 'validate.decimal_range', named: { min: 0, max: 1000 } },
+    market: { key: 'validate.int_range', named: { min: 0, max: 100_000_000_000 } },
+  })
+  expect(checkCalc('fission', { ...f, referrals: '1000' }, parseYuan).body?.referrals).toBe(1000)
+})
+
+test('a scenario may be named in Chinese, within the limit in characters', () => {
+  const base = defaultScenario(['pkg699'])
+  expect(checkScenario({ ...base, name: '春节裂变' }, limits).name).toBeUndefined()
+  expect(checkScenario({ ...base, name: 'Spring 2027 v1.2_a-b' }, limits).name).toBeUndefined()
+  expect(checkScenario({ ...base, name: '裂'.repeat(LIMITS.scenario_name_max_chars) }, limits).name).toBeUndefined()
+  for (const bad of ['裂'.repeat(LIMITS.scenario_name_max_chars + 1), 'a/b', 'a"b', "a'b", 'a\u0007b', '<b>', '   ', '🎉']) {
+    expect(checkScenario({ ...base, name: bad }, limits).name?.key, bad).toMatch(/^validate\.scenario_name/)
+  }
+  expect(scenarioToml({ ...base, name: '春节裂变' })).toContain('name = "春节裂变"\n')
 })

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { createI18n } from 'vue-i18n'
-import { ApiError, describeError, parseErrorBody, planErrorLine } from '../src/shared/errors'
+import { ApiError, describeError, fieldOf, parseErrorBody, planErrorLine } from '../src/shared/errors'
 import { en, zh } from '../src/shared/i18n'
 
 function translator(locale: 'zh' | 'en') {
@@ -78,4 +78,18 @@ test('the designer’s errors: a scenario error shows its reason and line; busy 
   expect(planErrorLine(err)).toBe(15)
   expect(describeError(new ApiError(429, 'too_many_simulations', 'busy'), zhT)).toBe('已有模拟在运行，请稍后再试')
   expect(describeError(new ApiError(409, 'no_report', 'running'), translator('en'))).toBe('The simulation has not finished; there is no report yet')
+})
+
+// Server refusals name their field and, for limits, are said with the limit from limits.json.
+test('a taken SKU and the server’s limit errors, on their field, in Chinese', () => {
+  const zhT = translator('zh')
+  const taken = parseErrorBody(409, { error: { code: 'sku_taken', message: 'a product already has this SKU', field: 'sku' } })
+  expect(fieldOf(taken)).toBe('sku')
+  expect(describeError(taken, zhT)).toMatch(/^该 SKU 已被其他商品使用/)
+  const price = new ApiError(400, 'invalid_price', 'price must be 0..10000000000 fen (at most 100000000.00 yuan)', 'price')
+  expect(fieldOf(price)).toBe('price')
+  expect(describeError(price, zhT)).toBe('价格不能超过 ¥100,000,000.00')
+  expect(describeError(new ApiError(400, 'invalid_qty', 'qty must be a whole number from 1 to 999', 'qty'), zhT)).toBe('数量须为 1 到 999 之间的整数')
+  expect(describeError(new ApiError(400, 'invalid_password', 'password has 8 to 128 characters', 'password'), zhT)).toBe('密码须为 8 到 128 位')
+  expect(fieldOf(new ApiError(500, 'server_error', 'x'))).toBe('')
 })

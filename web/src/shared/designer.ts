@@ -3,7 +3,10 @@
 // (docs/designer.md), and a report's daily figures as chart series.
 //
 // Rates are typed as percentages ("5.5") and parsed as text into integer basis points, as money is
-// parsed into fen: no floating arithmetic on either.
+// parsed into fen: no floating arithmetic on either. Every bound comes from limits.json, the file the
+// server's checks are generated from (src/sim/calculators.h, src/sim/scenario.h).
+import { LIMITS, LIMIT_WORDS } from './limits'
+import { checkScenarioName } from './validate'
 
 // ---- API shapes (src/http/designer_api.cc, src/sim/lint.cc, src/sim/simulation.cc) ----
 
@@ -170,9 +173,10 @@ export function defaultScenario(skus: string[]): ScenarioForm {
 
 export type ScenarioErrors = Partial<Record<keyof ScenarioForm, { key: string; named?: Record<string, unknown> }>>
 
+// A whole number as typed ("1,000" and "1_000" too); up to 15 digits, exact in a double.
 function int(text: string): number | null {
   const s = text.trim().replace(/[_,]/g, '')
-  return /^\d{1,9}$/.test(s) ? Number(s) : null
+  return /^\d{1,15}$/.test(s) ? Number(s) : null
 }
 
 // Checks the form against the server's rules (docs/designer.md) and its limits; returns the problem
@@ -187,23 +191,24 @@ export function checkScenario(f: ScenarioForm, limits: Pick<SimulationLimits, 'm
   const pct = (field: keyof ScenarioForm) => {
     if (parsePercent(String(f[field])) === null) e[field] = { key: 'validate.percent' }
   }
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(f.name.trim())) e.name = { key: 'validate.scenario_name' }
-  range('days', 1, Math.min(3650, limits.max_days))
+  const name = checkScenarioName(f.name)
+  if (name) e.name = { key: name, named: LIMIT_WORDS }
+  range('days', 1, Math.min(LIMITS.scenario_days_max, limits.max_days))
   range('seed', 0, 999_999_999)
   const max = range('maxMembers', 1, limits.max_members)
   const founders = range('founders', 1, limits.max_members)
   if (max !== null && founders !== null && founders > max && !e.founders) e.founders = { key: 'validate.founders_over_max' }
   pct('foundersBuy')
   pct('inviteDaily')
-  const lo = range('inviteesMin', 0, 1000)
-  const hi = range('inviteesMax', 0, 1000)
+  const lo = range('inviteesMin', 1, LIMITS.scenario_invitees_max)
+  const hi = range('inviteesMax', 1, LIMITS.scenario_invitees_max)
   if (lo !== null && hi !== null && lo > hi && !e.inviteesMax) e.inviteesMax = { key: 'validate.invitees_order' }
   if (!f.packageSku) e.packageSku = { key: 'validate.required' }
   pct('packageBuy')
-  range('packageWithin', 0, 365)
+  range('packageWithin', 0, LIMITS.scenario_days_max)
   if (f.repurchaseSku) pct('repurchaseDaily')
   pct('refund')
-  range('settleAfter', 0, 365)
+  range('settleAfter', 1, LIMITS.scenario_days_max)
   pct('churn')
   return e
 }
@@ -298,40 +303,60 @@ export interface CalcForms {
   fission: { referrals: string; levels: string; generations: string; seeds: string; conversion: string; market: string }
 }
 
-// A number with at most two decimals, for the API's "centi" fields (frequency 2.5): sent as the
-// number the text spells, which the server reads back in hundredths.
+// A number with at most two decimals, for the API's "centi" fields (frequency 2.5), in hundredths
+// (parsed as text: "2.55" is exactly 255); the number the text spells is what is sent.
 function centi(text: string): number | null {
-  const s = text.trim()
-  return /^\d{1,9}(?:\.\d{1,2})?$/.test(s) ? Number(s) : null
+  const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(text.trim())
+  return m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || '0') : null
 }
 
+// A calculator field's problem: an i18n key under validate.* and its values.
+export interface CalcError {
+  key: string
+  named?: Record<string, unknown>
+}
+
+// The server's calculator bounds (src/sim/calculators.h, from limits.json), per form field.
+export const CALC_LIMITS = {
+  reach: { min: 0, max: LIMITS.calc_people_max },
+  seeds: { min: 1, max: LIMITS.calc_people_max },
+  market: { min: 0, max: LIMITS.calc_people_max },
+  levels: { min: 1, max: LIMITS.calc_levels_max },
+  generations: { min: 1, max: LIMITS.calc_generations_max },
+  frequency: { min: 0, max: LIMITS.calc_centi_periods_max }, // hundredths
+  lifetime: { min: 0, max: LIMITS.calc_centi_periods_max }, // hundredths
+  referrals: { min: 0, max: LIMITS.calc_referrals_max_centi }, // hundredths
+} as const
+
 // Checks a calculator's inputs; returns each field's problem as an i18n key, and the request body
-// when there is none. parseYuan is passed in (shared/money) so this file stays free of imports.
+// when there is none. parseYuan is passed in (shared/money).
 export function checkCalc<K extends CalcKind>(
   kind: K,
   f: CalcForms[K],
   parseYuan: (s: string) => number | null,
-): { errors: Record<string, string>; body: Record<string, number> | null } {
-  const errors: Record<string, string> = {}
+): { errors: Record<string, CalcError>; body: Record<string, number> | null } {
+  const errors: Record<string, CalcError> = {}
   const body: Record<string, number> = {}
   const v = f as unknown as Record<string, string>
-  const whole = (k: string, out: string, min: number, max: number) => {
+  const whole = (k: keyof typeof CALC_LIMITS, out: string) => {
+    const { min, max } = CALC_LIMITS[k]
     const n = int(v[k])
-    if (n === null || n < min || n > max) errors[k] = 'validate.int_range_generic'
+    if (n === null || n < min || n > max) errors[k] = { key: 'validate.int_range', named: { min, max } }
     else body[out] = n
   }
   const pct = (k: string, out: string) => {
     const b = parsePercent(v[k])
-    if (b === null) errors[k] = 'validate.percent'
+    if (b === null) errors[k] = { key: 'validate.percent' }
     else body[out] = b
   }
-  const num = (k: string, out: string) => {
+  const num = (k: keyof typeof CALC_LIMITS, out: string) => {
+    const { min, max } = CALC_LIMITS[k]
     const c = centi(v[k])
-    if (c === null) errors[k] = 'validate.positive_number'
-    else body[out] = c
+    if (c === null || c < min || c > max) errors[k] = { key: 'validate.decimal_range', named: { min: min / 100, max: max / 100 } }
+    else body[out] = Number(v[k].trim())
   }
   if (kind === 'members') {
-    whole('reach', 'reach', 0, 999_999_999)
+    whole('reach', 'reach')
     pct('fan', 'fan_bps')
     pct('deal', 'deal_bps')
     pct('member', 'member_bps')
@@ -339,15 +364,16 @@ export function checkCalc<K extends CalcKind>(
     num('frequency', 'frequency')
     num('lifetime', 'lifetime')
     const fen = parseYuan(v.ticket)
-    if (fen === null) errors.ticket = 'validate.price_format'
-    else body.ticket = fen
+    if (fen === null || fen > LIMITS.amount_max_fen) {
+      errors.ticket = { key: fen === null && !/^\d[\d,]*(?:\.\d{0,2})?$/.test(v.ticket.trim()) ? 'validate.price_format' : 'validate.price_max', named: LIMIT_WORDS }
+    } else body.ticket = fen
   } else {
     num('referrals', 'referrals')
-    whole('levels', 'levels', 1, 100)
-    whole('generations', 'generations', 1, 100)
-    whole('seeds', 'seeds', 1, 999_999_999)
+    whole('levels', 'levels')
+    whole('generations', 'generations')
+    whole('seeds', 'seeds')
     pct('conversion', 'conversion_bps')
-    whole('market', 'market', 0, 999_999_999)
+    whole('market', 'market')
   }
   return { errors, body: Object.keys(errors).length ? null : body }
 }

@@ -1,6 +1,8 @@
 // The API's errors are {"error":{"code","message","field"}} (docs/openapi.yaml, Error). ApiError
 // carries them; describeError turns one into a sentence in the user's language, by code, falling
-// back to the server's own message for codes this front end does not know.
+// back to the server's own message for codes this front end does not know. An error with a `field`
+// belongs on that field of the form (fieldOf); a limit's error says the limit (LIMIT_WORDS).
+import { LIMIT_WORDS } from './limits'
 
 export class ApiError extends Error {
   constructor(
@@ -89,7 +91,25 @@ export const KNOWN_CODES = [
   'too_many_simulations',
   'no_report',
   'scenario_too_large',
+  'sku_taken',
 ] as const
+
+// invalid_<field> codes whose only cause, past the form's own checks, is a limit: said with the
+// limit itself (limits.json) rather than "…填写不正确".
+const LIMIT_KEYS: Record<string, string> = {
+  invalid_price: 'validate.price_max',
+  invalid_stock: 'validate.stock_max',
+  invalid_name: 'validate.name_long',
+  invalid_sku: 'validate.sku_format',
+  invalid_password: 'validate.password_length',
+  invalid_qty: 'validate.qty_range',
+  invalid_member_prices: 'validate.member_price_over_list',
+}
+
+// The form field an error belongs on, or '' when it concerns the whole form.
+export function fieldOf(err: unknown): string {
+  return err instanceof ApiError && err.field ? err.field : ''
+}
 
 type Translate = (key: string, named?: Record<string, unknown>) => string
 
@@ -105,6 +125,7 @@ export function describeError(err: unknown, t: Translate): string {
     }
     return text
   }
+  if (LIMIT_KEYS[err.code]) return t(LIMIT_KEYS[err.code], LIMIT_WORDS)
   if (err.code.startsWith('invalid_')) {
     const field = err.field ?? err.code.slice('invalid_'.length)
     return t('errors.invalid_field', { field: t(`fields.${field}`) === `fields.${field}` ? field : t(`fields.${field}`) })

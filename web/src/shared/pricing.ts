@@ -1,22 +1,17 @@
-// Which price a member pays, as the server computes it: the lowest member price (会员价) of a rank
-// the buyer has reached (ranks in the plan's order), else the list price. Used for display only;
-// the order's price always comes from the server.
+// What a shelf shows of a product's price, from the server's view of it: the price the viewer pays
+// (`unit_price`, priced by the server exactly as its orders are: a visitor gets the list price), the
+// list price struck through when the viewer pays less, and the lowest member price only as an offer
+// ("会员价低至 …") when it is below what the viewer pays. Nothing here prices: the server does.
 import type { Product } from './types'
 
-export function priceFor(p: Product, ranksInOrder: string[], rank: string | undefined): number {
-  let best = p.price
-  const reached = rank ? ranksInOrder.indexOf(rank) : -1
-  for (const [r, price] of Object.entries(p.member_prices ?? {})) {
-    const i = ranksInOrder.indexOf(r)
-    if (i >= 0 && i <= reached && price < best) best = price
-  }
-  return best
+export interface ShelfPrice {
+  pay: number // fen: what the viewer is charged per unit
+  list: number | null // the list price, when the viewer pays less
+  memberFrom: number | null // the lowest member price, when below what the viewer pays
 }
 
-// The lowest member price of any rank (what the shelf advertises), or null without member prices.
-export function lowestMemberPrice(p: Product): number | null {
-  const prices = Object.values(p.member_prices ?? {})
-  if (prices.length === 0) return null
-  const low = Math.min(...prices)
-  return low < p.price ? low : null
+export function shelfPrice(p: Product): ShelfPrice {
+  const pay = p.unit_price ?? p.price
+  const from = p.member_price_from ?? null
+  return { pay, list: pay < p.price ? p.price : null, memberFrom: from !== null && from < pay ? from : null }
 }

@@ -17,6 +17,11 @@ export interface Product {
   sku: string
   name: string
   price: number
+  // What the caller would be charged per unit (the server prices orders the same way); the list
+  // price for a visitor.
+  unit_price: number
+  // The lowest member price of any rank when below the list price: advertised only as such.
+  member_price_from?: number | null
   member_prices?: Record<string, number>
   stock: number
   status: 'on' | 'off'
@@ -92,6 +97,12 @@ export interface TeamSummary {
   team_sales: number
   directs: number
   member_directs: number
+}
+// The lists of GET /api/v1/me/team/members?scope=…, and their counts (GET /api/v1/me/team/counts).
+export type TeamScope = 'directs' | 'team' | 'downline'
+export interface TeamCounts {
+  member: number
+  scopes: { scope: TeamScope; count: number; by_rank: Record<string, number> }[]
 }
 export interface TeamMember extends MemberBrief {
   directs?: number
