@@ -200,7 +200,7 @@ Reply SeedDemo(Shop& shop, const Caller& owner, ShiftedClock& clock) {
   // available when that is less).
   clock.SetNow(today - kHourMs);
   const Caller& a = callers[kA];
-  Reply wallet = shop.ReadSync([&](ReadCtx& ctx) { return Wallet(ctx, a, -1); });
+  Reply wallet = shop.ReadSync([&](ReadCtx& ctx) { return Wallet(ctx, shop, a, -1); });
   if (!wallet) return wallet;
   const int64_t amount = std::min<int64_t>(10'000, wallet.value().at("balances").at("available").as_int64() / 100 * 100);
   Reply withdrawal = shop.WriteSync([&](Tx& tx) { return RequestWithdrawal(tx, a, amount); });
@@ -212,7 +212,7 @@ Reply SeedDemo(Shop& shop, const Caller& owner, ShiftedClock& clock) {
   if (!caught_up) return caught_up;
   Reply pending = shop.ReadSync([&](ReadCtx& ctx) { return GetOrder(ctx, owner, *late); });
   if (!pending) return pending;
-  wallet = shop.ReadSync([&](ReadCtx& ctx) { return Wallet(ctx, a, -1); });
+  wallet = shop.ReadSync([&](ReadCtx& ctx) { return Wallet(ctx, shop, a, -1); });
   if (!wallet) return wallet;
   const json::object& earned = wallet.value().at("earned").as_object();
   const int64_t pool = earned.contains("pool") ? earned.at("pool").as_int64() : 0;
