@@ -106,7 +106,7 @@ describe('forms, end to end', { timeout: 150_000 }, () => {
     await page.locator('[data-test=product-confirm-save]').click()
     await page.locator('.el-message').filter({ hasText: '已保存' }).waitFor()
     const tea = await api.call('GET', '/api/v1/products/tea-longjing', { token: ownerToken })
-    assert.deepEqual(tea.json, { ...before, price: 15800 }) // the price, and nothing else
+    assert.deepEqual(tea.json, { ...before, price: 15800, unit_price: 15800 }) // the price (the owner's own is the list price), and nothing else
   })
 
   test('the staff login speaks of 登录名, and a registration error clears when the phone changes', async () => {
