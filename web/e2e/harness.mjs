@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { test as nodeTest } from 'node:test'
 import { chromium } from 'playwright-core'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -160,3 +161,18 @@ export async function waitFor(fn, { timeout = 10_000, interval = 200, what = 'co
 export async function shot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true })
 }
+
+// node:test's test(name, fn), noting the names of the tests that fail, so that afterEach can keep a
+// screenshot of a failed test's pages with failed(t): Node 18's test context has no `passed`.
+const failedNames = new Set()
+export function test(name, fn) {
+  return nodeTest(name, async (t) => {
+    try {
+      return await fn(t)
+    } catch (e) {
+      failedNames.add(name)
+      throw e
+    }
+  })
+}
+export const failed = (t) => t.passed === false || failedNames.has(t.name)

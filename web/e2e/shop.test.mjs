@@ -7,10 +7,10 @@
 //   5. a member cannot open the console;
 //   6. a member pays an order left unpaid from its page;
 // plus a layout check at 375 px and 1440 px. Each saves a screenshot of the page it ends on.
-import { after, afterEach, before, describe, test as nodeTest } from 'node:test'
+import { after, afterEach, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { apiClient, shot, startBrowser, startShop, waitFor } from './harness.mjs'
+import { apiClient, failed, shot, startBrowser, startShop, test, waitFor } from './harness.mjs'
 
 const STEP = 15_000 // every wait in a page is bounded by this
 let shop, chrome, api, ownerToken
@@ -18,19 +18,6 @@ const referrer = { phone: '', password: '', id: -1, code: '', link: '' }
 const newcomer = { phone: `139${String(Date.now()).slice(-8)}`, password: 'e2e-password-1', id: -1, order: -1 }
 
 const openPages = new Set()
-
-// The names of the tests that failed, for afterEach: Node 18's test context has no `passed`.
-const failed = new Set()
-function test(name, fn) {
-  return nodeTest(name, async (t) => {
-    try {
-      return await fn(t)
-    } catch (e) {
-      failed.add(name)
-      throw e
-    }
-  })
-}
 
 async function newPage(width, height) {
   const context = await chrome.browser.newContext({ viewport: { width, height }, locale: 'zh-CN', deviceScaleFactor: 1 })
@@ -67,7 +54,7 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
   afterEach(async (t) => {
     let n = 0
     for (const page of openPages) {
-      if ((t.passed === false || failed.has(t.name)) && !page.isClosed()) {
+      if (failed(t) && !page.isClosed()) {
         await shot(page, `FAILED-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}-${n++}`).catch(() => {})
       }
       await page.context().close().catch(() => {})
