@@ -162,17 +162,21 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true })
 }
 
-// node:test's test(name, fn), noting the names of the tests that fail, so that afterEach can keep a
-// screenshot of a failed test's pages with failed(t): Node 18's test context has no `passed`.
+// node:test's test(name, fn), for afterEach's failed(t), which keeps a failed test's screenshots. A test
+// context has `passed` from Node 20.12; on older Node (Debian 12's 18) test() notes the names of the tests
+// that fail instead (and the report then places each test at this file).
+const [major, minor] = process.versions.node.split('.').map(Number)
+const hasPassed = major > 20 || (major === 20 && minor >= 12)
 const failedNames = new Set()
-export function test(name, fn) {
-  return nodeTest(name, async (t) => {
-    try {
-      return await fn(t)
-    } catch (e) {
-      failedNames.add(name)
-      throw e
-    }
-  })
-}
+export const test = hasPassed
+  ? nodeTest
+  : (name, fn) =>
+      nodeTest(name, async (t) => {
+        try {
+          return await fn(t)
+        } catch (e) {
+          failedNames.add(name)
+          throw e
+        }
+      })
 export const failed = (t) => t.passed === false || failedNames.has(t.name)
