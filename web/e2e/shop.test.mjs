@@ -7,10 +7,10 @@
 //   5. a member cannot open the console;
 //   6. a member pays an order left unpaid from its page;
 // plus a layout check at 375 px and 1440 px. Each saves a screenshot of the page it ends on.
-import { after, afterEach, before, describe, test } from 'node:test'
+import { after, afterEach, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { apiClient, shot, startBrowser, startShop, waitFor } from './harness.mjs'
+import { apiClient, failed, shot, startBrowser, startShop, test, waitFor } from './harness.mjs'
 
 const STEP = 15_000 // every wait in a page is bounded by this
 let shop, chrome, api, ownerToken
@@ -54,7 +54,7 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
   afterEach(async (t) => {
     let n = 0
     for (const page of openPages) {
-      if (t.passed === false && !page.isClosed()) {
+      if (failed(t) && !page.isClosed()) {
         await shot(page, `FAILED-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}-${n++}`).catch(() => {})
       }
       await page.context().close().catch(() => {})
