@@ -5,9 +5,9 @@
 //   3. a member's team shows 直推, 我的 2+1 团队 and 全部下级, each count the length of its list;
 //   4. a visitor sees the list price, a member prices only as an offer, and pays in a second step.
 // Each saves a screenshot of the page it ends on.
-import { after, afterEach, before, describe, test } from 'node:test'
+import { after, afterEach, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiClient, shot, startBrowser, startShop } from './harness.mjs'
+import { apiClient, failed, shot, startBrowser, startShop, test } from './harness.mjs'
 
 let shop, chrome, api, ownerToken
 const openPages = new Set()
@@ -57,7 +57,7 @@ describe('figures that add up, in Chinese', { timeout: 150_000 }, () => {
   afterEach(async (t) => {
     let n = 0
     for (const page of openPages) {
-      if (t.passed === false && !page.isClosed()) {
+      if (failed(t) && !page.isClosed()) {
         await shot(page, `FAILED-screens-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 50)}-${n++}`).catch(() => {})
       }
       await page.context().close().catch(() => {})
