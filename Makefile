@@ -1,6 +1,7 @@
 # guanxi — the two commands a newcomer needs:
 #   make demo   installs what is missing, builds, and serves a demo shop (chain 2+1 plan, products,
-#               an owner account, members in a small referral tree with paid orders) on 127.0.0.1:8080
+#               an owner account, members in a small referral tree with paid orders, settled rewards,
+#               closed days, a pending withdrawal and refund request) on 127.0.0.1:8080
 #   make test   installs what is missing, builds with warnings as errors, runs every test (also under
 #               address and undefined-behaviour sanitizers)
 # and for measuring: make bench (the engine), make load (HTTP load of a 1,000,000-member shop with wrk;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -90,6 +91,54 @@ bool SplitListen(const std::string& listen, std::string& host, uint16_t& port) {
   return true;
 }
 
+// "2026-12-07": the shop's calendar date of a Unix time (civil date from days since 1970-01-01).
+std::string ShopDate(int64_t unix_ms, int utc_offset_minutes) {
+  const int64_t z = service::ShopDay(unix_ms, utc_offset_minutes) + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  char buf[64];  // room for any int64 year (-Wformat-truncation)
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
+                static_cast<long long>(d));
+  return buf;
+}
+
+// What a newcomer can try in the demo shop, Chinese first (the people who run `make demo` are the
+// merchant's), each with the page where it is done.
+void PrintDemoTour(const boost::json::object& tour, const std::string& url, int utc_offset_minutes) {
+  auto yuan = [](const boost::json::value& fen) { return "¥" + core::FormatYuan(fen.as_int64()); };
+  auto phone = [](const boost::json::value& v) { return std::string(v.at("phone").as_string()); };
+  const auto& w = tour.at("withdrawal");
+  const auto& r = tour.at("refund");
+  const auto& a = tour.at("available");
+  const auto& p = tour.at("pending");
+  const auto& pool = tour.at("pool_payout");
+  std::cout << "\n演示店铺：新手可以试试（demo shop: things to try）\n"
+            << "  1. 审核提现：会员 " << phone(w) << " 申请提现 " << yuan(w.at("amount"))
+            << "，财务在控制台「提现」页打款或驳回\n"
+            << "     " << url << "/admin/withdrawals   (approve the pending withdrawal)\n"
+            << "  2. 处理退款：会员 " << phone(r) << " 申请退款，原因「" << r.at("reason").as_string().c_str()
+            << "」，在控制台「订单」页同意或拒绝\n"
+            << "     " << url << "/admin/orders   (decide the refund request)\n"
+            << "  3. 日结与奖池分红：已日结 " << tour.at("days_closed").as_int64() << " 天，区域奖池分红 "
+            << yuan(pool.at("amount")) << " 已发给区域经销商 " << phone(pool)
+            << "，见该会员的收益明细和控制台「账本」页\n"
+            << "     " << url << "/admin/members/" << pool.at("member").as_int64() << "   " << url
+            << "/admin/ledger   (the pool payout, the closed days)\n"
+            << "  4. 会员视角：用 " << phone(a) << " 登录商城，「我的」→ 钱包里有可提现 " << yuan(a.at("amount"));
+  const auto* at = p.as_object().if_contains("settle_at");
+  if (at != nullptr && p.at("status") == "received") {
+    std::cout << "；" << phone(p) << " 三天前买的礼包，奖励待结算，" << ShopDate(at->as_int64(), utc_offset_minutes)
+              << " 结算";
+  }
+  std::cout << "\n     " << url << "/login   (a member's wallet: available and pending money)\n";
+}
+
 }  // namespace
 
 int Serve(const ServeOptions& given) {
@@ -131,7 +180,9 @@ int Serve(const ServeOptions& given) {
   const uint64_t file_limit = RaiseFileLimit();
   http.server.release_memory = ReleaseFreeMemory;
   const std::string where = store::DisplayName(opts.db, opts.shop);
-  service::SystemClock clock;
+  service::SystemClock system_clock;
+  // The system clock, shifted only while the demo seeds its history days in the past (SeedDemo).
+  service::ShiftedClock clock(system_clock);
   service::Metrics metrics;
   std::unique_ptr<service::Shop> shop;
   const auto t0 = std::chrono::steady_clock::now();
@@ -177,9 +228,10 @@ int Serve(const ServeOptions& given) {
     std::cout.flush();
   }
 
+  boost::json::object demo_tour;
   if (opts.demo) {
     service::Caller owner_caller{1, "owner", -1};
-    service::Reply seeded = service::SeedDemo(*shop, owner_caller);
+    service::Reply seeded = service::SeedDemo(*shop, owner_caller, clock);
     if (!seeded) {
       std::cerr << "guanxi: demo seeding failed: " << seeded.error().message << "\n";
       return 1;
@@ -188,6 +240,7 @@ int Serve(const ServeOptions& given) {
       std::cout << "demo member: phone " << m.at("phone").as_string().c_str() << ", password "
                 << m.at("password").as_string().c_str() << "\n";
     }
+    if (const auto* tour = seeded.value().as_object().if_contains("tour")) demo_tour = tour->as_object();
   }
 
   http::Router router;
@@ -213,6 +266,7 @@ int Serve(const ServeOptions& given) {
   if (!opts.static_dir.empty()) {
     std::cout << "  console: " << api.public_url << "/admin/\n  store:   " << api.public_url << "/\n";
   }
+  if (!demo_tour.empty()) PrintDemoTour(demo_tour, api.public_url, config.utc_offset_minutes);
   std::cout.flush();
 
   // The scheduler: settles, expires and closes days once a second on the system clock.

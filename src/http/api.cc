@@ -762,6 +762,19 @@ void AddShopRoutes(Router& router, Shop& shop, service::Metrics* metrics, const 
     Response res = co_await DoRead(*s, job);
     co_return res;
   });
+  // Who invites with a code, for the register page of an invite link (public, a cheap indexed lookup).
+  router.Add(verb::get, "/api/v1/invites/{code}", [s](Request& req) -> awaitable<Response> {
+    const std::string code(req.Param("code"));
+    bool unknown = false;  // 404 here (a registration with the code is refused 400: a bad field)
+    std::function<Reply(service::ReadCtx&)> job = [&](service::ReadCtx& ctx) {
+      Reply r = service::InviteInfo(ctx, code);
+      unknown = !r && r.error().code == "unknown_invite_code";
+      return r;
+    };
+    Response res = co_await DoRead(*s, job);
+    if (unknown) co_return Response::Error(404, "unknown_invite_code", "no member has this invite code", "code");
+    co_return res;
+  });
   router.Add(verb::get, "/api/v1/me/invite/qr.png", [s, opt](Request& req) -> awaitable<Response> {
     const Caller c = Who(*s, req);
     uint64_t seq = 0;

@@ -16,7 +16,7 @@ std::string EarnedWord(const core::Plan& plan, core::EarnedId earned, Lang lang)
 std::string PoolWord(const core::Plan& plan, uint32_t pool, Lang lang) {
   if (pool >= plan.pools.size()) return std::string();
   const core::Pool& p = plan.pools[pool];
-  return Text(lang, "explain.pool_name", {{"rank", RankWord(plan, p.min_rank, lang)}, {"name", p.name}});
+  return Text(lang, "explain.pool_name", {{"rank", lang == Lang::kZh ? RankWord(plan, p.min_rank, lang) : p.name}});
 }
 
 std::string Explain(const core::Effect& e, const core::Engine& engine, const Names& names, Lang lang) {

@@ -119,8 +119,13 @@ Reply Register(Tx& tx, const RegisterReq& r) {
   if (HasAccount(tx.db, r.phone)) return PhoneTaken();
   int64_t referrer = -1;
   if (!r.invite_code.empty()) {
+    // Codes are upper case (InviteCode); one typed by hand in lower case is the same code.
+    std::string code = r.invite_code;
+    for (char& ch : code) {
+      if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    }
     store::Stmt& s = tx.db.Cached("SELECT id FROM members WHERE invite_code = ?");
-    s.Bind(1, r.invite_code);
+    s.Bind(1, code);
     if (s.Step()) referrer = s.Int(0);
     s.Reset();
     if (referrer < 0) return core::MakeError("unknown_invite_code", "no member has this invite code", "invite_code");

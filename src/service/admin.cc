@@ -62,7 +62,7 @@ Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int6
   std::vector<core::MemberId> page;
   for (size_t i = 0; i < ids.size() && static_cast<int>(i) < limit; ++i) page.push_back(static_cast<core::MemberId>(ids[i]));
   json::array items;
-  for (json::object& o : MemberBriefs(c.db, c.engine, page, true)) items.push_back(std::move(o));
+  for (json::object& o : MemberBriefs(c.db, c.engine, page, SeesFullPhones(caller))) items.push_back(std::move(o));
   json::object out{{"items", std::move(items)}};
   if (static_cast<int>(ids.size()) > limit) out["next"] = ids[static_cast<size_t>(limit) - 1];
   return json::value(std::move(out));
@@ -72,10 +72,11 @@ Reply MemberDetail(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member)
   if (!HasRole(caller, {"operator", "finance", "sales"})) return Denied(caller);
   if (member < 0 || member >= static_cast<int64_t>(c.engine.member_count())) return NotFound("member", "member");
   const auto m = static_cast<core::MemberId>(member);
-  json::object o = MemberBrief(c.db, c.engine, m, true);
+  const bool full_phone = SeesFullPhones(caller);
+  json::object o = MemberBrief(c.db, c.engine, m, full_phone);
   auto link = [&](core::MemberId x) -> json::value {
     if (x == core::kNone) return nullptr;
-    return MemberBrief(c.db, c.engine, x, true);
+    return MemberBrief(c.db, c.engine, x, full_phone);
   };
   o["referrer"] = link(c.engine.referrer(m));
   o["leader"] = link(c.engine.leader(m));

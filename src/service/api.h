@@ -172,7 +172,12 @@ Reply TeamMembers(ReadCtx& c, const Caller& caller, int64_t member, int64_t afte
 // always equals its list: {"scopes":[{"scope":"directs"|"team"|"downline","count","by_rank"}]}
 // ("team" only when the plan places members). O(directs + downline).
 Reply TeamCounts(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member);
+// The caller's invite: {"code","link","qr","inviter":{"name"}} (the name the poster prints: the
+// nickname, else the masked phone).
 Reply Invite(ReadCtx& c, const Caller& caller, const std::string& base_url);
+// Who invites with `code`, as a visitor reads it (public): {"code","inviter":{"name"}}, the name
+// being the member's nickname or else its masked phone; unknown_invite_code (404) for a bad code.
+Reply InviteInfo(ReadCtx& c, const std::string& code);
 
 // ---- admin (admin.cc) ----
 Reply SearchMembers(ReadCtx& c, const Caller& caller, const std::string& q, int64_t after, int limit);

@@ -128,6 +128,22 @@ std::optional<ProductReq> LoadProduct(store::Db& db, const std::string& sku) {
   return p;
 }
 
+// Runs an INSERT or UPDATE of products whose parameters ?1..?9 are sku, name, price, member_prices,
+// stock, status, images, description and updated_at.
+void WriteProduct(Tx& tx, const char* sql, const ProductReq& p) {
+  tx.db.Cached(sql)
+      .Bind(1, p.sku)
+      .Bind(2, p.name)
+      .Bind(3, p.price)
+      .Bind(4, json::serialize(p.member_prices))
+      .Bind(5, p.stock)
+      .Bind(6, p.status)
+      .Bind(7, json::serialize(p.images))
+      .Bind(8, p.description)
+      .Bind(9, tx.now)
+      .Run();
+}
+
 json::value StoredProduct(Tx& tx, const Caller& caller, const std::string& sku) {
   store::Stmt& s = tx.db.Cached(std::string("SELECT ") + kColumns + " FROM products WHERE sku = ?");
   s.Bind(1, sku);
@@ -149,18 +165,10 @@ Reply CreateProduct(Tx& tx, const Caller& caller, const ProductReq& r) {
   if (LoadProduct(tx.db, r.sku)) return SkuTaken();  // nothing changes: the product keeps its name and prices
   auto engine_product = tx.Engine(Command{Op::kProduct, -1, 0, r.price, r.sku});
   if (!engine_product) return engine_product.error();
-  tx.db.Cached("INSERT INTO products (sku, name, price, member_prices, stock, status, images, description, updated_at) "
-               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)")
-      .Bind(1, r.sku)
-      .Bind(2, r.name)
-      .Bind(3, r.price)
-      .Bind(4, json::serialize(r.member_prices))
-      .Bind(5, r.stock)
-      .Bind(6, r.status)
-      .Bind(7, json::serialize(r.images))
-      .Bind(8, r.description)
-      .Bind(9, tx.now)
-      .Run();
+  WriteProduct(tx,
+               "INSERT INTO products (sku, name, price, member_prices, stock, status, images, description, "
+               "updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+               r);
   tx.Audit(caller, "create_product", "sku:" + r.sku,
            {{"name", r.name}, {"price", r.price}, {"member_prices", r.member_prices}, {"stock", r.stock},
             {"status", r.status}});
@@ -197,18 +205,10 @@ Reply EditProduct(Tx& tx, const Caller& caller, const ProductEdit& e) {
     auto engine_product = tx.Engine(Command{Op::kProduct, -1, 0, after.price, after.sku});
     if (!engine_product) return engine_product.error();
   }
-  tx.db.Cached("UPDATE products SET name = ?2, price = ?3, member_prices = ?4, stock = ?5, status = ?6, images = ?7, "
-               "description = ?8, updated_at = ?9 WHERE sku = ?1")
-      .Bind(1, after.sku)
-      .Bind(2, after.name)
-      .Bind(3, after.price)
-      .Bind(4, json::serialize(after.member_prices))
-      .Bind(5, after.stock)
-      .Bind(6, after.status)
-      .Bind(7, json::serialize(after.images))
-      .Bind(8, after.description)
-      .Bind(9, tx.now)
-      .Run();
+  WriteProduct(tx,
+               "UPDATE products SET name = ?2, price = ?3, member_prices = ?4, stock = ?5, status = ?6, "
+               "images = ?7, description = ?8, updated_at = ?9 WHERE sku = ?1",
+               after);
   tx.Audit(caller, "edit_product", "sku:" + e.sku, {{"changes", std::move(changes)}});
   return StoredProduct(tx, caller, e.sku);
 }

@@ -34,6 +34,23 @@ class ManualClock final : public Clock {
   std::atomic<int64_t> now_;
 };
 
+// Another clock shifted by an offset: the demo seeds its history through the real service operations
+// with the shop's clock set days in the past, then shifts it back to zero. Thread-safe.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(const Clock& base) : base_(base) {}
+  int64_t NowMs() const override { return base_.NowMs() + offset_.load(); }
+  // The offset in milliseconds (negative: in the past); 0 runs on the base clock again.
+  void Shift(int64_t offset_ms) { offset_.store(offset_ms); }
+  // Sets the offset so that NowMs() reads `ms` at this moment.
+  void SetNow(int64_t ms) { offset_.store(ms - base_.NowMs()); }
+  const Clock& base() const { return base_; }
+
+ private:
+  const Clock& base_;
+  std::atomic<int64_t> offset_{0};
+};
+
 // "Asia/Shanghai" (and the other zones without daylight saving time that Chinese shops use), "UTC",
 // or a fixed offset "+08:00". Returns minutes east of UTC, or nullopt for a zone it does not know.
 std::optional<int> ParseUtcOffset(std::string_view zone);

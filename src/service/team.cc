@@ -175,13 +175,40 @@ Reply TeamCounts(ReadCtx& c, Shop& shop, const Caller& caller, int64_t member) {
 Reply Invite(ReadCtx& c, const Caller& caller, const std::string& base_url) {
   if (caller.account < 0) return Unauthorized();
   if (caller.member < 0) return Forbidden();
-  store::Stmt& s = c.db.Cached("SELECT invite_code FROM members WHERE id = ?");
+  store::Stmt& s = c.db.Cached(
+      "SELECT m.invite_code, a.name, a.phone FROM members m LEFT JOIN accounts a ON a.id = m.account WHERE m.id = ?");
   s.Bind(1, caller.member);
-  const std::string code = s.Step() ? s.Text(0) : "";
+  std::string code, name;
+  if (s.Step()) {
+    code = s.Text(0);
+    name = PersonName(s.Text(1), s.Text(2));
+  }
   s.Reset();
   return json::value{{"code", code},
                      {"link", base_url + "/h5/?ref=" + code},
-                     {"qr", "/api/v1/me/invite/qr.png"}};
+                     {"qr", "/api/v1/me/invite/qr.png"},
+                     {"inviter", {{"name", name}}}};
+}
+
+Reply InviteInfo(ReadCtx& c, const std::string& code) {
+  auto unknown = [] { return core::MakeError("unknown_invite_code", "no member has this invite code", "code"); };
+  // Codes are short upper-case letters and digits (crypto.h InviteCode); anything else is unknown
+  // without a query. Lower case typed by hand is read as upper case.
+  if (code.empty() || code.size() > 32) return unknown();
+  std::string upper;
+  for (char ch : code) {
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) return unknown();
+    upper += ch;
+  }
+  store::Stmt& s = c.db.Cached(
+      "SELECT a.name, a.phone FROM members m LEFT JOIN accounts a ON a.id = m.account WHERE m.invite_code = ?");
+  s.Bind(1, upper);
+  std::optional<std::string> name;
+  if (s.Step()) name = PersonName(s.Text(0), s.Text(1));
+  s.Reset();
+  if (!name) return unknown();
+  return json::value{{"code", upper}, {"inviter", {{"name", *name}}}};
 }
 
 }  // namespace guanxi::service

@@ -88,6 +88,10 @@ inline std::string MaskPhone(const std::string& phone) {
   return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + phone.substr(phone.size() - 4);
 }
 
+// Whether staff may read members' full phone numbers: every staff role but sales (销售), which works
+// with members without holding their contact data: it reads 138****5678, and exports nothing.
+inline bool SeesFullPhones(const Caller& c) { return c.staff() && c.role != "sales"; }
+
 // A person as others read them: the nickname they chose, else their masked phone ("138****5678").
 inline std::string PersonName(const std::string& nickname, const std::string& phone) {
   return nickname.empty() ? MaskPhone(phone) : nickname;

@@ -311,8 +311,11 @@ Reply RequestWithdrawal(Tx& tx, const Caller& caller, core::Fen amount) {
   if (caller.account < 0) return Unauthorized();
   if (caller.member < 0) return Forbidden();
   const ShopConfig& cfg = tx.shop.config();
-  if (amount < cfg.withdraw_min || amount > core::kMaxPlanAmount * 1000) {
+  if (amount < cfg.withdraw_min) {
     return Invalid("amount", "the smallest withdrawal is " + core::FormatYuan(cfg.withdraw_min) + " yuan");
+  }
+  if (amount > limits::kAmountMaxFen) {
+    return Invalid("amount", "a withdrawal is at most " + core::FormatYuan(limits::kAmountMaxFen) + " yuan");
   }
   const core::Fen fee = cfg.withdraw_fee_fixed + core::ApplyBps(amount, cfg.withdraw_fee_bps);
   if (fee >= amount) return Invalid("amount", "the amount does not cover the fee of " + core::FormatYuan(fee));

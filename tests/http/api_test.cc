@@ -1,6 +1,8 @@
 // Integration tests: the real server on a loopback port with a fresh database, driven over HTTP.
 #include <atomic>
+#include <cctype>
 #include <thread>
+#include <vector>
 
 #include "guanxi/limits.h"
 #include "http/api_fixture.h"
@@ -548,6 +550,47 @@ TEST_F(ApiTest, FieldMessagesSayWhatTheFieldHolds) {
             nullptr);
 }
 
+// The register page of an invite link asks who invites: the inviter as people read it (the nickname,
+// else the masked phone), never the phone or an id; an unknown code is 404. The poster prints the same.
+TEST_F(ApiTest, InviteCodeNamesTheInviterAsPeopleReadIt) {
+  Member A = Register("13800000002");
+  auto r = client_->Get("/api/v1/invites/" + A.invite_code);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.Json(), (json::value{{"code", json::string(A.invite_code)}, {"inviter", {{"name", "138****0002"}}}}));
+  EXPECT_EQ(r.body.find("13800000002"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("\"id\""), std::string::npos) << r.body;
+  std::string lower = A.invite_code;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(client_->Get("/api/v1/invites/" + lower).Json().at("code").as_string(), A.invite_code);
+  auto poster = client_->Get("/api/v1/me/invite", A.token);
+  ASSERT_EQ(poster.status, 200u);
+  EXPECT_EQ(poster.Json().at("inviter").at("name"), "138****0002");
+  EXPECT_EQ(poster.body.find("13800000002"), std::string::npos) << poster.body;
+
+  // With a nickname, the nickname.
+  ASSERT_TRUE(shop_->WriteSync([&](service::Tx& tx) {
+                     tx.db.Cached("UPDATE accounts SET name = ? WHERE member = ?").Bind(1, "小王").Bind(2, A.id).Run();
+                     return service::Reply(json::value(nullptr));
+                   }).ok());
+  EXPECT_EQ(client_->Get("/api/v1/invites/" + A.invite_code).Json().at("inviter").at("name"), "小王");
+  EXPECT_EQ(client_->Get("/api/v1/me/invite", A.token).Json().at("inviter").at("name"), "小王");
+
+  for (const std::string& code : std::vector<std::string>{"NOPE1234", "nope-1234", "%2E%2E", std::string(40, 'A')}) {
+    SCOPED_TRACE(code);
+    auto bad = client_->Get("/api/v1/invites/" + code);
+    EXPECT_EQ(bad.status, 404u) << bad.body;
+    EXPECT_EQ(bad.Json().at("error").at("code"), "unknown_invite_code") << bad.body;
+  }
+  // A registration with a code in lower case joins under its member.
+  auto joined = client_->Post("/api/v1/auth/register",
+                              json::serialize(json::value{{"phone", "13800000003"}, {"password", "password-3"},
+                                                          {"invite_code", lower}}));
+  ASSERT_EQ(joined.status, 201u) << joined.body;
+  auto detail = client_->Get("/api/v1/admin/members/" + std::to_string(joined.Json().at("member").at("id").as_int64()),
+                             owner_token_);
+  EXPECT_EQ(detail.Json().at("referrer").at("id"), A.id);
+}
+
 // Creating is not updating (issue #19): a new product with a SKU that is taken is refused with 409
 // sku_taken on the SKU field, and the product that has it keeps every figure to the fen. An edit
 // needs an existing product and changes only the fields it is given; both are audited.
@@ -584,6 +627,7 @@ TEST_F(ApiTest, CreatingAProductNeverOverwritesOne) {
   ASSERT_EQ(edit.status, 200u) << edit.body;
   json::value want = before;
   want.as_object()["price"] = 8850;
+  want.as_object()["unit_price"] = 8850;  // staff see the list price as their price
   EXPECT_EQ(admin_tea(), want);  // only the price changed
 
   auto audit = client_->Get("/api/v1/admin/audit?limit=5", owner_token_);

@@ -15,6 +15,7 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -205,6 +206,7 @@ class AuthzTest : public ApiTest {
   const std::string& plan_source() const { return plan_; }
   std::string UniquePhone() { return std::to_string(13700000000 + ++counter_); }
   int64_t member_id() const { return L_.id; }
+  const std::string& invite_code() const { return L_.invite_code; }
   int64_t Fan() { return Register(UniquePhone()).id; }
   void AdvanceDay() { clock_.Advance(kDayMs); }
   void ExpectPaidSoon(int64_t order) { last_sandbox_order_ = order; }
@@ -403,6 +405,8 @@ std::vector<Row> Table() {
       {verb::get, v1 + "/me/team/counts", [](T&, Who) { return Get("/api/v1/me/team/counts"); },
        {U, Ok, Ok, H, H, H, H}},
       {verb::get, v1 + "/me/invite", [](T&, Who) { return Get("/api/v1/me/invite"); }, {U, Ok, Ok, F, F, F, F}},
+      {verb::get, v1 + "/invites/{code}", [](T& t, Who) { return Get("/api/v1/invites/" + t.invite_code()); },
+       {Ok, Ok, Ok, Ok, Ok, Ok, Ok}},
       {verb::get, v1 + "/me/invite/qr.png", [](T&, Who) { return Get("/api/v1/me/invite/qr.png"); },
        {U, Ok, Ok, F, F, F, F}},
 
@@ -578,6 +582,41 @@ TEST_F(AuthzTest, MembersSeeOnlyTheirOwnData) {
   auto directs = client_->Get("/api/v1/me/team/directs", L_.token);
   ASSERT_EQ(directs.status, 200u);
   EXPECT_EQ(directs.Json().at("items").at(0).at("phone"), "139****0002") << directs.body;
+}
+
+// Data by role: the sales role (销售) reads members' phones masked wherever the API shows them, so it
+// holds nothing to export; owner, operator and finance keep the full numbers.
+TEST_F(AuthzTest, SalesSeesMaskedPhonesOthersFull) {
+  const std::string l = std::to_string(L_.id), a = std::to_string(A_.id);
+  const std::vector<std::string> targets = {
+      "/api/v1/admin/members?q=139",  "/api/v1/admin/members?q=13900000001", "/api/v1/admin/members/" + l,
+      "/api/v1/admin/members/" + a,   "/api/v1/admin/members/" + l + "/children",
+      "/api/v1/admin/orders",         "/api/v1/orders?member=" + l,
+      "/api/v1/admin/members/" + l + "/earnings",
+      "/api/v1/admin/members/" + l + "/ranks"};
+  const std::regex full_phone("(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)");  // not inside a 13-digit time
+  for (const std::string& target : targets) {
+    SCOPED_TRACE(target);
+    auto r = client_->Get(target, Token(kSales));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_FALSE(std::regex_search(r.body, full_phone)) << r.body;
+  }
+  // What the sales role reads, and what the others read, of L (13900000001) and its referrer link.
+  auto sales = client_->Get("/api/v1/admin/members/" + a, Token(kSales));
+  EXPECT_EQ(sales.Json().at("phone"), "139****0002") << sales.body;
+  EXPECT_EQ(sales.Json().at("referrer").at("phone"), "139****0001") << sales.body;
+  auto found = client_->Get("/api/v1/admin/members?q=13900000001", Token(kSales));
+  ASSERT_EQ(found.Json().at("items").as_array().size(), 1u) << found.body;
+  EXPECT_EQ(found.Json().at("items").at(0).at("phone"), "139****0001");
+  for (Who w : {kOwner, kOperator, kFinance}) {
+    SCOPED_TRACE(kWhoNames[w]);
+    auto detail = client_->Get("/api/v1/admin/members/" + a, Token(w));
+    ASSERT_EQ(detail.status, 200u) << detail.body;
+    EXPECT_EQ(detail.Json().at("phone"), "13900000002");
+    EXPECT_EQ(detail.Json().at("referrer").at("phone"), "13900000001");
+    auto search = client_->Get("/api/v1/admin/members?q=13900000001", Token(w));
+    EXPECT_EQ(search.Json().at("items").at(0).at("phone"), "13900000001") << search.body;
+  }
 }
 
 TEST_F(AuthzTest, TheTableCoversEveryRoute) {

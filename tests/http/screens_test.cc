@@ -255,12 +255,15 @@ TEST_F(ApiTest, APlanWithoutTeamsHasNoTeamScope) {
 // A product with member prices: what the shelf and the product page show each viewer is the unit price
 // its order is charged.
 TEST_F(ApiTest, EachViewerSeesThePriceItIsCharged) {
-  auto put = client_->Request(
-      verb::put, "/api/v1/admin/products/longjing",
-      json::serialize(json::value{
-          {"name", "龙井"}, {"price", 9900}, {"stock", 100}, {"member_prices", {{"member", 8900}, {"partner", 7900}}}}),
+  auto created = client_->Post(
+      "/api/v1/admin/products",
+      json::serialize(json::value{{"sku", "longjing"},
+                                  {"name", "龙井"},
+                                  {"price", 9900},
+                                  {"stock", 100},
+                                  {"member_prices", {{"member", 8900}, {"partner", 7900}}}}),
       owner_token_);
-  ASSERT_EQ(put.status, 200u) << put.body;
+  ASSERT_EQ(created.status, 201u) << created.body;
   Member fan = Register("13800000001");
   Member member = Register("13800000002");
   BuyAndPay(member, "pkg699");

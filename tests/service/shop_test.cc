@@ -205,7 +205,7 @@ TEST_F(ShopTest, WorkedExampleTwoThroughTheService) {
   bool found = false;
   for (const auto& e : earnings.value().at("items").as_array()) {
     const std::string why(e.at("why").as_string());
-    if (why.find("direct 300.00") != std::string::npos) found = true;
+    if (why.find("直推奖 ¥300.00") != std::string::npos) found = true;
   }
   EXPECT_TRUE(found) << json::serialize(earnings.value());
 
@@ -575,7 +575,7 @@ TEST_F(ShopTest, WithdrawalFeeGoesToRevenueWhenPaid) {
   for (const json::value& e : earnings.value().at("items").as_array()) {
     if (e.at("type") == "withdraw_fee") {
       EXPECT_EQ(e.at("amount"), 400);
-      EXPECT_NE(std::string(e.at("why").as_string()).find("fee: 4.00"), std::string::npos) << e;
+      EXPECT_NE(std::string(e.at("why").as_string()).find("提现手续费（2026-"), std::string::npos) << e;
       explained = true;
     }
   }

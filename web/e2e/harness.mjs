@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { test as nodeTest } from 'node:test'
 import { chromium } from 'playwright-core'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -160,3 +161,22 @@ export async function waitFor(fn, { timeout = 10_000, interval = 200, what = 'co
 export async function shot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true })
 }
+
+// node:test's test(name, fn), for afterEach's failed(t), which keeps a failed test's screenshots. A test
+// context has `passed` from Node 20.12; on older Node (Debian 12's 18) test() notes the names of the tests
+// that fail instead (and the report then places each test at this file).
+const [major, minor] = process.versions.node.split('.').map(Number)
+const hasPassed = major > 20 || (major === 20 && minor >= 12)
+const failedNames = new Set()
+export const test = hasPassed
+  ? nodeTest
+  : (name, fn) =>
+      nodeTest(name, async (t) => {
+        try {
+          return await fn(t)
+        } catch (e) {
+          failedNames.add(name)
+          throw e
+        }
+      })
+export const failed = (t) => t.passed === false || failedNames.has(t.name)

@@ -6,9 +6,9 @@
 //   3. a plan upload first lists the plan's lint findings and asks for a reason; the audit entry records
 //      which findings were shown.
 // Each saves a screenshot of the page it ends on.
-import { after, afterEach, before, describe, test } from 'node:test'
+import { after, afterEach, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiClient, shot, startBrowser, startShop } from './harness.mjs'
+import { apiClient, failed, shot, startBrowser, startShop, test } from './harness.mjs'
 
 let shop, chrome, api, ownerToken
 const openPages = new Set()
@@ -50,7 +50,7 @@ describe('sensitive actions ask for a reason', { timeout: 150_000 }, () => {
   afterEach(async (t) => {
     let n = 0
     for (const page of openPages) {
-      if (t.passed === false && !page.isClosed()) {
+      if (failed(t) && !page.isClosed()) {
         await shot(page, `FAILED-reasons-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 50)}-${n++}`).catch(() => {})
       }
       await page.context().close().catch(() => {})

@@ -6,11 +6,13 @@
 //      plan's lint findings in the designer and runs a small simulation to its charts;
 //   5. a member cannot open the console;
 //   6. a member pays an order left unpaid from its page;
+//   7. an invite link with a bad code can be corrected or cleared; the invite poster shows no full phone
+//      number; the sales role reads masked phones, exports nothing and is told 无权限 where it may not go;
 // plus a layout check at 375 px and 1440 px. Each saves a screenshot of the page it ends on.
-import { after, afterEach, before, describe, test } from 'node:test'
+import { after, afterEach, before, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { apiClient, shot, startBrowser, startShop, waitFor } from './harness.mjs'
+import { apiClient, failed, shot, startBrowser, startShop, test, waitFor } from './harness.mjs'
 
 const STEP = 15_000 // every wait in a page is bounded by this
 let shop, chrome, api, ownerToken
@@ -28,7 +30,7 @@ async function newPage(width, height) {
   return page
 }
 
-describe('guanxi web, end to end', { timeout: 170_000 }, () => {
+describe('guanxi web, end to end', { timeout: 240_000 }, () => {
   before(async () => {
     shop = await startShop()
     chrome = await startBrowser()
@@ -54,7 +56,7 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
   afterEach(async (t) => {
     let n = 0
     for (const page of openPages) {
-      if (t.passed === false && !page.isClosed()) {
+      if (failed(t) && !page.isClosed()) {
         await shot(page, `FAILED-${t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}-${n++}`).catch(() => {})
       }
       await page.context().close().catch(() => {})
@@ -68,7 +70,11 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await page.goto(`${referrer.link}&ch=wechat`)
     await page.waitForURL(/\/register\?/)
     assert.equal(await page.locator('input[name=invite_code]').inputValue(), referrer.code)
-    await page.locator('[data-test=invited]').waitFor()
+    // The banner names who invites as people read it (a masked phone, never the number) and the channel in words.
+    const banner = await page.locator('[data-test=invited]').innerText()
+    assert.match(banner, new RegExp(`${referrer.phone.slice(0, 3)}\\*{4}${referrer.phone.slice(-4)} 邀请你加入`))
+    assert.match(banner, /来自微信/)
+    assert.doesNotMatch(banner, /wechat|(^|\D)1[3-9]\d{9}(\D|$)/)
     await page.locator('input[name=phone]').fill(newcomer.phone)
     await page.locator('input[name=password]').fill(newcomer.password)
     await page.getByRole('button', { name: '注册并登录' }).click()
@@ -106,10 +112,13 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     await page.getByRole('button', { name: '登录', exact: true }).click()
     await page.waitForURL(/\/me$/)
     await page.goto(`${shop.url}/earnings`)
-    const entry = page.locator('[data-test=earning]').filter({ hasText: `#${newcomer.id} bought 1 × pkg699` }).first()
+    // The newcomer is named by a masked phone, in Chinese; no id, no English.
+    const masked = `${newcomer.phone.slice(0, 3)}****${newcomer.phone.slice(-4)}`
+    const entry = page.locator('[data-test=earning]').filter({ hasText: `${masked}购买 1 件` }).first()
     await entry.waitFor()
     const why = await entry.locator('[data-test=why]').innerText()
-    assert.match(why, new RegExp(`#${newcomer.id} bought 1 × pkg699; you are #${newcomer.id}'s referrer`))
+    assert.ok(why.includes(`作为${masked}的推荐人`), why)
+    assert.doesNotMatch(why, /#|bought|referrer/)
     assert.match(await entry.innerText(), /\+¥\d{1,3}(,\d{3})*\.\d{2}/)
     await shot(page, '2-referrer-earnings')
     await page.context().close()
@@ -277,6 +286,102 @@ describe('guanxi web, end to end', { timeout: 170_000 }, () => {
     for (const path of ['/api/v1/admin/members', '/api/v1/admin/reports/summary', '/api/v1/admin/orders']) {
       assert.equal((await api.call('GET', path, { token })).status, 403, path)
     }
+    await page.context().close()
+  })
+
+  test('an invite link with a bad code can be corrected or cleared', async () => {
+    const page = await newPage(375, 812)
+    await page.goto(`${shop.url}/register?ref=NOPE1234&ch=wechat`)
+    const field = page.locator('input[name=invite_code]')
+    assert.equal(await field.inputValue(), 'NOPE1234')
+    assert.equal(await field.getAttribute('readonly'), null, 'the code can be edited')
+    // The page says at once that the code was not found and what to do; nobody is named as inviter.
+    await page.locator('.van-field__error-message').filter({ hasText: '没有找到邀请码 NOPE1234' }).waitFor()
+    assert.equal(await page.locator('[data-test=invited]').count(), 0)
+    const phone = `137${String(Date.now()).slice(-8)}`
+    await page.locator('input[name=phone]').fill(phone)
+    await page.locator('input[name=password]').fill('e2e-password-2')
+    // Registering with it is refused, and the field says why and what to do (once, at the field).
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/register')),
+      page.getByRole('button', { name: '注册并登录' }).click(),
+    ])
+    assert.equal(refused.status(), 400)
+    await page.locator('.van-button--loading').waitFor({ state: 'detached' })
+    const error = page.locator('.van-field__error-message')
+    assert.match(await error.innerText(), /没有找到邀请码 NOPE1234。请核对后修改，或清空邀请码直接注册/)
+    assert.equal(await page.locator('[role=alert]').count(), 0)
+    assert.match(page.url(), /\/register/)
+    await shot(page, '7a-register-bad-invite-code')
+    // Corrected to a real code, the page names its member; cleared, the visitor registers without one.
+    await field.fill(referrer.code)
+    await field.blur()
+    await page.locator('[data-test=invited]').filter({ hasText: '邀请你加入' }).waitFor()
+    assert.equal(await page.locator('.van-field__error-message').count(), 0)
+    await field.fill('')
+    await field.blur()
+    await page.getByRole('button', { name: '注册并登录' }).click()
+    await page.waitForURL((u) => u.pathname === '/')
+    const found = await api.call('GET', `/api/v1/admin/members?q=${phone}`, { token: ownerToken })
+    const detail = await api.call('GET', `/api/v1/admin/members/${found.json.items[0].id}`, { token: ownerToken })
+    assert.equal(detail.json.referrer, null)
+    await page.context().close()
+  })
+
+  test('the invite poster names the inviter without the full phone number', async () => {
+    const token = await api.login(referrer.phone, referrer.password)
+    const page = await newPage(375, 812)
+    await page.goto(`${shop.url}/`)
+    await page.evaluate((t) => localStorage.setItem('gx.member.token', t), token)
+    await page.goto(`${shop.url}/invite`)
+    const poster = page.locator('[data-test=poster]')
+    await poster.waitFor()
+    // The text drawn on the poster (also its alt text): the masked phone, the code and the link.
+    const text = await poster.getAttribute('alt')
+    assert.ok(text.includes(`${referrer.phone.slice(0, 3)}****${referrer.phone.slice(-4)}`), text)
+    assert.ok(text.includes(referrer.code), text)
+    assert.doesNotMatch(text, /(^|\D)1[3-9]\d{9}(\D|$)/)
+    assert.doesNotMatch(await page.locator('body').innerText(), /(^|\D)1[3-9]\d{9}(\D|$)/)
+    await shot(page, '7b-invite-poster')
+    await page.context().close()
+  })
+
+  test('the sales role reads masked phones, exports nothing, and is told 无权限', async () => {
+    const sales = { phone: 'sales-e2e', password: 'sales-password' }
+    const created = await api.call('POST', '/api/v1/admin/staff', { token: ownerToken, body: { ...sales, role: 'sales', name: 'E2E 销售' } })
+    assert.equal(created.status, 201, JSON.stringify(created.json))
+    const page = await newPage(1440, 900)
+    await page.goto(`${shop.url}/admin/members`)
+    await page.waitForURL(/\/admin\/login/)
+    await page.locator('#login-phone').fill(sales.phone)
+    await page.locator('#login-password').fill(sales.password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/admin\/members$/)
+    await page.locator('.el-table__body-wrapper tr').filter({ hasText: '138****0001' }).first().waitFor()
+    await page.locator('[data-test=masked-note]').waitFor()
+    assert.doesNotMatch(await page.locator('body').innerText(), /(^|\D)1[3-9]\d{9}(\D|$)/)
+    assert.equal(await page.locator('[data-test=export]').count(), 0, 'no CSV export for the sales role')
+    await page.goto(`${shop.url}/admin/orders`)
+    await page.locator('.el-table__body-wrapper tr').first().waitFor()
+    assert.equal(await page.locator('[data-test=export]').count(), 0)
+    // A page the role may not open says so where it was asked for, with the reason and a way back.
+    await page.goto(`${shop.url}/admin/withdrawals`)
+    const denied = page.locator('[data-test=forbidden]')
+    await denied.filter({ hasText: '无权限' }).waitFor()
+    assert.match(await page.locator('[data-test=forbidden-reason]').innerText(), /销售.*「提现」/)
+    assert.match(page.url(), /\/admin\/withdrawals$/)
+    await shot(page, '7c-sales-forbidden')
+    await page.locator('[data-test=forbidden-back]').click()
+    await page.waitForURL((u) => u.pathname === '/admin/' || u.pathname === '/admin')
+    await page.locator('[data-test=forbidden]').waitFor({ state: 'detached' })
+    // The server agrees: the same list is refused, and the member API gives the sales role masked phones.
+    const token = await api.login(sales.phone, sales.password)
+    assert.equal((await api.call('GET', '/api/v1/admin/withdrawals', { token })).status, 403)
+    const members = await api.call('GET', '/api/v1/admin/members?q=138', { token })
+    assert.ok(members.json.items.length > 0)
+    for (const m of members.json.items) assert.match(m.phone, /^\d{3}\*{4}\d{4}$/)
+    const owner = await api.call('GET', '/api/v1/admin/members?q=13800000001', { token: ownerToken })
+    assert.equal(owner.json.items[0].phone, '13800000001')
     await page.context().close()
   })
 

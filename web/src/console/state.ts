@@ -48,10 +48,15 @@ export const PAGE_ROLES: Record<string, string[]> = {
   designer: ['owner', 'finance', 'operator', 'sales'],
 }
 
-export function can(action: 'ship' | 'refund' | 'editProduct' | 'setRank' | 'payWithdrawal' | 'uploadPlan' | 'closeDay' | 'simulate'): boolean {
+export function can(
+  action: 'ship' | 'refund' | 'editProduct' | 'setRank' | 'payWithdrawal' | 'uploadPlan' | 'closeDay' | 'simulate' | 'export',
+): boolean {
   const r = session.me?.role ?? ''
   if (r === 'owner') return true
   switch (action) {
+    // Sales (销售) reads members' phones masked and exports nothing (docs/web.md, "Data by role").
+    case 'export':
+      return r === 'finance' || r === 'operator'
     case 'ship':
     case 'editProduct':
     case 'setRank':

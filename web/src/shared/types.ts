@@ -123,4 +123,6 @@ export interface Invite {
   code: string
   link: string
   qr: string
+  // The name the poster prints: the nickname, else the masked phone (never the full phone).
+  inviter?: { name: string }
 }
