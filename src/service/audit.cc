@@ -68,7 +68,9 @@ class Renderer {
     store::Stmt& s = c_.db.Cached("SELECT name, phone, role FROM accounts WHERE id = ?");
     s.Bind(1, account);
     std::string name;
-    if (s.Step()) name = s.Text(2) == "member" ? PersonName(s.Text(0), s.Text(1)) : s.Text(0).empty() ? s.Text(1) : s.Text(0);
+    if (s.Step()) {
+      name = s.Text(2) == "member" ? PersonName(s.Text(0), s.Text(1)) : s.Text(0).empty() ? s.Text(1) : s.Text(0);
+    }
     s.Reset();
     if (name.empty()) name = i18n::Text(lang_, "audit.unknownStaff");
     return staff_.emplace(account, std::move(name)).first->second;
@@ -157,11 +159,16 @@ class Renderer {
     if (field == "role") return i18n::TextOr(lang_, "role." + Str(v), Str(v));
     if (field == "status") {
       const std::string s = Str(v);
-      if (action == "create_product" || action == "edit_product") return i18n::TextOr(lang_, "console.products." + s, s);
+      if (action == "create_product" || action == "edit_product") {
+        return i18n::TextOr(lang_, "console.products." + s, s);
+      }
       if (action.starts_with("withdrawal")) return i18n::TextOr(lang_, "withdrawal." + s, s);
       return i18n::TextOr(lang_, "order." + s, s);
     }
-    if (field == "images") return i18n::Text(lang_, "audit.images", {{"count", std::to_string(v->is_array() ? v->as_array().size() : 0)}});
+    if (field == "images") {
+      const size_t n = v->is_array() ? v->as_array().size() : 0;
+      return i18n::Text(lang_, "audit.images", {{"count", std::to_string(n)}});
+    }
     if (field == "lint_shown") {
       const std::optional<int64_t> count = Int(v);
       const size_t n = count ? static_cast<size_t>(*count) : v->is_array() ? v->as_array().size() : 0;

@@ -130,7 +130,8 @@ Reply SeedDemo(Shop& shop, const Caller& owner, ShiftedClock& clock) {
     callers.push_back(c);
     out.push_back({{"phone", m.phone}, {"password", password}, {"id", c.member}});
     if (callers.size() == 1) {
-      Reply rank = shop.WriteSync([&](Tx& tx) { return SetRank(tx, owner, c.member, "partner", "演示：首位会员是合伙人"); });
+      Reply rank =
+          shop.WriteSync([&](Tx& tx) { return SetRank(tx, owner, c.member, "partner", "演示：首位会员是合伙人"); });
       if (!rank) return rank;
     }
   }

@@ -538,7 +538,8 @@ Reply ApproveRefund(Tx& tx, const Caller& caller, int64_t order, const std::stri
       .Bind(2, order)
       .Run();
   if (before == "paid") ReleaseStock(tx.db, order);  // not shipped: back on the shelf
-  tx.Audit(caller, "refund_order", "order:" + std::to_string(order), {{"from", before}, {"requested", requested}, {"reason", *why}});
+  tx.Audit(caller, "refund_order", "order:" + std::to_string(order),
+           {{"from", before}, {"requested", requested}, {"reason", *why}});
   return json::value(OrderJson(tx.db, order));
 }
 
@@ -552,7 +553,8 @@ Reply RejectRefund(Tx& tx, const Caller& caller, int64_t order, const std::strin
   if (o->status != "refund_requested") return WrongState(*o, "refund_requested");
   // The member reads why on the order (refund_note): the note when one is given, else the reason.
   const std::string shown = note.empty() ? *why : note;
-  tx.db.Cached("UPDATE orders SET status = status_before_refund, status_before_refund = NULL, refund_note = ? WHERE id = ?")
+  tx.db.Cached(
+        "UPDATE orders SET status = status_before_refund, status_before_refund = NULL, refund_note = ? WHERE id = ?")
       .Bind(1, shown)
       .Bind(2, order)
       .Run();

@@ -376,7 +376,7 @@ Reply DecideWithdrawal(Tx& tx, const Caller& caller, int64_t id, bool paid, cons
     return core::MakeError("withdrawal_closed", "the withdrawal is already " + status, "id");
   }
   if (paid && reference.empty()) return Invalid("reference", "a paid withdrawal needs the transfer's reference");
-  if (reference.size() > 200) return Invalid(paid ? "reference" : "note", "at most 200 bytes");
+  if (text.size() > 200) return Invalid(paid ? "reference" : "note", "at most 200 bytes");
   auto r = tx.Engine(Command{paid ? Op::kWithdrawPaid : Op::kWithdrawRejected, id});
   if (!r) return r.error();
   tx.db.Cached(paid ? "UPDATE withdrawals SET status = 'paid', decided_at = ?, decided_by = ?, reference = ? WHERE id = ?"
