@@ -73,7 +73,7 @@ describe('figures that add up, in Chinese', { timeout: 150_000 }, () => {
     const mine = await api.call('GET', '/api/v1/orders', { token: bToken })
     const order = mine.json.items.find((o) => o.status === 'settled' && o.total === 69900)
     assert.ok(order, 'B has a settled pkg699 order')
-    const refunded = await api.call('POST', `/api/v1/admin/orders/${order.id}/refund`, { token: ownerToken })
+    const refunded = await api.call('POST', `/api/v1/admin/orders/${order.id}/refund`, { token: ownerToken, body: { reason: '买家退货' } })
     assert.equal(refunded.status, 200, JSON.stringify(refunded.json))
     // The demo's refund request (a member's honey) and withdrawal request make the to-do counts.
 
