@@ -141,7 +141,10 @@ void CheckLedger(const std::string& what) {
   guanxi::fuzz::ShopFixture& f = g_state->fixture;
   const guanxi::service::Caller& owner = f.callers[3].caller;
   const json::value l = f.Must(
-      f.shop->ReadSync([&](guanxi::service::ReadCtx& c) { return guanxi::service::LedgerReport(c, owner); }), "ledger");
+      f.shop->ReadSync([&](guanxi::service::ReadCtx& c) {
+        return guanxi::service::LedgerReport(c, owner, f.shop->config().utc_offset_minutes);
+      }),
+      "ledger");
   const int64_t sum = Sum(l.at("platform").as_object(), what) + Sum(l.at("members").as_object(), what) +
                       Sum(l.at("pools").as_object(), what);
   Check(l.at("ledger_sum").as_int64() == 0 && sum == 0,
