@@ -168,14 +168,7 @@ Reply LedgerReport(ReadCtx& c, const Caller& caller, int utc_offset_minutes) {
   if (closes.Step()) last_closed = json::object{{"day", closes.Int(0)}, {"closed_at", closes.Int(1)}};
   closes.Reset();
   const core::Ledger& l = c.engine.ledger();
-  core::Balances members;
-  for (core::MemberId m = 0; m < c.engine.member_count(); ++m) {
-    const core::Balances b = l.member(m);
-    members.pending += b.pending;
-    members.available += b.available;
-    members.frozen += b.frozen;
-    members.withdrawing += b.withdrawing;
-  }
+  const core::Balances members = SumOfMemberBalances(c.engine);
   json::object pools;
   for (size_t p = 0; p < l.pool_count(); ++p) pools[c.engine.plan().pools[p].name] = l.pool(static_cast<uint32_t>(p));
   const core::Plan& plan = c.engine.plan();

@@ -31,15 +31,7 @@ int64_t Count(ReadCtx& c, const char* sql) {
 // bank, the fee included). pending + settled is every commission ever paid, net of claw-backs.
 // O(members): the same walk as the ledger report; a dashboard is read by a few staff, not per order.
 json::object CommissionsNow(ReadCtx& c) {
-  const core::Ledger& l = c.engine.ledger();
-  core::Balances b;
-  for (core::MemberId m = 0; m < c.engine.member_count(); ++m) {
-    const core::Balances x = l.member(m);
-    b.pending += x.pending;
-    b.available += x.available;
-    b.frozen += x.frozen;
-    b.withdrawing += x.withdrawing;
-  }
+  const core::Balances b = SumOfMemberBalances(c.engine);
   // The ledger books a paid withdrawal as payouts (amount − fee) and revenue (the fee); the member
   // gave up the whole amount.
   const int64_t withdrawn = Count(c, "SELECT coalesce(sum(amount), 0) FROM withdrawals WHERE status = 'paid'");

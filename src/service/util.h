@@ -120,6 +120,19 @@ std::vector<boost::json::object> MemberBriefs(store::Db& db, const core::Engine&
 
 boost::json::object BalancesJson(const core::Balances& b);
 
+// Every member's balances added up, by balance (O(members): for reports read by a few staff).
+inline core::Balances SumOfMemberBalances(const core::Engine& engine) {
+  core::Balances sum;
+  for (core::MemberId m = 0; m < engine.member_count(); ++m) {
+    const core::Balances b = engine.ledger().member(m);
+    sum.pending += b.pending;
+    sum.available += b.available;
+    sum.frozen += b.frozen;
+    sum.withdrawing += b.withdrawing;
+  }
+  return sum;
+}
+
 // `select_from` ("SELECT … FROM table") newest first: rows with id below `below` (INT64_MAX: from the
 // newest), of one member (< 0: any) and in one status ("": any), at most limit + 1 of them; bound and
 // ready to step. Each set of filters is a statement of its own, so that SQLite can use the index that
